@@ -1,0 +1,1 @@
+"""Storage: schema, engine, migrations and the one write path for reports (store)."""

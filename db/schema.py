@@ -1,0 +1,168 @@
+"""SQLAlchemy Core tables for the rollout: units, targets, report facts, batches, history and rollups."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# The five counts every report carries (BRIEF §2), in report order.
+COUNT_COLUMNS = (
+    "applications_received",
+    "cards_produced",
+    "cards_delivered",
+    "records_collected",
+    "records_verified",
+)
+
+region = Table(
+    "region",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name_vi", String(80), nullable=False),
+    Column("name_en", String(80), nullable=False),
+    Column("sort_order", Integer, nullable=False),
+)
+
+# Provinces, districts and communes of 2020–2021 with GSO codes (2, 3 and 5 digits: never collide).
+admin_unit = Table(
+    "admin_unit",
+    metadata,
+    Column("code", String(5), primary_key=True),
+    Column("level", String(10), nullable=False),  # province | district | commune
+    Column("name", String(120), nullable=False),
+    Column("full_name", String(160), nullable=False),
+    Column("division_type", String(40), nullable=False),
+    Column("parent_code", String(5), ForeignKey("admin_unit.code"), nullable=True),
+    Column("province_code", String(2), nullable=False),
+    Column("district_code", String(3), nullable=True),
+    Column("region_code", String(16), ForeignKey("region.code"), nullable=False),
+    Column("iso_code", String(8), nullable=True),
+    Column("population", BigInteger, nullable=False),
+    Column("eligible_population", BigInteger, nullable=False),
+    # Communes under this unit (1 for a commune): the units expected to report each day.
+    Column("commune_count", Integer, nullable=False),
+    Index(None, "level"),
+    Index(None, "parent_code"),
+    Index(None, "province_code"),
+)
+
+# Assigned quota per unit and metric (province quotas; lower levels apportioned by eligible share).
+target = Table(
+    "target",
+    metadata,
+    Column("unit_code", String(5), ForeignKey("admin_unit.code"), primary_key=True),
+    Column("metric", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("note", Text, nullable=True),
+)
+
+# One row per submitted report file (or simulated province-day report): the audit trail.
+import_batch = Table(
+    "import_batch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # simulation | upload | cli
+    Column("source_name", String(255), nullable=False),
+    Column("content_hash", String(64), nullable=True),
+    Column("submitted_by", String(120), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("province_code", String(2), nullable=True),
+    Column("row_count", Integer, nullable=False),
+    Column("date_from", Date, nullable=True),
+    Column("date_to", Date, nullable=True),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("note", Text, nullable=True),
+    Index(None, "content_hash"),
+    Index(None, "province_code", "date_from"),
+)
+
+
+def _count_columns() -> list[Column]:
+    """Daily counts; cards_produced is optional in a report (printing is central)."""
+    return [Column(name, Integer, nullable=(name == "cards_produced")) for name in COUNT_COLUMNS]
+
+
+# Daily increments per reporting unit (a commune, or a district for district-grain reports).
+# Millions of rows: no foreign keys and no secondary index, because each costs a B-tree lookup or
+# insert per row and the national build is budgeted. db.store is the only writer and writes only
+# codes from the register and ids of batches it has just created (tests check both).
+daily_fact = Table(
+    "daily_fact",
+    metadata,
+    Column("unit_code", String(5), primary_key=True),
+    Column("report_date", Date, primary_key=True),
+    *_count_columns(),
+    Column("batch_id", Integer, nullable=False),
+    # Received after the cut-off hour of the report day (see settings.report_cutoff_hour).
+    Column("late", Boolean, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Previous values of facts replaced by a later batch: who/when/which batch, never lost.
+fact_history = Table(
+    "fact_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(5), nullable=False),
+    Column("report_date", Date, nullable=False),
+    *_count_columns(),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("replaced_at", DateTime, nullable=False),
+    Index(None, "unit_code", "report_date"),
+)
+
+# Every day of the reporting period: the spine that makes rollups dense.
+calendar = Table(
+    "calendar",
+    metadata,
+    Column("day", Date, primary_key=True),
+)
+
+# Rollup per district and province per day: daily sums, cumulative sums and reporting counts.
+# Maintained only by db.store; queries read it so no page scans millions of facts.
+unit_day = Table(
+    "unit_day",
+    metadata,
+    Column("unit_code", String(5), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("level", String(10), nullable=False),
+    *[Column(name, BigInteger, nullable=False) for name in COUNT_COLUMNS],
+    *[Column(f"cum_{name}", BigInteger, nullable=False) for name in COUNT_COLUMNS],
+    Column("units_reported", Integer, nullable=False),
+    Column("units_on_time", Integer, nullable=False),
+    Column("units_expected", Integer, nullable=False),
+    Index(None, "level", "day"),
+    sqlite_with_rowid=False,
+)
+
+# Facts about the loaded data set: simulated or real, seed, build time, reporting period.
+dataset_info = Table(
+    "dataset_info",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Geography: the register of 2020–2021 administrative units with official GSO codes."""

@@ -1,0 +1,1 @@
+"""The simulated national rollout (the embedded default data set), written through db.store."""
