@@ -180,8 +180,8 @@ def _replace_existing(conn: Connection, facts: pl.DataFrame, now: datetime) -> i
         literal(now, type_=fact_history.c.replaced_at.type).label("replaced_at"),
     ).select_from(daily_fact.join(keys, match))
     history_cols = ["unit_code", "report_date", *COUNT_COLUMNS, "batch_id", "late", "replaced_by_batch_id", "replaced_at"]
-    replaced = conn.execute(insert(fact_history).from_select(history_cols, old)).rowcount
-    conn.execute(delete(daily_fact).where(select(keys.c.unit_code).where(match).exists()))
+    conn.execute(insert(fact_history).from_select(history_cols, old))
+    replaced = conn.execute(delete(daily_fact).where(select(keys.c.unit_code).where(match).exists())).rowcount
     conn.exec_driver_sql("DROP TABLE incoming_key")
     return replaced
 

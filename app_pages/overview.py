@@ -1,0 +1,93 @@
+"""Overview: the national headline for the three headline counts, days left, pace, forecast and trend."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.register import POPULATION_METHOD_VI
+from queries.metrics import DEADLINE, HEADLINE_METRICS, Denominator, Status
+from ui import controls, data
+from ui import format as fmt
+from ui.figures import trend_figure
+from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+
+BADGE_COLOR = {
+    Status.achieved: "blue",
+    Status.on_track: "green",
+    Status.at_risk: "orange",
+    Status.off_track: "red",
+    Status.overdue: "red",
+}
+
+ctx = controls.current()
+info = data.dataset_info(ctx.version)
+
+st.title("Tiến độ cấp CCCD gắn chip và thu thập dữ liệu dân cư — Toàn quốc")
+labels = [f"Số liệu đến ngày **{fmt.day(ctx.as_of)}**", f"nhận báo cáo gần nhất {fmt.timestamp(info.last_received_at)}"]
+if info.simulated:
+    labels.append(f"**{SIMULATED_LABEL}**")
+st.caption(" · ".join(labels))
+
+national = {
+    (m, d): data.progress_frame(ctx.version, level="national", as_of=ctx.as_of, metric=m.value, denominator=d.value).row(0, named=True)
+    for m in HEADLINE_METRICS
+    for d in Denominator
+}
+days_left = national[(HEADLINE_METRICS[0], Denominator.target)]["days_left"]
+st.subheader(fmt.deadline_phrase(days_left, DEADLINE))
+
+for column, metric in zip(st.columns(len(HEADLINE_METRICS)), HEADLINE_METRICS):
+    chosen = national[(metric, ctx.denominator)]
+    unit = METRIC_UNIT[metric]
+    with column.container(border=True):
+        st.metric(
+            f"{METRIC_LABEL[metric]} (lũy kế, {unit})",
+            fmt.number(chosen["cumulative"]),
+            delta=f"+{fmt.number(chosen['daily'])} trong ngày",
+            delta_color="off",
+        )
+        for d in Denominator:
+            row = national[(metric, d)]
+            st.markdown(f"**{fmt.percent(row['coverage'])}** {denominator_label(metric, d)} ({fmt.number(row['denominator'])})")
+        status = Status(chosen["status"])
+        st.badge(STATUS_LABEL[status], color=BADGE_COLOR[status])
+        st.markdown(
+            f"Tốc độ 7 ngày: **{fmt.per_day(chosen['pace'])}**  \n"
+            + (
+                f"Cần đạt: **{fmt.per_day(chosen['required_daily_rate'])}** để xong trước {fmt.day(DEADLINE)}  \n"
+                if chosen["days_left"] > 0 and status != Status.achieved
+                else ""
+            )
+            + (
+                f"Còn thiếu: **{fmt.number(chosen['denominator'] - chosen['cumulative'])} {unit}**  \n"
+                if status not in (Status.achieved,)
+                else ""
+            )
+            + "Dự kiến hoàn thành: **"
+            + (
+                "đã đạt"
+                if status == Status.achieved
+                else (fmt.day(chosen["projected_completion"]) if chosen["projected_completion"] else "không xác định (tốc độ bằng 0)")
+            )
+            + "**"
+        )
+
+metric = ctx.metric
+trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denominator.value)
+goal_row = national[(metric, ctx.denominator)]
+goal_label = f"{fmt.number(goal_row['denominator'])} {METRIC_UNIT[metric]} ({denominator_label(metric, ctx.denominator)})"
+figure = trend_figure(
+    trend, title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc", unit=METRIC_UNIT[metric], as_of=ctx.as_of, deadline=DEADLINE, goal_label=goal_label
+)
+st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="trend")
+
+completeness = goal_row["completeness"]
+with st.expander("Ghi chú số liệu", expanded=False):
+    st.markdown(
+        f"- Báo cáo ngày {fmt.day(ctx.as_of)}: **{fmt.percent(completeness)}** đơn vị cấp xã đã gửi, "
+        f"**{fmt.percent(goal_row['timeliness'])}** gửi trước 17:00.\n"
+        "- Tốc độ = trung bình số trong ngày của 7 ngày gần nhất; tốc độ cần đạt = phần còn thiếu ÷ số ngày còn lại đến hạn.\n"
+        f"- {POPULATION_METHOD_VI}\n"
+        f"- {info.quota_note or ''}\n"
+        + (f"- **{SIMULATED_LABEL}** (hạt giống {info.seed}): không phải số liệu thật; chỉ dùng để thử nghiệm hệ thống.\n" if info.simulated else "")
+    )

@@ -1,0 +1,51 @@
+"""Export frames for the data team: the same progress frame the pages show, as CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection
+
+from queries.progress import progress
+
+EXPORT_COLUMNS = [
+    "code",
+    "name",
+    "cumulative",
+    "denominator",
+    "coverage",
+    "pace",
+    "required_daily_rate",
+    "projected_completion",
+    "status",
+    "rank",
+    "rank_change",
+    "completeness",
+    "reporting_incomplete",
+    "as_of",
+]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.starts_with(FORMULA_PREFIXES[0]) | pl.col(c).str.starts_with(FORMULA_PREFIXES[1])
+                | pl.col(c).str.starts_with(FORMULA_PREFIXES[2]) | pl.col(c).str.starts_with(FORMULA_PREFIXES[3]))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
+
+
+def progress_csv(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None) -> str:
+    """CSV text (UTF-8, ISO dates, coverage as a ratio, rates rounded to 0.1) of queries.progress."""
+    frame = progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province)
+    frame = frame.select(EXPORT_COLUMNS).with_columns(
+        pl.col("coverage").round(6), pl.col("pace").round(1), pl.col("required_daily_rate").round(1)
+    )
+    return neutralise_formulas(frame).write_csv()

@@ -1,0 +1,213 @@
+"""Progress per unit at an as-of date: cumulative, coverage, pace, required rate, forecast, status, rank.
+
+One function, `progress`, serves every level (national, region, province, district, commune);
+the map, tables, exports and slides all read its frame. Values are always bound parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+from sqlalchemy import Connection, and_, case, func, select
+
+from db.schema import admin_unit, daily_fact, region, target, unit_day
+from queries import metrics as M
+from queries.metrics import Denominator, Level, Metric
+
+OUTPUT_COLUMNS = [
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "region_code",
+    "cumulative",
+    "cumulative_7d_ago",
+    "daily",
+    "denominator",
+    "coverage",
+    "pace",
+    "required_daily_rate",
+    "days_left",
+    "projected_completion",
+    "status",
+    "rank",
+    "rank_7d_ago",
+    "rank_change",
+    "completeness",
+    "timeliness",
+    "reporting_incomplete",
+    "over_100",
+]
+
+
+def _frame(conn: Connection, stmt) -> pl.DataFrame:
+    result = conn.execute(stmt)
+    return pl.DataFrame([tuple(r) for r in result], schema=list(result.keys()), orient="row", infer_schema_length=None)
+
+
+def last_day(conn: Connection) -> date | None:
+    """The last day of the reporting calendar (the latest reported day)."""
+    return conn.execute(select(func.max(unit_day.c.day))).scalar_one()
+
+
+def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, date], codes_filter) -> pl.DataFrame:
+    """Cumulative count at each of `days` (label → date) plus the as-of day's counts, per rollup unit."""
+    cum = unit_day.c[f"cum_{metric.value}"]
+    cols = [unit_day.c.unit_code.label("code")]
+    for label, day in days.items():
+        cols.append(func.sum(case((unit_day.c.day == day, cum), else_=0)).label(label))
+    as_of = days["cumulative"]
+    for name, col in (
+        ("daily", unit_day.c[metric.value]),
+        ("units_reported", unit_day.c.units_reported),
+        ("units_on_time", unit_day.c.units_on_time),
+        ("units_expected", unit_day.c.units_expected),
+    ):
+        cols.append(func.sum(case((unit_day.c.day == as_of, col), else_=0)).label(name))
+    stmt = (
+        select(*cols)
+        .where(unit_day.c.level == level, unit_day.c.day.in_(list(days.values())))
+        .group_by(unit_day.c.unit_code)
+    )
+    if codes_filter is not None:
+        stmt = stmt.where(codes_filter(unit_day.c.unit_code))
+    return _frame(conn, stmt)
+
+
+def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], province: str | None, district: str | None) -> pl.DataFrame:
+    """Commune-level sums straight from facts (only ever for one district or one province)."""
+    unit = admin_unit
+    value = func.coalesce(daily_fact.c[metric.value], 0)
+    as_of = days["cumulative"]
+    cols = [unit.c.code.label("code")]
+    for label, day in days.items():
+        cols.append(func.coalesce(func.sum(case((daily_fact.c.report_date <= day, value), else_=0)), 0).label(label))
+    cols += [
+        func.coalesce(func.sum(case((daily_fact.c.report_date == as_of, value), else_=0)), 0).label("daily"),
+        func.count(case((daily_fact.c.report_date == as_of, 1))).label("units_reported"),
+        func.count(case((and_(daily_fact.c.report_date == as_of, daily_fact.c.late == False), 1))).label("units_on_time"),  # noqa: E712
+        unit.c.commune_count.label("units_expected"),
+    ]
+    join = unit.outerjoin(daily_fact, and_(daily_fact.c.unit_code == unit.c.code, daily_fact.c.report_date <= as_of))
+    stmt = select(*cols).select_from(join).where(unit.c.level == "commune").group_by(unit.c.code, unit.c.commune_count)
+    if district:
+        stmt = stmt.where(unit.c.district_code == district)
+    if province:
+        stmt = stmt.where(unit.c.province_code == province)
+    return _frame(conn, stmt)
+
+
+def _units(conn: Connection, level: str, metric: Metric, province: str | None, district: str | None) -> pl.DataFrame:
+    """Names, parents and both denominators of the units at `level`."""
+    pop = admin_unit.c[M.population_column(metric)]
+    stmt = (
+        select(
+            admin_unit.c.code,
+            admin_unit.c.name,
+            admin_unit.c.parent_code,
+            admin_unit.c.region_code,
+            pop.label("population_base"),
+            func.coalesce(target.c.value, 0).label("target"),
+        )
+        .select_from(admin_unit.outerjoin(target, and_(target.c.unit_code == admin_unit.c.code, target.c.metric == metric.value)))
+        .where(admin_unit.c.level == level)
+    )
+    if province:
+        stmt = stmt.where(admin_unit.c.province_code == province)
+    if district:
+        stmt = stmt.where(admin_unit.c.district_code == district)
+    return _frame(conn, stmt)
+
+
+def _regions(conn: Connection) -> pl.DataFrame:
+    return _frame(conn, select(region.c.code, region.c.name_vi.label("name"), region.c.sort_order).order_by(region.c.sort_order))
+
+
+def _counts(conn, level: Level, metric: Metric, days: dict[str, date], province: str | None, district: str | None) -> pl.DataFrame:
+    """Unit attributes joined to their counts at the as-of date, 7 and 14 days before."""
+    if level == Level.commune:
+        units = _units(conn, "commune", metric, province, district)
+        counts = _communes_at(conn, metric, days, province, district)
+        return units.join(counts, on="code", how="left")
+    rollup_level = "district" if level == Level.district else "province"
+    units = _units(conn, rollup_level, metric, province if level == Level.district else None, None)
+    if level == Level.district and province:
+        codes = units["code"].to_list()
+        counts = _rollup_at(conn, rollup_level, metric, days, lambda col: col.in_(codes))
+    else:
+        counts = _rollup_at(conn, rollup_level, metric, days, None)
+    frame = units.join(counts, on="code", how="left")
+    if level in (Level.province, Level.district):
+        return frame
+    sums = ["population_base", "target", *days.keys(), "daily", "units_reported", "units_on_time", "units_expected"]
+    if level == Level.region:
+        regions = _regions(conn)
+        grouped = frame.group_by("region_code").agg(pl.col(sums).sum())
+        return regions.join(grouped, left_on="code", right_on="region_code", how="left").with_columns(
+            pl.lit(None, dtype=pl.String).alias("parent_code"), pl.col("code").alias("region_code")
+        )
+    national = frame.select(pl.col(sums).sum()).with_columns(
+        pl.lit("VN").alias("code"),
+        pl.lit("Toàn quốc").alias("name"),
+        pl.lit(None, dtype=pl.String).alias("parent_code"),
+        pl.lit(None, dtype=pl.String).alias("region_code"),
+    )
+    return national
+
+
+def progress(
+    conn: Connection,
+    *,
+    level: Level | str,
+    as_of: date,
+    metric: Metric | str = Metric.applications_received,
+    denominator: Denominator | str = Denominator.eligible,
+    province: str | None = None,
+    district: str | None = None,
+) -> pl.DataFrame:
+    """Progress of every unit at `level` (optionally within `province` / `district`) at `as_of`.
+
+    The goal behind required rate, forecast and status is the chosen denominator: eligible
+    population (or all residents for record metrics), or the assigned target. `as_of` later than
+    the last reported day is treated as that day. Columns: see OUTPUT_COLUMNS.
+    """
+    level, metric, denominator = Level(level), Metric(metric), Denominator(denominator)
+    if level == Level.commune and not (province or district):
+        raise ValueError("commune level needs a province or a district")
+    latest = last_day(conn)
+    if latest is not None and as_of > latest:
+        as_of = latest
+    days = {
+        "cumulative": as_of,
+        "cumulative_7d_ago": as_of - timedelta(days=M.PACE_WINDOW_DAYS),
+        "cumulative_14d_ago": as_of - timedelta(days=2 * M.PACE_WINDOW_DAYS),
+    }
+    frame = _counts(conn, level, metric, days, province, district)
+    count_cols = [*days.keys(), "daily", "units_reported", "units_on_time", "units_expected"]
+    frame = frame.with_columns(pl.col(count_cols).fill_null(0).cast(pl.Int64))
+    denominator_col = "target" if denominator == Denominator.target else "population_base"
+    frame = (
+        frame.with_columns(pl.col(denominator_col).cast(pl.Int64).alias("denominator"))
+        .with_columns(
+            M.coverage().alias("coverage"),
+            M.coverage("cumulative_7d_ago").alias("coverage_7d_ago"),
+            M.pace().alias("pace"),
+            M.pace("cumulative_7d_ago", "cumulative_14d_ago").alias("pace_7d_ago"),
+            M.required_daily_rate(as_of).alias("required_daily_rate"),
+            pl.lit(M.days_left(as_of)).alias("days_left"),
+            M.completeness().alias("completeness"),
+            M.timeliness().alias("timeliness"),
+        )
+        .with_columns(
+            M.projected_completion(as_of).alias("projected_completion"),
+            M.status(as_of).alias("status"),
+            M.rank("coverage").alias("rank"),
+            M.rank("coverage_7d_ago").alias("rank_7d_ago"),
+            (pl.col("completeness").fill_null(0) < M.COMPLETENESS_THRESHOLD).alias("reporting_incomplete"),
+            (pl.col("coverage") > 1).fill_null(False).alias("over_100"),
+        )
+        .with_columns(M.rank_change().alias("rank_change"), pl.lit(level.value).alias("level"))
+        .sort(["rank", "code"])
+    )
+    return frame.select(OUTPUT_COLUMNS).with_columns(pl.lit(as_of).alias("as_of"))

@@ -1,0 +1,64 @@
+"""The one cache layer between pages and queries/: engine per process, small frames per parameters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+import settings
+from db.engine import DatabaseUnavailable, make_engine, safe_url
+from db.schema import import_batch
+from queries import dataset, progress, trend
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    """One engine (and pool) per configured URL, shared by every session of this process."""
+    return _engine_for(settings.database_url())
+
+
+def _guard(fn, *args, **kwargs):
+    """Run a query; turn driver errors into DatabaseUnavailable (the app shows a Vietnamese message)."""
+    eng = engine()
+    try:
+        with eng.connect() as conn:
+            return fn(conn, *args, **kwargs)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc) from exc
+
+
+def schema_ready() -> bool:
+    """True when the schema exists (init-db or demo has run)."""
+    return _guard(lambda conn: inspect(conn).has_table("unit_day"))
+
+
+def data_version() -> int:
+    """Changes whenever a batch is written: part of every cache key, so imports show at once."""
+    return _guard(lambda conn: conn.execute(select(func.coalesce(func.max(import_batch.c.id), 0))).scalar_one())
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def dataset_info(version: int) -> dataset.DatasetInfo:
+    return _guard(dataset.dataset_info_of)
+
+
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def progress_frame(
+    version: int, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None, district: str | None = None
+) -> pl.DataFrame:
+    return _guard(
+        progress.progress, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province, district=district
+    )
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def trend_frame(version: int, *, metric: str, denominator: str, unit: str | None = None) -> pl.DataFrame:
+    return _guard(trend.trend, metric=metric, denominator=denominator, unit=unit)

@@ -1,0 +1,60 @@
+"""Pure Plotly figure builders: data in, figure out, no globals and no Streamlit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+
+from ui import format as fmt
+
+FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15, color="#111827")
+
+
+def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, deadline: date, goal_label: str) -> go.Figure:
+    """Cumulative count (solid) against the straight-line target trajectory (dashed) to the deadline.
+
+    `frame` comes from queries.trend.trend: day, daily, cumulative, trajectory, goal.
+    """
+    days = frame["day"].to_list()
+    cumulative = frame["cumulative"].to_list()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=frame["trajectory"].to_list(),
+            name=f"Lộ trình đến {goal_label}",
+            mode="lines",
+            line=dict(color="#6b7280", width=2, dash="dash"),
+            hovertemplate="%{x|%d/%m/%Y}<br>Lộ trình: %{customdata}<extra></extra>",
+            customdata=[fmt.number(v) for v in frame["trajectory"].to_list()],
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=cumulative,
+            name=f"Lũy kế ({unit})",
+            mode="lines",
+            line=dict(color="#b91c1c", width=3),
+            hovertemplate="%{x|%d/%m/%Y}<br>Lũy kế: %{customdata[0]} " + unit + "<br>Trong ngày: %{customdata[1]}<extra></extra>",
+            customdata=[[fmt.number(c), fmt.number(d)] for c, d in zip(cumulative, frame["daily"].to_list())],
+        )
+    )
+    for when, text, color in ((deadline, f"Hạn chót {fmt.day(deadline)}", "#111827"), (as_of, f"Số liệu đến {fmt.day(as_of)}", "#b91c1c")):
+        fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, width=1.5, dash="dot"))
+        fig.add_annotation(x=when, y=1, yref="paper", text=text, showarrow=False, yanchor="bottom", font=dict(color=color, size=13))
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=18)),
+        font=FONT,
+        separators=",.",
+        hovermode="x unified",
+        margin=dict(l=10, r=10, t=70, b=10),
+        height=420,
+        legend=dict(orientation="h", yanchor="bottom", y=-0.25, x=0),
+        plot_bgcolor="#ffffff",
+        xaxis=dict(tickformat="%d/%m/%Y", gridcolor="#e5e7eb"),
+        yaxis=dict(tickformat=",d", gridcolor="#e5e7eb", rangemode="tozero"),
+    )
+    return fig

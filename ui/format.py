@@ -1,0 +1,72 @@
+"""Vietnamese number, percent and date formatting (Babel, locale vi_VN): 1.234.567; 12,5%; dd/mm/yyyy."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from babel.numbers import format_decimal, format_percent
+
+LOCALE = "vi_VN"
+DASH = "—"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """1234567 → '1.234.567'; decimals=1: 1234.5 → '1.234,5'."""
+    if _missing(value):
+        return DASH
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(round(value, decimals) if decimals else round(value), format=pattern, locale=LOCALE)
+
+
+def percent(ratio: float | None, decimals: int = 1) -> str:
+    """0.125 → '12,5%' (ratios above 1 are shown as they are, never clipped)."""
+    if _missing(ratio):
+        return DASH
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return format_percent(ratio, format=pattern, locale=LOCALE)
+
+
+def day(value: date | datetime | None) -> str:
+    """date(2021, 7, 1) → '01/07/2021'."""
+    if value is None:
+        return DASH
+    return value.strftime("%d/%m/%Y")
+
+
+def timestamp(value: datetime | None) -> str:
+    """datetime → '31/12/2021 19:38'."""
+    if value is None:
+        return DASH
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def per_day(value: float | None) -> str:
+    """A rate: '12.345/ngày'."""
+    return DASH if _missing(value) else f"{number(value)}/ngày"
+
+
+def rank_change(change: int | None) -> str:
+    """+3 → '▲ 3', -2 → '▼ 2', 0 → '＝'."""
+    if change is None:
+        return DASH
+    if change > 0:
+        return f"▲ {change}"
+    if change < 0:
+        return f"▼ {-change}"
+    return "＝"
+
+
+def deadline_phrase(days_left: int, deadline: date) -> str:
+    """'Còn 65 ngày đến hạn 01/07/2021' / 'Hôm nay là hạn chót' / 'Đã quá hạn 183 ngày' — never a negative count."""
+    if days_left > 1:
+        return f"Còn {number(days_left)} ngày đến hạn {day(deadline)}"
+    if days_left == 1:
+        return f"Còn 1 ngày — hạn chót {day(deadline)}"
+    if days_left == 0:
+        return f"Hôm nay là hạn chót {day(deadline)}"
+    return f"Đã quá hạn {number(-days_left)} ngày (hạn {day(deadline)})"
