@@ -64,16 +64,17 @@ def _province_matrix(provinces: list[str], days: list[date], rng: np.random.Gene
     day_arr = np.array(days, dtype="datetime64[D]")
     pidx = {code: i for i, code in enumerate(provinces)}
     if metric in ("applications_received",):
-        leaders = [pidx[c] for c in A.EARLY_LEADERS]
+        leaders = [pidx[c] for c in A.EARLY_LEADERS if c in pidx]
         early = day_arr <= np.datetime64("2021-04-30")
         late = day_arr >= np.datetime64("2021-05-20")
         m[np.ix_(leaders, np.where(early)[0])] *= 1.55
         m[np.ix_(leaders, np.where(late)[0])] *= 0.75
         # A handful of slow starters that speed up after the April push.
-        slow = rng.choice([i for i in range(p) if i not in leaders], size=8, replace=False)
+        others = [i for i in range(p) if i not in leaders]
+        slow = rng.choice(others, size=min(8, len(others) // 3), replace=False)
         m[np.ix_(slow, np.where(early)[0])] *= 0.7
     if metric == "records_collected":
-        lates = [pidx[c] for c in A.LATE_COLLECTORS]
+        lates = [pidx[c] for c in A.LATE_COLLECTORS if c in pidx]
         in_2020 = day_arr <= np.datetime64("2020-12-31")
         m[np.ix_(lates, np.where(in_2020)[0])] *= 0.55
         m[np.ix_(lates, np.where(~in_2020)[0])] *= 2.2
@@ -257,7 +258,7 @@ def _reporting_mask(reporting, days, unit_province, n_prov, disruption, rng) -> 
         prov, day = rng.integers(n_prov), rng.integers(30, n_days - 2)
         mask[np.ix_(unit_province == prov, [day])] = False
     # On the last day, three provinces have not sent today's report yet.
-    for prov in rng.choice(n_prov, size=min(3, n_prov), replace=False):
+    for prov in rng.choice(n_prov, size=min(3, n_prov // 10), replace=False):
         mask[unit_province == prov, n_days - 1] = False
     return mask
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -42,16 +43,24 @@ def _drop_postgres(url: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request, tmp_path):
-    """A migrated, empty database on each backend."""
-    url = f"sqlite:///{tmp_path / 'cccd.sqlite'}" if request.param == "sqlite" else _postgres_url()
+@contextmanager
+def migrated_engine(backend: str, folder):
+    """A migrated, empty database on `backend` (a file in `folder`, or a fresh PostgreSQL database)."""
+    url = f"sqlite:///{folder / 'cccd.sqlite'}" if backend == "sqlite" else _postgres_url()
     engine = make_engine(url)
     migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        _drop_postgres(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            _drop_postgres(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request, tmp_path):
+    with migrated_engine(request.param, tmp_path) as engine:
+        yield engine
 
 
 # --- the mini country: 3 provinces, 3 districts, 5 communes; every expectation is hand-computed ----
@@ -138,3 +147,18 @@ def mini_engine(empty_engine):
         facts, batches = mini_reports()
         store.write_reports(conn, facts, batches)
     return empty_engine
+
+
+DEMO_PROVINCES = ["26", "48", "96"]
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory) -> str:
+    """URL of a small simulated data set (3 provinces, full period) in a SQLite file, built once."""
+    from simulate.demo import build_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+    engine = make_engine(url)
+    build_demo(engine, seed=11, provinces=DEMO_PROVINCES)
+    engine.dispose()
+    return url

@@ -1,0 +1,74 @@
+"""The overview page through Streamlit's AppTest: numbers from queries/, Vietnamese formats, clear failures."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db import migrate
+from db.engine import make_engine
+from queries.progress import progress
+from ui import format as fmt
+
+TIMEOUT = 180
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def run_app(monkeypatch, url: str, **params) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_overview_shows_the_national_headline_from_queries(monkeypatch, demo_sqlite):
+    at = run_app(monkeypatch, demo_sqlite, as_of="2021-04-27")
+    assert not at.exception
+    assert "Toàn quốc" in at.title[0].value
+    assert at.subheader[0].value == "Còn 65 ngày đến hạn 01/07/2021"
+    engine = make_engine(demo_sqlite)
+    with engine.connect() as conn:
+        expected = progress(conn, level="national", as_of=date(2021, 4, 27), metric="applications_received")["cumulative"][0]
+    assert at.metric[0].value == fmt.number(expected)
+    assert "." in at.metric[0].value  # Vietnamese grouping: 1.234.567
+    captions = " ".join(c.value for c in at.caption)
+    assert "27/04/2021" in captions and "Dữ liệu mô phỏng" in captions
+    assert any("Dữ liệu mô phỏng" in w.value for w in at.sidebar.warning)
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_after_the_deadline_the_screen_says_how_late(monkeypatch, demo_sqlite):
+    at = run_app(monkeypatch, demo_sqlite, as_of="2021-12-31")
+    assert not at.exception
+    assert at.subheader[0].value == "Đã quá hạn 183 ngày (hạn 01/07/2021)"
+    assert "-" not in at.subheader[0].value
+
+
+def test_switching_denominator_and_metric(monkeypatch, demo_sqlite):
+    at = run_app(monkeypatch, demo_sqlite, as_of="2021-06-15")
+    at.sidebar.radio(key="denominator").set_value("target").run()
+    at.sidebar.selectbox(key="metric").set_value("cards_delivered").run()
+    assert not at.exception
+    assert at.query_params["denominator"] == "target" and at.query_params["metric"] == "cards_delivered"
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title.startswith("Thẻ CCCD đã trả cho công dân")
+
+
+def test_unreachable_database_gives_a_vietnamese_message(monkeypatch):
+    at = run_app(monkeypatch, "postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    assert not at.exception
+    assert "Không kết nối được cơ sở dữ liệu" in at.error[0].value
+
+
+def test_uninitialised_and_empty_databases(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    at = run_app(monkeypatch, url)
+    assert not at.exception and "chưa được khởi tạo" in at.error[0].value
+    migrate.upgrade(make_engine(url))
+    at = run_app(monkeypatch, url)
+    assert not at.exception and "Chưa có báo cáo" in at.info[0].value
