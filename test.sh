@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One command: set up everything the tests need (venv, Debian chromium, PostgreSQL running) and run them all.
+set -uo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup_env.sh requirements-dev.txt || exit 1
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null || { echo "could not install chromium" >&2; exit 1; }
+  else
+    echo "Debian's chromium is needed: sudo apt-get install -y chromium" >&2; exit 1
+  fi
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+fi
+
+# The PostgreSQL and browser tests must run, not skip.
+export CCCD_REQUIRE_PG=1 CCCD_REQUIRE_BROWSER=1
+.venv/bin/python -m pytest "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
+exit "$rc"
