@@ -23,7 +23,7 @@ ctx = controls.current()
 info = data.dataset_info(ctx.version)
 
 st.title("Tiến độ cấp CCCD gắn chip và thu thập dữ liệu dân cư — Toàn quốc")
-labels = [f"Số liệu đến ngày **{fmt.day(ctx.as_of)}**", f"nhận báo cáo gần nhất {fmt.timestamp(info.last_received_at)}"]
+labels = [f"Số liệu đến ngày **{fmt.day(ctx.as_of)}**", f"báo cáo mới nhất trong hệ thống nhận lúc {fmt.timestamp(info.last_received_at)}"]
 if info.simulated:
     labels.append(f"**{SIMULATED_LABEL}**")
 st.caption(" · ".join(labels))
@@ -73,7 +73,7 @@ for column, metric in zip(st.columns(len(HEADLINE_METRICS)), HEADLINE_METRICS):
         )
 
 metric = ctx.metric
-trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denominator.value)
+trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denominator.value, as_of=ctx.as_of)
 goal_row = national[(metric, ctx.denominator)]
 goal_label = f"{fmt.number(goal_row['denominator'])} {METRIC_UNIT[metric]} ({denominator_label(metric, ctx.denominator)})"
 figure = trend_figure(

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Connection, and_, case, func, select
 
-from db.schema import admin_unit, daily_fact, region, target, unit_day
+from db.schema import admin_unit, calendar, daily_fact, region, target, unit_day
 from queries import metrics as M
 from queries.metrics import Denominator, Level, Metric
 
@@ -47,8 +47,9 @@ def _frame(conn: Connection, stmt) -> pl.DataFrame:
 
 
 def last_day(conn: Connection) -> date | None:
-    """The last day of the reporting calendar (the latest reported day)."""
-    return conn.execute(select(func.max(unit_day.c.day))).scalar_one()
+    """The last day of the reporting calendar (the latest reported day); the calendar's primary key
+    answers this at once, where max() over the rollup would scan it."""
+    return conn.execute(select(func.max(calendar.c.day))).scalar_one()
 
 
 def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, date], codes_filter) -> pl.DataFrame:

@@ -60,5 +60,5 @@ def progress_frame(
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def trend_frame(version: int, *, metric: str, denominator: str, unit: str | None = None) -> pl.DataFrame:
-    return _guard(trend.trend, metric=metric, denominator=denominator, unit=unit)
+def trend_frame(version: int, *, metric: str, denominator: str, as_of: date, unit: str | None = None) -> pl.DataFrame:
+    return _guard(trend.trend, metric=metric, denominator=denominator, unit=unit, until=as_of)

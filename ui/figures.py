@@ -19,16 +19,20 @@ def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, dea
     """
     days = frame["day"].to_list()
     cumulative = frame["cumulative"].to_list()
+    trajectory_x, trajectory_y = list(days), frame["trajectory"].to_list()
+    if days and days[-1] < deadline:  # data stops at the as-of date; the line to the goal does not
+        trajectory_x.append(deadline)
+        trajectory_y.append(float(frame["goal"][0]))
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=days,
-            y=frame["trajectory"].to_list(),
+            x=trajectory_x,
+            y=trajectory_y,
             name=f"Lộ trình đến {goal_label}",
             mode="lines",
             line=dict(color="#6b7280", width=2, dash="dash"),
             hovertemplate="%{x|%d/%m/%Y}<br>Lộ trình: %{customdata}<extra></extra>",
-            customdata=[fmt.number(v) for v in frame["trajectory"].to_list()],
+            customdata=[fmt.number(v) for v in trajectory_y],
         )
     )
     fig.add_trace(
@@ -42,9 +46,13 @@ def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, dea
             customdata=[[fmt.number(c), fmt.number(d)] for c, d in zip(cumulative, frame["daily"].to_list())],
         )
     )
-    for when, text, color in ((deadline, f"Hạn chót {fmt.day(deadline)}", "#111827"), (as_of, f"Số liệu đến {fmt.day(as_of)}", "#b91c1c")):
+    # The as-of label sits left of its line and the deadline's right of its own, so they never collide.
+    for when, text, color, side in (
+        (deadline, f"Hạn chót {fmt.day(deadline)}", "#111827", "left"),
+        (as_of, f"Số liệu đến {fmt.day(as_of)}", "#b91c1c", "right"),
+    ):
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, width=1.5, dash="dot"))
-        fig.add_annotation(x=when, y=1, yref="paper", text=text, showarrow=False, yanchor="bottom", font=dict(color=color, size=13))
+        fig.add_annotation(x=when, y=1, yref="paper", text=text, showarrow=False, yanchor="bottom", xanchor=side, font=dict(color=color, size=13))
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)),
         font=FONT,

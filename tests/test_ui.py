@@ -1,0 +1,40 @@
+"""Vietnamese formatting and the pure figure builder."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from ui import format as fmt
+from ui.figures import trend_figure
+
+
+def test_vietnamese_numbers_percent_and_dates():
+    assert fmt.number(1234567) == "1.234.567"
+    assert fmt.number(1234.56, decimals=1) == "1.234,6"
+    assert fmt.percent(0.125) == "12,5%"
+    assert fmt.percent(1.384) == "138,4%"  # above 100% is shown, not clipped
+    assert fmt.day(date(2021, 7, 1)) == "01/07/2021"
+    assert fmt.number(None) == fmt.DASH and fmt.percent(float("nan")) == fmt.DASH
+    assert fmt.rank_change(3) == "▲ 3" and fmt.rank_change(-2) == "▼ 2"
+
+
+def test_deadline_phrase_never_shows_a_negative_count():
+    deadline = date(2021, 7, 1)
+    assert fmt.deadline_phrase(65, deadline) == "Còn 65 ngày đến hạn 01/07/2021"
+    assert fmt.deadline_phrase(0, deadline) == "Hôm nay là hạn chót 01/07/2021"
+    assert fmt.deadline_phrase(-183, deadline) == "Đã quá hạn 183 ngày (hạn 01/07/2021)"
+
+
+def test_trend_figure_extends_the_trajectory_to_the_deadline():
+    frame = pl.DataFrame(
+        {"day": [date(2021, 4, 26), date(2021, 4, 27)], "daily": [5, 7], "cumulative": [100, 107], "trajectory": [80.0, 82.0], "goal": [200, 200]}
+    )
+    fig = trend_figure(frame, title="T", unit="hồ sơ", as_of=date(2021, 4, 27), deadline=date(2021, 7, 1), goal_label="200")
+    trajectory, cumulative = fig.data
+    assert list(cumulative.y) == [100, 107]
+    assert list(trajectory.x)[-1] == date(2021, 7, 1) and list(trajectory.y)[-1] == 200.0
+    assert fig.layout.separators == ",." and fig.layout.xaxis.tickformat == "%d/%m/%Y"
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Hạn chót 01/07/2021" in texts and "Số liệu đến 27/04/2021" in texts
