@@ -37,4 +37,8 @@ if info.simulated:
 page = st.navigation(
     [st.Page("app_pages/overview.py", title="Tổng quan", icon="🏠", url_path="overview", default=True)],
 )
-page.run()
+try:
+    page.run()
+except DatabaseUnavailable as exc:  # the database went away after the checks above
+    st.error(exc.message_vi)
+

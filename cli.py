@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 
@@ -34,6 +35,20 @@ class DenominatorOption(StrEnum):
     target = "target"
 
 
+@contextmanager
+def _database_errors():
+    """A database error mid-command is one clear line and exit 2, not a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
+        hint = " (is another build or import running?)" if "locked" in first else ""
+        typer.echo(f"error: database error: {first}{hint}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _engine():
     """The configured engine, or exit 2 with a clear message when the database cannot be reached."""
     engine = make_engine()
@@ -55,11 +70,12 @@ def init_db() -> None:
     from sqlalchemy import func, select
 
     engine = _engine()
-    migrate.upgrade(engine)
-    with engine.begin() as conn:
-        reference.load_reference(conn)
-        units = conn.execute(select(admin_unit.c.level, func.count()).group_by(admin_unit.c.level)).all()
-        targets = conn.execute(select(func.count()).select_from(target)).scalar_one()
+    with _database_errors():
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            reference.load_reference(conn)
+            units = conn.execute(select(admin_unit.c.level, func.count()).group_by(admin_unit.c.level)).all()
+            targets = conn.execute(select(func.count()).select_from(target)).scalar_one()
     counts = ", ".join(f"{n} {level}" for level, n in sorted(units))
     typer.echo(f"database ready at {safe_url(str(engine.url.render_as_string(hide_password=False)))}: {counts}; {targets} targets")
 
@@ -82,7 +98,8 @@ def demo(
                 typer.echo("reports already present; nothing to do (drop --if-missing to rebuild)")
                 return
     typer.echo("building the simulated data set (several minutes on a slow machine)…", err=True)
-    build = build_demo(engine, seed=seed)
+    with _database_errors():
+        build = build_demo(engine, seed=seed)
     typer.echo(
         f"simulated data set built (seed {build.seed}): {build.rows:,} daily reports in {build.batches:,} batches; "
         f"simulate {build.seconds_simulate:.1f} s, write {build.seconds_write:.1f} s"
@@ -109,7 +126,7 @@ def export_progress(
         typer.echo("error: --level commune needs --province", err=True)
         raise typer.Exit(2)
     engine = _engine()
-    with engine.connect() as conn:
+    with _database_errors(), engine.connect() as conn:
         sys.stdout.write(progress_csv(conn, level=level.value, as_of=day, metric=metric.value, denominator=denominator.value, province=province))
 
 

@@ -48,7 +48,8 @@ for column, metric in zip(st.columns(len(HEADLINE_METRICS)), HEADLINE_METRICS):
         )
         for d in Denominator:
             row = national[(metric, d)]
-            st.markdown(f"**{fmt.percent(row['coverage'])}** {denominator_label(metric, d)} ({fmt.number(row['denominator'])})")
+            flag = " ⚑ *vượt 100%*" if row["over_100"] else ""
+            st.markdown(f"**{fmt.percent(row['coverage'])}** {denominator_label(metric, d)} ({fmt.number(row['denominator'])}){flag}")
         status = Status(chosen["status"])
         st.badge(STATUS_LABEL[status], color=BADGE_COLOR[status])
         st.markdown(
@@ -87,6 +88,7 @@ with st.expander("Ghi chú số liệu", expanded=False):
         f"- Báo cáo ngày {fmt.day(ctx.as_of)}: **{fmt.percent(completeness)}** đơn vị cấp xã đã gửi, "
         f"**{fmt.percent(goal_row['timeliness'])}** gửi trước 17:00.\n"
         "- Tốc độ = trung bình số trong ngày của 7 ngày gần nhất; tốc độ cần đạt = phần còn thiếu ÷ số ngày còn lại đến hạn.\n"
+        "- ⚑ vượt 100%: mẫu số là dân số Tổng điều tra 2019 (đã cũ, chưa tính người di cư, tăng dân số); tỷ lệ không bị cắt ở 100%.\n"
         f"- {POPULATION_METHOD_VI}\n"
         f"- {info.quota_note or ''}\n"
         + (f"- **{SIMULATED_LABEL}** (hạt giống {info.seed}): không phải số liệu thật; chỉ dùng để thử nghiệm hệ thống.\n" if info.simulated else "")
