@@ -1,10 +1,12 @@
 """Benchmark: build the simulated national rollout and time the progress queries, per backend.
 
-Run from the project root:
+Run from the project root; backends are --sqlite PATH and/or --postgres URL (neither: SQLite at
+data/bench.sqlite):
 
-    python -m scripts.bench                                   # SQLite file data/bench.sqlite
-    python -m scripts.bench --postgres postgresql+psycopg://postgres@127.0.0.1:5432/cccd_bench
-    python -m scripts.bench --skip-build --repeat 50 --markdown
+    python -m scripts.bench                                   # SQLite only
+    python -m scripts.bench --sqlite data/bench.sqlite \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/cccd_bench --markdown
+    python -m scripts.bench --skip-build --repeat 50          # queries only, on the data there
 
 For each backend it (1) builds the data set with simulate.demo.build_demo (unless --skip-build),
 (2) times warm progress queries on one open connection, (3) prints the machine, and (4) checks

@@ -31,8 +31,8 @@ def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, dea
             name=f"Lộ trình đến {goal_label}",
             mode="lines",
             line=dict(color="#6b7280", width=2, dash="dash"),
-            hovertemplate="%{x|%d/%m/%Y}<br>Lộ trình: %{customdata}<extra></extra>",
-            customdata=[fmt.number(v) for v in trajectory_y],
+            # d3 formats with layout.separators ",." give 1.234.567 without formatting 500 points in Python.
+            hovertemplate="%{x|%d/%m/%Y}<br>Lộ trình: %{y:,.0f}<extra></extra>",
         )
     )
     fig.add_trace(
@@ -42,8 +42,8 @@ def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, dea
             name=f"Lũy kế ({unit})",
             mode="lines",
             line=dict(color="#b91c1c", width=3),
-            hovertemplate="%{x|%d/%m/%Y}<br>Lũy kế: %{customdata[0]} " + unit + "<br>Trong ngày: %{customdata[1]}<extra></extra>",
-            customdata=[[fmt.number(c), fmt.number(d)] for c, d in zip(cumulative, frame["daily"].to_list())],
+            hovertemplate="%{x|%d/%m/%Y}<br>Lũy kế: %{y:,.0f} " + unit + "<br>Trong ngày: %{customdata:,.0f}<extra></extra>",
+            customdata=frame["daily"].to_list(),
         )
     )
     # The as-of label sits left of its line and the deadline's right of its own, so they never collide.
