@@ -176,9 +176,11 @@ def progress(
     level, metric, denominator = Level(level), Metric(metric), Denominator(denominator)
     if level == Level.commune and not (province or district):
         raise ValueError("commune level needs a province or a district")
-    latest = last_day(conn)
+    first, latest = conn.execute(select(func.min(calendar.c.day), func.max(calendar.c.day))).one()
     if latest is not None and as_of > latest:
         as_of = latest
+    # A week before the first report there is nothing to rank: no rank change rather than a fake one.
+    week_before_known = first is not None and as_of - timedelta(days=M.PACE_WINDOW_DAYS) >= first
     days = {
         "cumulative": as_of,
         "cumulative_7d_ago": as_of - timedelta(days=M.PACE_WINDOW_DAYS),
@@ -207,6 +209,9 @@ def progress(
             M.rank("coverage_7d_ago").alias("rank_7d_ago"),
             (pl.col("completeness").fill_null(0) < M.COMPLETENESS_THRESHOLD).alias("reporting_incomplete"),
             (pl.col("coverage") > 1).fill_null(False).alias("over_100"),
+        )
+        .with_columns(
+            pl.col("rank_7d_ago") if week_before_known else pl.lit(None, dtype=pl.Int32).alias("rank_7d_ago"),
         )
         .with_columns(M.rank_change().alias("rank_change"), pl.lit(level.value).alias("level"))
         .sort(["rank", "code"])

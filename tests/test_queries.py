@@ -81,6 +81,7 @@ def test_as_of_before_any_report_and_after_the_last_day(mini_engine):
         late = progress(conn, level="national", as_of=date(2022, 1, 1)).row(0, named=True)
     # 03/06: 3 days of A = 90; 7 days earlier is before the first report → 0, pace 90/7.
     assert early["01"]["cumulative"] == 90 and early["01"]["pace"] == pytest.approx(90 / 7)
+    assert early["01"]["rank_change"] is None and early["03"]["rank_7d_ago"] is None  # no week of history yet
     assert late["as_of"] == MINI_END and late["cumulative"] == 1645
 
 
