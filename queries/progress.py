@@ -46,12 +46,6 @@ def _frame(conn: Connection, stmt) -> pl.DataFrame:
     return pl.DataFrame([tuple(r) for r in result], schema=list(result.keys()), orient="row", infer_schema_length=None)
 
 
-def last_day(conn: Connection) -> date | None:
-    """The last day of the reporting calendar (the latest reported day); the calendar's primary key
-    answers this at once, where max() over the rollup would scan it."""
-    return conn.execute(select(func.max(calendar.c.day))).scalar_one()
-
-
 def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, date], codes_filter) -> pl.DataFrame:
     """Cumulative count at each of `days` (label → date) plus the as-of day's counts, per rollup unit."""
     cum = unit_day.c[f"cum_{metric.value}"]

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from db import store
 from db.schema import daily_fact, fact_history
@@ -107,7 +108,7 @@ def test_reimport_changes_nothing_and_a_correction_keeps_history(mini_engine):
 def test_a_failed_write_leaves_nothing(mini_engine):
     bad = pl.DataFrame([{"batch_index": 0, "unit_code": "00001", "report_date": date(2021, 6, 20), "applications_received": 5,
                          "cards_produced": None, "cards_delivered": 0, "records_collected": 0, "records_verified": None}])
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):  # records_verified may not be null
         with mini_engine.begin() as conn:
             store.write_reports(conn, bad, [store.BatchMeta("cli", "bad.csv", "officer", date(2021, 6, 20), "01")])
     with mini_engine.connect() as conn:
