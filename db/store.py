@@ -26,6 +26,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.exc import DBAPIError
 
 from db.schema import (
     COUNT_COLUMNS,
@@ -97,9 +98,14 @@ def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
     elif dialect == "postgresql":
         buffer = io.BytesIO()
         frame.write_csv(buffer, include_header=False, null_value="", datetime_format="%Y-%m-%d %H:%M:%S%.f")
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buffer.getvalue())
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        try:
+            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+                copy.write(buffer.getvalue())
+        except dbapi_error as exc:
+            # Same exception family as every other statement (IntegrityError, OperationalError…).
+            raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported deployments
         conn.execute(insert(table), frame.to_dicts())
 
