@@ -35,7 +35,10 @@ if info.simulated:
     st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")
 
 page = st.navigation(
-    [st.Page("app_pages/overview.py", title="Tổng quan", icon="🏠", url_path="overview", default=True)],
+    [
+        st.Page("app_pages/overview.py", title="Tổng quan", icon="🏠", url_path="overview", default=True),
+        st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon="🏆", url_path="xep-hang"),
+    ],
 )
 try:
     page.run()

@@ -42,10 +42,13 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def frame_csv(frame: pl.DataFrame) -> str:
+    """A progress frame as CSV: export columns, coverage as a ratio, rates to 0.1, formulas neutralised."""
+    columns = [c for c in EXPORT_COLUMNS if c in frame.columns] + (["region_name"] if "region_name" in frame.columns else [])
+    frame = frame.select(columns).with_columns(pl.col("coverage").round(6), pl.col("pace").round(1), pl.col("required_daily_rate").round(1))
+    return neutralise_formulas(frame).write_csv()
+
+
 def progress_csv(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None) -> str:
     """CSV text (UTF-8, ISO dates, coverage as a ratio, rates rounded to 0.1) of queries.progress."""
-    frame = progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province)
-    frame = frame.select(EXPORT_COLUMNS).with_columns(
-        pl.col("coverage").round(6), pl.col("pace").round(1), pl.col("required_daily_rate").round(1)
-    )
-    return neutralise_formulas(frame).write_csv()
+    return frame_csv(progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province))

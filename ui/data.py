@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 import settings
 from db.engine import DatabaseUnavailable, make_engine, safe_url
 from db.schema import import_batch
-from queries import dataset, progress, trend
+from queries import dataset, export, progress, rankings, trend
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -62,3 +62,20 @@ def progress_frame(
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def trend_frame(version: int, *, metric: str, denominator: str, as_of: date, unit: str | None = None) -> pl.DataFrame:
     return _guard(trend.trend, metric=metric, denominator=denominator, unit=unit, until=as_of)
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def regions_frame(version: int) -> pl.DataFrame:
+    return _guard(rankings.regions)
+
+
+@st.cache_data(ttl=600, max_entries=128, show_spinner=False)
+def rankings_frame(version: int, *, as_of: date, metric: str, denominator: str, regions: tuple[str, ...]) -> pl.DataFrame:
+    return _guard(rankings.province_rankings, as_of=as_of, metric=metric, denominator=denominator, regions=list(regions) or None)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def rankings_csv(version: int, *, as_of: date, metric: str, denominator: str, regions: tuple[str, ...]) -> bytes:
+    """The table on screen as CSV (UTF-8 with BOM so Excel reads the diacritics)."""
+    frame = rankings_frame(version, as_of=as_of, metric=metric, denominator=denominator, regions=regions)
+    return ("\ufeff" + export.frame_csv(frame)).encode("utf-8")

@@ -1,0 +1,63 @@
+"""Rankings: all 63 provinces by coverage, with rank change, pace, required rate, forecast, status and flags."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from queries.metrics import Status
+from ui import controls, data
+from ui import format as fmt
+from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from ui.tables import ranking_styler, ranking_table
+
+ctx = controls.current()
+info = data.dataset_info(ctx.version)
+region_frame = data.regions_frame(ctx.version)
+region_names = dict(zip(region_frame["code"], region_frame["name"], strict=True))
+
+st.title("Xếp hạng 63 tỉnh/thành phố")
+unit = METRIC_UNIT[ctx.metric]
+caption = (
+    f"{METRIC_LABEL[ctx.metric]} ({unit}) so với {denominator_label(ctx.metric, ctx.denominator)} · "
+    f"số liệu đến ngày **{fmt.day(ctx.as_of)}** · xếp hạng theo tỷ lệ, bằng nhau thì cùng hạng"
+)
+st.caption(caption + (f" · **{SIMULATED_LABEL}**" if info.simulated else ""))
+
+chosen_regions = st.pills(
+    "Vùng", list(region_names), selection_mode="multi", format_func=region_names.get, key="regions", default=[]
+)
+frame = data.rankings_frame(
+    ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions)
+)
+all_provinces = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=())
+names = dict(zip(all_provinces["code"], all_provinces["name"], strict=True))
+codes = sorted(names, key=names.get)
+current = st.query_params.get("province")
+my_province = st.selectbox(
+    "Tỉnh của tôi (được tô sáng; lưu trong địa chỉ trang để đánh dấu)",
+    [None, *codes],
+    index=([None, *codes].index(current) if current in codes else 0),
+    format_func=lambda c: "— chọn —" if c is None else f"{names[c]} ({c})",
+    key="my_province",
+)
+if my_province:
+    st.query_params["province"] = my_province
+elif "province" in st.query_params:
+    del st.query_params["province"]
+
+counts = frame.group_by("status").len()
+status_count = dict(zip(counts["status"], counts["len"], strict=True))
+for column, status in zip(st.columns(len(Status)), Status, strict=True):
+    column.metric(STATUS_LABEL[status], fmt.number(status_count.get(status.value, 0)) + " tỉnh")
+
+st.dataframe(ranking_styler(ranking_table(frame), my_province=my_province), hide_index=True, height=min(38 * (frame.height + 1), 2400))
+st.caption(
+    "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Báo cáo trong ngày = đơn vị cấp xã đã gửi báo cáo ngày "
+    f"{fmt.day(ctx.as_of)} ÷ số đơn vị phải báo cáo; ⚠ dưới 95%: tỉnh có thể bị xếp thấp vì báo cáo thiếu, không phải vì chậm."
+)
+st.download_button(
+    "Tải bảng (CSV)",
+    data=data.rankings_csv(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions)),
+    file_name=f"xep-hang-{ctx.metric.value}-{ctx.as_of.isoformat()}.csv",
+    mime="text/csv",
+)

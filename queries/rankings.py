@@ -1,0 +1,35 @@
+"""The 63-province ranking table: the progress frame of every province with its region's name."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection, select
+
+from db.schema import region
+from queries.progress import progress
+
+
+def province_rankings(
+    conn: Connection, *, as_of: date, metric: str, denominator: str, regions: list[str] | None = None
+) -> pl.DataFrame:
+    """All 63 provinces ranked nationally (rank, rank change, coverage, pace, required rate, forecast,
+    status, completeness flags — see queries.progress), with `region_name`; `regions` keeps only
+    those regions' provinces but their national rank."""
+    frame = progress(conn, level="province", as_of=as_of, metric=metric, denominator=denominator)
+    names = pl.DataFrame(
+        [tuple(r) for r in conn.execute(select(region.c.code, region.c.name_vi))],
+        schema={"region_code": pl.String, "region_name": pl.String},
+        orient="row",
+    )
+    frame = frame.join(names, on="region_code", how="left").sort(["rank", "code"])
+    if regions:
+        frame = frame.filter(pl.col("region_code").is_in(regions))
+    return frame
+
+
+def regions(conn: Connection) -> pl.DataFrame:
+    """The six socio-economic regions in their official order."""
+    rows = conn.execute(select(region.c.code, region.c.name_vi).order_by(region.c.sort_order)).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "name": pl.String}, orient="row")

@@ -1,0 +1,67 @@
+"""Rankings page: 63 provinces, region filter, "my province" in the URL, Vietnamese table formats."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from streamlit.testing.v1 import AppTest
+
+from db.engine import make_engine
+from queries.rankings import province_rankings
+from ui.tables import INCOMPLETE, OVER_100, ranking_styler, ranking_table
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_rankings(monkeypatch, url: str, **params) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/rankings.py")
+    return at.run()
+
+
+def test_rankings_page_lists_every_province_and_keeps_my_province_in_the_url(monkeypatch, demo_sqlite):
+    at = open_rankings(monkeypatch, demo_sqlite, as_of="2021-06-15", province="48")
+    assert not at.exception
+    assert at.title[0].value == "Xếp hạng 63 tỉnh/thành phố"
+    table = at.dataframe[0].value
+    assert len(table) == 63  # provinces without reports are ranked too (coverage 0), never dropped
+    assert at.selectbox(key="my_province").value == "48"
+    assert at.query_params["province"] == "48"
+    # The status counts add up to the provinces shown.
+    assert sum(int(m.value.split()[0].replace(".", "")) for m in at.metric) == 63
+
+
+def test_region_filter_keeps_national_ranks(monkeypatch, demo_sqlite):
+    at = open_rankings(monkeypatch, demo_sqlite, as_of="2021-06-15")
+    at.pills(key="regions").set_value(["DBSCL"]).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 13  # the Mekong Delta's provinces
+    engine = make_engine(demo_sqlite)
+    with engine.connect() as conn:
+        full = province_rankings(conn, as_of=date(2021, 6, 15), metric="applications_received", denominator="eligible")
+    national = dict(zip(full["code"], full["rank"], strict=True))
+    assert {code: national[code] for code in table.index} == dict(zip(table.index, table["rank"], strict=True))
+    assert set(full.filter(pl.col("region_code") == "DBSCL")["code"]) == set(table.index)
+
+
+def test_ranking_styler_formats_the_vietnamese_way_and_flags():
+    frame = pl.DataFrame(
+        {
+            "code": ["01", "02"], "rank": [1, 2], "rank_change": [2, None], "name": ["Hà Nội", "Hà Giang"], "region_name": ["R", "R"],
+            "cumulative": [1234567, 5], "denominator": [1000000, 100], "coverage": [1.234567, 0.05], "pace": [1234.4, 0.0],
+            "required_daily_rate": [0.0, 3.2], "projected_completion": [None, date(2021, 8, 6)], "status": ["achieved", "off_track"],
+            "completeness": [1.0, 0.5], "over_100": [True, False], "reporting_incomplete": [False, True],
+        }
+    )
+    table = ranking_table(frame)
+    assert list(table["notes"]) == [OVER_100, INCOMPLETE]
+    html = ranking_styler(table, my_province="02").to_html()
+    for text in ("1.234.567", "123,5%", "06/08/2021", "▲ 2", "Đã đạt", "Chậm tiến độ", "Tỷ lệ", "—", "#fef3c7"):
+        assert text in html, text

@@ -1,0 +1,71 @@
+"""Tables for people: Vietnamese headers and formats, traffic lights, flags — values stay numeric for sorting."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+from pandas.io.formats.style import Styler
+
+from queries.metrics import Status
+from ui import format as fmt
+from ui.labels import STATUS_COLOR, STATUS_LABEL
+
+RANKING_COLUMNS = {
+    "rank": "Hạng",
+    "rank_change": "Thay đổi 7 ngày",
+    "name": "Tỉnh/thành phố",
+    "region_name": "Vùng",
+    "cumulative": "Lũy kế",
+    "denominator": "Mẫu số",
+    "coverage": "Tỷ lệ",
+    "pace": "Tốc độ 7 ngày (/ngày)",
+    "required_daily_rate": "Cần đạt (/ngày)",
+    "projected_completion": "Dự kiến hoàn thành",
+    "status": "Trạng thái",
+    "completeness": "Báo cáo trong ngày",
+    "notes": "Ghi chú",
+}
+
+OVER_100 = "⚑ vượt 100%"
+INCOMPLETE = "⚠ báo cáo chưa đủ"
+
+
+def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
+    """The columns people read, in order, indexed by province code; flags become a notes column."""
+    notes = pl.concat_str(
+        pl.when(pl.col("over_100")).then(pl.lit(OVER_100)),
+        pl.when(pl.col("reporting_incomplete")).then(pl.lit(INCOMPLETE)),
+        separator=" · ",
+        ignore_nulls=True,
+    ).fill_null("")
+    table = frame.with_columns(notes.alias("notes")).select("code", *[c for c in RANKING_COLUMNS if c in frame.columns or c == "notes"])
+    return table.to_pandas().set_index("code")
+
+
+def _date_text(value) -> str:
+    return "không xác định" if value is None or pd.isna(value) else fmt.day(value)
+
+
+def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> Styler:
+    """Vietnamese number formats (1.234.567; 12,5%; dd/mm/yyyy), status colours, the chosen province
+    highlighted. Sorting by a column header sorts the underlying numbers, not the texts."""
+    styler = table.style.format(
+        {
+            "cumulative": fmt.number,
+            "denominator": fmt.number,
+            "coverage": fmt.percent,
+            "pace": fmt.number,
+            "required_daily_rate": fmt.number,
+            "projected_completion": _date_text,
+            "status": lambda v: STATUS_LABEL[Status(v)],
+            "rank_change": lambda v: fmt.rank_change(None if pd.isna(v) else int(v)),
+            "completeness": lambda v: fmt.percent(v, 0),
+        },
+        na_rep=fmt.DASH,
+    )
+    styler = styler.map(lambda v: f"color: {STATUS_COLOR[Status(v)]}; font-weight: 600", subset=["status"])
+    if my_province and my_province in table.index:
+        styler = styler.apply(
+            lambda row: ["background-color: #fef3c7; font-weight: 700" if row.name == my_province else "" for _ in row], axis=1
+        )
+    return styler.relabel_index([RANKING_COLUMNS[c] for c in table.columns], axis=1)
