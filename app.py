@@ -36,8 +36,8 @@ if info.simulated:
 
 page = st.navigation(
     [
-        st.Page("app_pages/overview.py", title="Tổng quan", icon="🏠", url_path="overview", default=True),
-        st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon="🏆", url_path="xep-hang"),
+        st.Page("app_pages/overview.py", title="Tổng quan", icon=":material/home:", url_path="overview", default=True),
+        st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon=":material/leaderboard:", url_path="xep-hang"),
     ],
 )
 try:

@@ -8,7 +8,7 @@ from queries.metrics import Status
 from ui import controls, data
 from ui import format as fmt
 from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
-from ui.tables import ranking_styler, ranking_table
+from ui.tables import ranking_column_config, ranking_styler, ranking_table
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)
@@ -50,7 +50,13 @@ status_count = dict(zip(counts["status"], counts["len"], strict=True))
 for column, status in zip(st.columns(len(Status)), Status, strict=True):
     column.metric(STATUS_LABEL[status], fmt.number(status_count.get(status.value, 0)) + " tỉnh")
 
-st.dataframe(ranking_styler(ranking_table(frame), my_province=my_province), hide_index=True, height=min(38 * (frame.height + 1), 2400))
+table = ranking_table(frame)
+st.dataframe(
+    ranking_styler(table, my_province=my_province),
+    column_config=ranking_column_config(table),
+    hide_index=True,
+    height=min(38 * (frame.height + 1), 2400),
+)
 st.caption(
     "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Báo cáo trong ngày = đơn vị cấp xã đã gửi báo cáo ngày "
     f"{fmt.day(ctx.as_of)} ÷ số đơn vị phải báo cáo; ⚠ dưới 95%: tỉnh có thể bị xếp thấp vì báo cáo thiếu, không phải vì chậm."

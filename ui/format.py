@@ -51,14 +51,14 @@ def per_day(value: float | None) -> str:
 
 
 def rank_change(change: int | None) -> str:
-    """+3 → '▲ 3', -2 → '▼ 2', 0 → '＝'."""
+    """+3 → '▲ 3', -2 → '▼ 2', 0 → '='."""
     if change is None:
         return DASH
     if change > 0:
         return f"▲ {change}"
     if change < 0:
         return f"▼ {-change}"
-    return "＝"
+    return "="
 
 
 def deadline_phrase(days_left: int, deadline: date) -> str:

@@ -68,4 +68,9 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
         styler = styler.apply(
             lambda row: ["background-color: #fef3c7; font-weight: 700" if row.name == my_province else "" for _ in row], axis=1
         )
-    return styler.relabel_index([RANKING_COLUMNS[c] for c in table.columns], axis=1)
+    return styler
+
+
+def ranking_column_config(table: pd.DataFrame) -> dict[str, str]:
+    """Vietnamese headers for st.dataframe (it shows the Styler's values, not its relabelled header)."""
+    return {c: RANKING_COLUMNS[c] for c in table.columns}
