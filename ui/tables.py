@@ -43,7 +43,8 @@ def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
 
 
 def _date_text(value) -> str:
-    return "không xác định" if value is None or pd.isna(value) else fmt.day(value)
+    """No forecast: either already achieved or pace 0 — the status column says which."""
+    return fmt.DASH if value is None or pd.isna(value) else fmt.day(value)
 
 
 def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> Styler:
@@ -61,7 +62,6 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
             "rank_change": lambda v: fmt.rank_change(None if pd.isna(v) else int(v)),
             "completeness": lambda v: fmt.percent(v, 0),
         },
-        na_rep=fmt.DASH,
     )
     styler = styler.map(lambda v: f"color: {STATUS_COLOR[Status(v)]}; font-weight: 600", subset=["status"])
     if my_province and my_province in table.index:
