@@ -8,7 +8,8 @@ from geo.register import POPULATION_METHOD_VI
 from queries.metrics import DEADLINE, HEADLINE_METRICS, Denominator, Status
 from ui import controls, data
 from ui import format as fmt
-from ui.figures import trend_figure
+from queries.rankings import most_at_risk as most_at_risk_frame
+from ui.figures import region_bars, trend_figure
 from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 
 BADGE_COLOR = {
@@ -81,6 +82,35 @@ figure = trend_figure(
     trend, title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc", unit=METRIC_UNIT[metric], as_of=ctx.as_of, deadline=DEADLINE, goal_label=goal_label
 )
 st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="trend")
+
+# --- who is at risk, how the provinces stand, how the regions compare (selected metric and denominator) ---
+provinces = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=metric.value, denominator=ctx.denominator.value, regions=())
+status_counts = dict(provinces.group_by("status").len().iter_rows())
+st.subheader(f"63 tỉnh theo trạng thái — {METRIC_LABEL[metric].lower()}, so với {denominator_label(metric, ctx.denominator)}")
+for column, status in zip(st.columns(len(Status)), Status, strict=True):
+    column.metric(STATUS_LABEL[status], f"{fmt.number(status_counts.get(status.value, 0))} tỉnh")
+
+left, right = st.columns([1, 1])
+with left:
+    st.markdown("**5 tỉnh có nguy cơ không kịp hạn nhất** (tốc độ thấp nhất so với tốc độ cần đạt)")
+    risky = most_at_risk_frame(provinces)
+    if risky.height == 0:
+        st.success("Không có tỉnh nào chậm: tất cả đã đạt.")
+    for row in risky.iter_rows(named=True):
+        status = Status(row["status"])
+        st.markdown(
+            f"**{row['rank']}. {row['name']}** — {fmt.percent(row['coverage'])}, tốc độ {fmt.per_day(row['pace'])}"
+            + (f", cần {fmt.per_day(row['required_daily_rate'])}" if row["required_daily_rate"] else "")
+            + f" · :{BADGE_COLOR[status]}[{STATUS_LABEL[status]}]"
+        )
+    st.page_link("app_pages/rankings.py", label="Xem bảng xếp hạng đầy đủ", icon=":material/leaderboard:")
+with right:
+    regions = data.progress_frame(ctx.version, level="region", as_of=ctx.as_of, metric=metric.value, denominator=ctx.denominator.value)
+    st.plotly_chart(
+        region_bars(regions, title="So sánh 6 vùng kinh tế - xã hội", denominator_label=denominator_label(metric, ctx.denominator)),
+        config={"displaylogo": False},
+        key="regions",
+    )
 
 completeness = goal_row["completeness"]
 with st.expander("Ghi chú số liệu", expanded=False):

@@ -33,3 +33,18 @@ def regions(conn: Connection) -> pl.DataFrame:
     """The six socio-economic regions in their official order."""
     rows = conn.execute(select(region.c.code, region.c.name_vi).order_by(region.c.sort_order)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "name": pl.String}, orient="row")
+
+
+def most_at_risk(frame: pl.DataFrame, n: int = 5) -> pl.DataFrame:
+    """The `n` provinces furthest from meeting the goal in time, from a province progress frame.
+
+    Before the deadline: lowest pace ÷ required daily rate first (0 pace first); ties by lower
+    coverage. After it: lowest coverage first. Provinces that have achieved the goal never appear.
+    """
+    open_ = frame.filter(pl.col("status") != "achieved")
+    ratio = pl.when(pl.col("required_daily_rate") > 0).then(pl.col("pace") / pl.col("required_daily_rate")).otherwise(None)
+    return (
+        open_.with_columns(ratio.alias("pace_ratio"))
+        .sort([pl.col("pace_ratio").is_null(), "pace_ratio", "coverage", "code"], descending=[False, False, False, False])
+        .head(n)
+    )

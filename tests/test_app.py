@@ -38,7 +38,13 @@ def test_overview_shows_the_national_headline_from_queries(monkeypatch, demo_sql
     captions = " ".join(c.value for c in at.caption)
     assert "27/04/2021" in captions and "Dữ liệu mô phỏng" in captions
     assert any("Dữ liệu mô phỏng" in w.value for w in at.sidebar.warning)
-    assert len(at.get("plotly_chart")) == 1
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # trend and region comparison
+    regions = json.loads(charts[1].proto.spec)["data"][0]["y"]
+    assert len(regions) == 6 and "Tây Nguyên" in regions
+    statuses = [m for m in at.metric if m.value.endswith("tỉnh")]
+    assert sum(int(m.value.split()[0]) for m in statuses) == 63
+    assert any("5 tỉnh có nguy cơ" in md.value for md in at.markdown)
 
 
 def test_after_the_deadline_the_screen_says_how_late(monkeypatch, demo_sqlite):

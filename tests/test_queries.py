@@ -123,3 +123,16 @@ def test_trend_and_trajectory(mini_engine):
     # Goal 2,400 (400 + 600 + 1,400) on a straight line from 01/01/2021 (0) to 01/07/2021 (181 days).
     assert frame["goal"][0] == 2400
     assert frame["trajectory"][0] == pytest.approx(2400 * 151 / 181)
+
+
+def test_most_at_risk_orders_by_pace_against_required(mini_engine):
+    from queries.rankings import most_at_risk, province_rankings
+
+    with mini_engine.connect() as conn:
+        eligible = province_rankings(conn, as_of=AS_OF, metric="applications_received", denominator="eligible")
+        target = province_rankings(conn, as_of=AS_OF, metric="applications_received", denominator="target")
+    # Eligible goal: A 30/96.875 = 0.31, B (120/7)/30 = 0.57, C 45/20.3 = 2.2 (on track, still not achieved).
+    assert most_at_risk(eligible)["code"].to_list() == ["01", "02", "03"]
+    # Target goal: A has achieved it and is left out; C 45/45.3 = 0.99 before B (120/7)/5 = 3.4.
+    assert most_at_risk(target, n=5)["code"].to_list() == ["03", "02"]
+    assert eligible["region_name"].to_list() == ["Tây Nguyên", "Đồng bằng sông Hồng", "Đồng bằng sông Hồng"]

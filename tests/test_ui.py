@@ -38,3 +38,12 @@ def test_trend_figure_extends_the_trajectory_to_the_deadline():
     assert fig.layout.separators == ",." and fig.layout.xaxis.tickformat == "%d/%m/%Y"
     texts = [a.text for a in fig.layout.annotations]
     assert "Hạn chót 01/07/2021" in texts and "Số liệu đến 27/04/2021" in texts
+
+
+def test_region_bars_best_on_top_with_vietnamese_percentages():
+    from ui.figures import region_bars
+
+    frame = pl.DataFrame({"name": ["A", "B"], "coverage": [0.5, 0.755], "cumulative": [5, 755], "denominator": [10, 1000]})
+    bar = region_bars(frame, title="T", denominator_label="chỉ tiêu").data[0]
+    assert list(bar.y) == ["A", "B"]  # plotly draws the last category on top: B, the best
+    assert list(bar.text) == ["50,0%", "75,5%"] and list(bar.x) == [50.0, 75.5]

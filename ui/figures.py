@@ -66,3 +66,35 @@ def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, dea
         yaxis=dict(tickformat=",d", gridcolor="#e5e7eb", rangemode="tozero"),
     )
     return fig
+
+
+def region_bars(frame: pl.DataFrame, *, title: str, denominator_label: str) -> go.Figure:
+    """Coverage of the six regions as horizontal bars, best on top, with the percentage written on each bar.
+
+    `frame` is queries.progress at level "region" (name, coverage, cumulative, denominator).
+    """
+    ordered = frame.sort("coverage", descending=False, nulls_last=False)
+    texts = [fmt.percent(v) for v in ordered["coverage"].to_list()]
+    fig = go.Figure(
+        go.Bar(
+            x=[v * 100 if v is not None else 0 for v in ordered["coverage"].to_list()],
+            y=ordered["name"].to_list(),
+            orientation="h",
+            marker_color="#b91c1c",
+            text=texts,
+            textposition="outside",
+            customdata=[[fmt.number(c), fmt.number(d)] for c, d in zip(ordered["cumulative"].to_list(), ordered["denominator"].to_list(), strict=True)],
+            hovertemplate="%{y}<br>%{text} " + denominator_label + "<br>%{customdata[0]} / %{customdata[1]}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=18)),
+        font=FONT,
+        separators=",.",
+        margin=dict(l=10, r=40, t=60, b=10),
+        height=340,
+        plot_bgcolor="#ffffff",
+        xaxis=dict(ticksuffix="%", gridcolor="#e5e7eb", rangemode="tozero"),
+        yaxis=dict(automargin=True),
+    )
+    return fig
