@@ -86,7 +86,7 @@ st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="tren
 # --- who is at risk, how the provinces stand, how the regions compare (selected metric and denominator) ---
 provinces = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=metric.value, denominator=ctx.denominator.value, regions=())
 status_counts = dict(provinces.group_by("status").len().iter_rows())
-st.subheader(f"63 tỉnh theo trạng thái — {METRIC_LABEL[metric].lower()}, so với {denominator_label(metric, ctx.denominator)}")
+st.subheader(f"63 tỉnh theo trạng thái — {METRIC_LABEL[metric]}, so với {denominator_label(metric, ctx.denominator)}")
 for column, status in zip(st.columns(len(Status)), Status, strict=True):
     column.metric(STATUS_LABEL[status], f"{fmt.number(status_counts.get(status.value, 0))} tỉnh")
 

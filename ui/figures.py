@@ -83,6 +83,7 @@ def region_bars(frame: pl.DataFrame, *, title: str, denominator_label: str) -> g
             marker_color="#b91c1c",
             text=texts,
             textposition="outside",
+            cliponaxis=False,
             customdata=[[fmt.number(c), fmt.number(d)] for c, d in zip(ordered["cumulative"].to_list(), ordered["denominator"].to_list(), strict=True)],
             hovertemplate="%{y}<br>%{text} " + denominator_label + "<br>%{customdata[0]} / %{customdata[1]}<extra></extra>",
         )
@@ -94,7 +95,8 @@ def region_bars(frame: pl.DataFrame, *, title: str, denominator_label: str) -> g
         margin=dict(l=10, r=40, t=60, b=10),
         height=340,
         plot_bgcolor="#ffffff",
-        xaxis=dict(ticksuffix="%", gridcolor="#e5e7eb", rangemode="tozero"),
+        # Room on the right for the longest label ("138,4%") outside its bar.
+        xaxis=dict(ticksuffix="%", gridcolor="#e5e7eb", range=[0, max([v or 0 for v in ordered["coverage"].to_list()] + [0.01]) * 100 * 1.2]),
         yaxis=dict(automargin=True),
     )
     return fig
