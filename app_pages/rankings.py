@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from exports.spreadsheet import rankings_xlsx
+from geo.register import POPULATION_METHOD_VI
 from queries.metrics import Status
 from ui import controls, data
 from ui import format as fmt
@@ -61,7 +63,27 @@ st.caption(
     "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Báo cáo trong ngày = đơn vị cấp xã đã gửi báo cáo ngày "
     f"{fmt.day(ctx.as_of)} ÷ số đơn vị phải báo cáo; ⚠ dưới 95%: tỉnh có thể bị xếp thấp vì báo cáo thiếu, không phải vì chậm."
 )
-st.download_button(
+notes = [
+    "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Tốc độ = trung bình 7 ngày; cần đạt = phần còn thiếu ÷ số ngày còn lại đến 01/07/2021.",
+    "⚠ báo cáo chưa đủ: dưới 95% đơn vị cấp xã gửi báo cáo ngày này.",
+    POPULATION_METHOD_VI,
+    info.quota_note or "",
+]
+if info.simulated:
+    notes.insert(0, f"{SIMULATED_LABEL}: không phải số liệu thật của Bộ Công an.")
+left, right = st.columns(2)
+left.download_button(
+    "Tải bảng (Excel)",
+    data=rankings_xlsx(
+        frame,
+        as_of=ctx.as_of,
+        title=f"Xếp hạng tỉnh/thành — {METRIC_LABEL[ctx.metric]} ({unit}) so với {denominator_label(ctx.metric, ctx.denominator)}",
+        notes=notes,
+    ),
+    file_name=f"xep-hang-{ctx.metric.value}-{ctx.as_of.isoformat()}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+right.download_button(
     "Tải bảng (CSV)",
     data=data.rankings_csv(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions)),
     file_name=f"xep-hang-{ctx.metric.value}-{ctx.as_of.isoformat()}.csv",

@@ -33,6 +33,8 @@ def test_rankings_page_lists_every_province_and_keeps_my_province_in_the_url(mon
     assert len(table) == 63  # provinces without reports are ranked too (coverage 0), never dropped
     assert at.selectbox(key="my_province").value == "48"
     assert at.query_params["province"] == "48"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Tải bảng (Excel)", "Tải bảng (CSV)"]
     # The status counts add up to the provinces shown.
     assert sum(int(m.value.split()[0].replace(".", "")) for m in at.metric) == 63
 

@@ -79,3 +79,4 @@ def rankings_csv(version: int, *, as_of: date, metric: str, denominator: str, re
     """The table on screen as CSV (UTF-8 with BOM so Excel reads the diacritics)."""
     frame = rankings_frame(version, as_of=as_of, metric=metric, denominator=denominator, regions=regions)
     return ("\ufeff" + export.frame_csv(frame)).encode("utf-8")
+
