@@ -30,7 +30,7 @@ if not info.has_reports:
     st.info("Chưa có báo cáo nào từ các tỉnh. Số liệu sẽ hiện khi báo cáo đầu tiên được nhập.")
     st.stop()
 
-ctx = controls.sidebar(info.first_day, info.last_day, version)
+ctx = controls.sidebar(info.first_day, info.last_day, version, data.province_names(version))
 if info.simulated:
     st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")
 
@@ -38,6 +38,7 @@ page = st.navigation(
     [
         st.Page("app_pages/overview.py", title="Tổng quan", icon=":material/home:", url_path="overview", default=True),
         st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon=":material/leaderboard:", url_path="xep-hang"),
+        st.Page("app_pages/scorecard.py", title="Tỉnh của tôi", icon=":material/person_pin_circle:", url_path="tinh-cua-toi"),
     ],
 )
 try:

@@ -10,15 +10,7 @@ from ui import controls, data
 from ui import format as fmt
 from queries.rankings import most_at_risk as most_at_risk_frame
 from ui.figures import region_bars, trend_figure
-from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
-
-BADGE_COLOR = {
-    Status.achieved: "blue",
-    Status.on_track: "green",
-    Status.at_risk: "orange",
-    Status.off_track: "red",
-    Status.overdue: "red",
-}
+from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)
@@ -86,6 +78,16 @@ st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="tren
 # --- who is at risk, how the provinces stand, how the regions compare (selected metric and denominator) ---
 provinces = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=metric.value, denominator=ctx.denominator.value, regions=())
 status_counts = dict(provinces.group_by("status").len().iter_rows())
+if ctx.province:
+    mine = provinces.filter(provinces["code"] == ctx.province).row(0, named=True)
+    mine_status = Status(mine["status"])
+    with st.container(border=True):
+        st.markdown(
+            f"**Tỉnh của tôi — {mine['name']}:** hạng **{mine['rank']}/{provinces.height}** "
+            f"({fmt.rank_change(mine['rank_change'])} trong 7 ngày), {fmt.percent(mine['coverage'])} "
+            f"{denominator_label(metric, ctx.denominator)}, :{BADGE_COLOR[mine_status]}[{STATUS_LABEL[mine_status]}]"
+        )
+        st.page_link("app_pages/scorecard.py", label="Xem bảng điểm của tỉnh", icon=":material/person_pin_circle:", query_params={"province": ctx.province})
 st.subheader(f"63 tỉnh theo trạng thái — {METRIC_LABEL[metric]}, so với {denominator_label(metric, ctx.denominator)}")
 for column, status in zip(st.columns(len(Status)), Status, strict=True):
     column.metric(STATUS_LABEL[status], f"{fmt.number(status_counts.get(status.value, 0))} tỉnh")
@@ -98,8 +100,9 @@ with left:
         st.success("Không có tỉnh nào chậm: tất cả đã đạt.")
     for row in risky.iter_rows(named=True):
         status = Status(row["status"])
+        mine_marker = " ← *tỉnh của tôi*" if row["code"] == ctx.province else ""
         st.markdown(
-            f"**{row['rank']}. {row['name']}** — {fmt.percent(row['coverage'])}, tốc độ {fmt.per_day(row['pace'])}"
+            f"**{row['rank']}. {row['name']}**{mine_marker} — {fmt.percent(row['coverage'])}, tốc độ {fmt.per_day(row['pace'])}"
             + (f", cần {fmt.per_day(row['required_daily_rate'])}" if row["required_daily_rate"] else "")
             + f" · :{BADGE_COLOR[status]}[{STATUS_LABEL[status]}]"
         )

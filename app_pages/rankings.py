@@ -10,6 +10,7 @@ from queries.metrics import Status
 from ui import controls, data
 from ui import format as fmt
 from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from ui.figures import rank_bump
 from ui.tables import ranking_column_config, ranking_styler, ranking_table
 
 ctx = controls.current()
@@ -31,22 +32,12 @@ chosen_regions = st.pills(
 frame = data.rankings_frame(
     ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions)
 )
-all_provinces = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=())
-names = dict(zip(all_provinces["code"], all_provinces["name"], strict=True))
-codes = sorted(names, key=names.get)
-current = st.query_params.get("province")
-my_province = st.selectbox(
-    "Tỉnh của tôi (được tô sáng; lưu trong địa chỉ trang để đánh dấu)",
-    [None, *codes],
-    index=([None, *codes].index(current) if current in codes else 0),
-    format_func=lambda c: "— chọn —" if c is None else f"{names[c]} ({c})",
-    key="my_province",
-)
+my_province = ctx.province
 if my_province:
-    st.query_params["province"] = my_province
-elif "province" in st.query_params:
-    del st.query_params["province"]
-
+    st.page_link(
+        "app_pages/scorecard.py", label=f"Bảng điểm của {ctx.province_name}: khoảng cách đến tỉnh trên, huyện chậm nhất",
+        icon=":material/person_pin_circle:", query_params={"province": my_province},
+    )
 counts = frame.group_by("status").len()
 status_count = dict(zip(counts["status"], counts["len"], strict=True))
 for column, status in zip(st.columns(len(Status)), Status, strict=True):
@@ -88,4 +79,28 @@ right.download_button(
     data=data.rankings_csv(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions)),
     file_name=f"xep-hang-{ctx.metric.value}-{ctx.as_of.isoformat()}.csv",
     mime="text/csv",
+)
+
+st.subheader("Thứ hạng theo tuần")
+# Default lines: my province and the two provinces on either side of it nationally, else the top five shown.
+ordered = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=())["code"].to_list()
+if my_province in ordered:
+    position = ordered.index(my_province)
+    default = ordered[max(position - 2, 0) : position + 3]
+else:
+    default = frame["code"].to_list()[:5]
+names = data.province_names(ctx.version)
+picked = st.multiselect(
+    "Tỉnh trên biểu đồ (tối đa 8)",
+    sorted(names, key=names.get),
+    default=default,
+    format_func=names.get,
+    max_selections=8,
+    key="bump_provinces",
+)
+history = data.rank_history_frame(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, weeks=12)
+st.plotly_chart(
+    rank_bump(history, codes=picked, my_province=my_province, title="Hạng trong 12 tuần qua (cùng ngày trong tuần; hạng 1 ở trên cùng)"),
+    config={"displaylogo": False, "locale": "vi"},
+    key="rank_bump",
 )

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Connection, select
 
-from db.schema import region
+from db.schema import admin_unit, region
 from queries.progress import progress
 
 
@@ -48,3 +48,9 @@ def most_at_risk(frame: pl.DataFrame, n: int = 5) -> pl.DataFrame:
         .sort([pl.col("pace_ratio").is_null(), "pace_ratio", "coverage", "code"], descending=[False, False, False, False])
         .head(n)
     )
+
+
+def province_names(conn: Connection) -> dict[str, str]:
+    """Code → name of the 63 provinces."""
+    rows = conn.execute(select(admin_unit.c.code, admin_unit.c.name).where(admin_unit.c.level == "province")).all()
+    return {code: name for code, name in rows}

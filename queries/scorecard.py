@@ -84,7 +84,7 @@ def gap_to(own: dict, other: dict) -> Gap:
 
 def scorecard(conn: Connection, *, province: str, as_of: date, metric: str, denominator: str) -> Scorecard:
     """Everything a provincial director reads first about `province` at `as_of`."""
-    frame = province_rankings(conn, as_of=as_of, metric=metric, denominator=denominator).with_row_index("position")
+    frame = province_rankings(conn, as_of=as_of, metric=metric, denominator=denominator).with_row_index("position").cast({"position": pl.Int64})
     rows = frame.filter(pl.col("code") == province)
     if rows.height == 0:
         raise KeyError(f"unknown province code {province!r}")

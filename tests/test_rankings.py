@@ -31,7 +31,7 @@ def test_rankings_page_lists_every_province_and_keeps_my_province_in_the_url(mon
     assert at.title[0].value == "Xếp hạng 63 tỉnh/thành phố"
     table = at.dataframe[0].value
     assert len(table) == 63  # provinces without reports are ranked too (coverage 0), never dropped
-    assert at.selectbox(key="my_province").value == "48"
+    assert at.sidebar.selectbox(key="my_province").value == "48"
     assert at.query_params["province"] == "48"
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tải bảng (Excel)", "Tải bảng (CSV)"]
@@ -68,3 +68,62 @@ def test_ranking_styler_formats_the_vietnamese_way_and_flags():
     html = ranking_styler(table, my_province="02").to_html()
     for text in ("1.234.567", "123,5%", "06/08/2021", "▲ 2", "Đã đạt", "Chậm tiến độ", "—", "#fef3c7"):
         assert text in html, text
+
+
+def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    return at.run()
+
+
+def test_scorecard_shows_rank_gap_and_lagging_districts_from_queries(monkeypatch, demo_sqlite):
+    from queries.scorecard import scorecard
+    from ui import format as fmt
+
+    at = open_page(monkeypatch, demo_sqlite, "app_pages/scorecard.py", as_of="2021-05-20", province="26")
+    assert not at.exception
+    engine = make_engine(demo_sqlite)
+    with engine.connect() as conn:
+        card = scorecard(conn, province="26", as_of=date(2021, 5, 20), metric="applications_received", denominator="eligible")
+    assert at.title[0].value == card.province["name"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Hạng cả nước"] == f"{card.province['rank']}/63"
+    assert metrics["Thời hạn"] == "Còn 42 ngày"
+    text = " ".join(md.value for md in at.markdown)
+    if card.above is None:
+        assert "Đang đứng đầu cả nước" in text
+    else:
+        assert f"cần thêm **{fmt.number(card.above.people)} hồ sơ**" in text
+    neighbours, lagging = at.dataframe[0].value, at.dataframe[1].value
+    assert "26" in neighbours.index and len(neighbours) == card.neighbours.height
+    assert list(lagging.index) == card.lagging_districts["code"].to_list() and len(lagging) == 5
+    # Lowest coverage first.
+    assert list(lagging["coverage"]) == sorted(lagging["coverage"])
+    assert at.query_params["province"] == "26"
+
+
+def test_scorecard_without_a_province_asks_for_one_and_remembers_it(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, "app_pages/scorecard.py", as_of="2021-05-20")
+    assert not at.exception
+    assert at.title[0].value == "Tỉnh của tôi" and not at.metric
+    at.selectbox(key="pick_province").set_value("96").run()
+    assert not at.exception
+    assert at.query_params["province"] == "96"
+    assert at.sidebar.selectbox(key="my_province").value == "96"
+    assert at.metric[0].label == "Hạng cả nước"
+
+
+def test_my_province_follows_every_page(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, "app_pages/rankings.py", as_of="2021-06-15", province="48")
+    assert not at.exception
+    # The bump chart starts from my province and its neighbours in the table.
+    assert "48" in at.multiselect(key="bump_provinces").value
+    assert len(at.get("plotly_chart")) == 1
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert any(md.value.startswith("**Tỉnh của tôi — ") for md in at.markdown)
+    assert at.query_params["province"] == "48"

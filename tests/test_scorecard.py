@@ -39,6 +39,8 @@ def test_a_gap_that_does_not_close_at_current_paces(mini_engine):
     assert card.above.days_to_catch_up is None
     assert card.province["required_daily_rate"] == pytest.approx(1550 / 16)
     assert card.province["projected_completion"] == date(2021, 8, 6)
+    # Last of three: its neighbours are the two above it (positions count from the top, never wrap around).
+    assert card.neighbours["code"].to_list() == ["03", "02", "01"]
 
 
 def test_the_leader_has_no_province_above_and_neighbours_include_itself(mini_engine):

@@ -1,4 +1,4 @@
-"""Shared controls (as-of date, metric, denominator) drawn once by app.py and read by every page."""
+"""Shared controls (as-of date, metric, denominator, my province) drawn once by app.py and read by every page."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ class Context:
     metric: Metric
     denominator: Denominator
     version: int
+    province: str | None = None  # "my province": highlighted everywhere, kept in ?province=
+    province_name: str | None = None
 
 
 def _from_url(name: str, allowed: list[str], default: str) -> str:
@@ -35,8 +37,9 @@ def _date_from_url(first: date, last: date) -> date:
     return min(max(value, first), last)
 
 
-def sidebar(first: date, last: date, version: int) -> Context:
-    """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…), then the latest day."""
+def sidebar(first: date, last: date, version: int, provinces: dict[str, str]) -> Context:
+    """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…&province=48),
+    then the latest day. `provinces` maps code → name."""
     metrics = [m.value for m in HEADLINE_METRICS]
     denominators = [d.value for d in Denominator]
     with st.sidebar:
@@ -53,10 +56,31 @@ def sidebar(first: date, last: date, version: int) -> Context:
             format_func=lambda d: DENOMINATOR_CHOICE[Denominator(d)],
             key="denominator",
         )
+        codes = [None, *sorted(provinces, key=provinces.get)]
+        wanted = st.query_params.get("province")
+        province = st.selectbox(
+            "Tỉnh của tôi",
+            codes,
+            index=codes.index(wanted) if wanted in provinces else 0,
+            format_func=lambda c: "— chưa chọn —" if c is None else provinces[c],
+            help="Tô sáng tỉnh này trên mọi trang; lưu trong địa chỉ trang để đánh dấu (bookmark).",
+            key="my_province",
+        )
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["metric"] = metric
     st.query_params["denominator"] = denominator
-    ctx = Context(as_of=as_of, metric=Metric(metric), denominator=Denominator(denominator), version=version)
+    if province:
+        st.query_params["province"] = province
+    elif "province" in st.query_params:
+        del st.query_params["province"]
+    ctx = Context(
+        as_of=as_of,
+        metric=Metric(metric),
+        denominator=Denominator(denominator),
+        version=version,
+        province=province,
+        province_name=provinces.get(province) if province else None,
+    )
     st.session_state[_KEY] = ctx
     return ctx
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 import settings
 from db.engine import DatabaseUnavailable, make_engine, safe_url
 from db.schema import import_batch
-from queries import dataset, export, progress, rankings, trend
+from queries import dataset, export, progress, rankings, scorecard, trend
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -67,6 +67,21 @@ def trend_frame(version: int, *, metric: str, denominator: str, as_of: date, uni
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def regions_frame(version: int) -> pl.DataFrame:
     return _guard(rankings.regions)
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def province_names(version: int) -> dict[str, str]:
+    return _guard(rankings.province_names)
+
+
+@st.cache_data(ttl=600, max_entries=128, show_spinner=False)
+def scorecard_of(version: int, *, province: str, as_of: date, metric: str, denominator: str) -> scorecard.Scorecard:
+    return _guard(scorecard.scorecard, province=province, as_of=as_of, metric=metric, denominator=denominator)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def rank_history_frame(version: int, *, as_of: date, metric: str, denominator: str, weeks: int) -> pl.DataFrame:
+    return _guard(scorecard.rank_history, as_of=as_of, metric=metric, denominator=denominator, weeks=weeks)
 
 
 @st.cache_data(ttl=600, max_entries=128, show_spinner=False)

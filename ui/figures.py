@@ -100,3 +100,56 @@ def region_bars(frame: pl.DataFrame, *, title: str, denominator_label: str) -> g
         yaxis=dict(automargin=True),
     )
     return fig
+
+
+# Distinct, colour-blind-safe line colours (Okabe–Ito); "my province" is always the thick dark red line.
+_LINE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999", "#F0E442"]
+MY_PROVINCE_COLOR = "#b91c1c"
+
+
+def rank_bump(history: pl.DataFrame, *, codes: list[str], my_province: str | None = None, title: str, height: int = 420) -> go.Figure:
+    """Rank over weeks for `codes`, rank 1 on top, each line labelled at its right end.
+
+    `history` comes from queries.scorecard.rank_history: day, code, name, coverage, rank.
+    """
+    fig = go.Figure()
+    chosen = history.filter(pl.col("code").is_in(codes))
+    others = iter(_LINE_COLORS * 8)
+    for code in codes:
+        rows = chosen.filter(pl.col("code") == code).sort("day")
+        if rows.height == 0:
+            continue
+        mine = code == my_province
+        color = MY_PROVINCE_COLOR if mine else next(others)
+        name = rows["name"][0]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["day"].to_list(),
+                y=rows["rank"].to_list(),
+                name=name,
+                mode="lines+markers",
+                line=dict(color=color, width=5 if mine else 2.5),
+                marker=dict(size=9 if mine else 6),
+                customdata=[fmt.percent(v) for v in rows["coverage"].to_list()],
+                hovertemplate=name + "<br>%{x|%d/%m/%Y}: hạng %{y}<br>Tỷ lệ %{customdata}<extra></extra>",
+            )
+        )
+        fig.add_annotation(
+            x=rows["day"][-1], y=rows["rank"][-1], text=f" {name} ({rows['rank'][-1]})", showarrow=False, xanchor="left",
+            font=dict(color=color, size=14 if mine else 12), xshift=6,
+        )
+    worst = int(chosen["rank"].max() or 1) if chosen.height else 63
+    best = int(chosen["rank"].min() or 1) if chosen.height else 1
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=18)),
+        font=FONT,
+        separators=",.",
+        showlegend=False,
+        hovermode="closest",
+        margin=dict(l=10, r=150, t=60, b=10),
+        height=height,
+        plot_bgcolor="#ffffff",
+        xaxis=dict(tickformat="%d/%m", gridcolor="#e5e7eb"),
+        yaxis=dict(title="Hạng", autorange=False, range=[worst + 0.7, max(best - 0.7, 0.3)], dtick=1 if worst - best <= 15 else 5, gridcolor="#e5e7eb", zeroline=False),
+    )
+    return fig

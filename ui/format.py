@@ -70,3 +70,12 @@ def deadline_phrase(days_left: int, deadline: date) -> str:
     if days_left == 0:
         return f"Hôm nay là hạn chót {day(deadline)}"
     return f"Đã quá hạn {number(-days_left)} ngày (hạn {day(deadline)})"
+
+
+def days_left_short(days_left: int) -> str:
+    """Days left in a few words for a card: "Còn 65 ngày", "Hôm nay là hạn chót", "Quá hạn 183 ngày"."""
+    if days_left > 0:
+        return f"Còn {number(days_left)} ngày"
+    if days_left == 0:
+        return "Hôm nay là hạn chót"
+    return f"Quá hạn {number(-days_left)} ngày"

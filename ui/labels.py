@@ -53,3 +53,12 @@ STATUS_COLOR = {
 }
 
 SIMULATED_LABEL = "Dữ liệu mô phỏng"
+
+# Streamlit's named colours for the same statuses (badges and coloured markdown).
+BADGE_COLOR = {
+    Status.achieved: "blue",
+    Status.on_track: "green",
+    Status.at_risk: "orange",
+    Status.off_track: "red",
+    Status.overdue: "red",
+}
