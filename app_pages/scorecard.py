@@ -107,7 +107,7 @@ with st.container(border=True):
 
 st.subheader("Các tỉnh xếp liền trên và liền dưới")
 neighbours = ranking_table(
-    card.neighbours.select("code", "rank", "rank_change", "name", "coverage", "pace", "status", "over_100", "reporting_incomplete")
+    card.neighbours.select("code", "rank", "rank_change", "name", "coverage", "over_100", "reporting_incomplete")
 )
 st.dataframe(
     ranking_styler(neighbours, my_province=ctx.province),
@@ -120,11 +120,11 @@ if card.lagging_districts.height == 0:
     st.success("Không có huyện nào chưa đạt.")
 else:
     lagging = ranking_table(
-        card.lagging_districts.select("code", "name", "coverage", "pace", "required_daily_rate", "status", "over_100", "reporting_incomplete")
+        card.lagging_districts.select("code", "name", "coverage", "pace", "required_daily_rate")
     )
     st.dataframe(
         ranking_styler(lagging),
-        column_config={**ranking_column_config(lagging), "name": "Quận/huyện"},
+        column_config={**ranking_column_config(lagging), "name": "Quận/huyện", "pace": "Tốc độ/ngày", "required_daily_rate": "Cần/ngày"},
         hide_index=True,
     )
     st.caption(f"Tỷ lệ thấp nhất trước; {fmt.day(card.as_of)}; tốc độ và mức cần đạt tính theo ngày.")
@@ -134,9 +134,9 @@ history = data.rank_history_frame(ctx.version, as_of=card.as_of, metric=metric.v
 position = card.neighbours["code"].to_list().index(ctx.province)
 codes = card.neighbours["code"].to_list()[max(position - 2, 0) : position + 3]
 st.plotly_chart(
-    rank_bump(history, codes=codes, my_province=ctx.province, title="Thứ hạng 12 tuần qua (cùng ngày trong tuần)", height=360),
+    rank_bump(history, codes=codes, my_province=ctx.province, title="Thứ hạng 12 tuần qua", height=360, right_margin=110),
     config={"displaylogo": False, "locale": "vi"},
     key="rank_history",
 )
-st.caption(f"Đường đậm màu đỏ: {row['name']}; hạng 1 ở trên cùng.")
+st.caption(f"Đường đậm màu đỏ: {row['name']}; hạng 1 ở trên cùng; mỗi điểm là cùng ngày trong tuần với {fmt.day(card.as_of)}.")
 st.page_link("app_pages/rankings.py", label="Bảng xếp hạng đầy đủ 63 tỉnh", icon=":material/leaderboard:")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
@@ -107,7 +107,9 @@ _LINE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"
 MY_PROVINCE_COLOR = "#b91c1c"
 
 
-def rank_bump(history: pl.DataFrame, *, codes: list[str], my_province: str | None = None, title: str, height: int = 420) -> go.Figure:
+def rank_bump(
+    history: pl.DataFrame, *, codes: list[str], my_province: str | None = None, title: str, height: int = 420, right_margin: int = 140
+) -> go.Figure:
     """Rank over weeks for `codes`, rank 1 on top, each line labelled at its right end.
 
     `history` comes from queries.scorecard.rank_history: day, code, name, coverage, rank.
@@ -135,9 +137,11 @@ def rank_bump(history: pl.DataFrame, *, codes: list[str], my_province: str | Non
             )
         )
         fig.add_annotation(
-            x=rows["day"][-1], y=rows["rank"][-1], text=f" {name} ({rows['rank'][-1]})", showarrow=False, xanchor="left",
-            font=dict(color=color, size=14 if mine else 12), xshift=6,
+            x=rows["day"][-1].isoformat(), y=rows["rank"][-1], text=name, showarrow=False, xanchor="left",
+            font=dict(color=color, size=14 if mine else 12), xshift=8,
         )
+    days = chosen["day"].unique().sort().to_list()
+    x_range = [(days[0] - timedelta(days=2)).isoformat(), (days[-1] + timedelta(days=2)).isoformat()] if days else None
     worst = int(chosen["rank"].max() or 1) if chosen.height else 63
     best = int(chosen["rank"].min() or 1) if chosen.height else 1
     fig.update_layout(
@@ -146,10 +150,10 @@ def rank_bump(history: pl.DataFrame, *, codes: list[str], my_province: str | Non
         separators=",.",
         showlegend=False,
         hovermode="closest",
-        margin=dict(l=10, r=150, t=60, b=10),
+        margin=dict(l=10, r=right_margin, t=60, b=10),
         height=height,
         plot_bgcolor="#ffffff",
-        xaxis=dict(tickformat="%d/%m", gridcolor="#e5e7eb"),
+        xaxis=dict(tickformat="%d/%m", gridcolor="#e5e7eb", range=x_range, type="date"),
         yaxis=dict(title="Hạng", autorange=False, range=[worst + 0.7, max(best - 0.7, 0.3)], dtick=1 if worst - best <= 15 else 5, gridcolor="#e5e7eb", zeroline=False),
     )
     return fig

@@ -32,13 +32,11 @@ INCOMPLETE = "⚠ báo cáo chưa đủ"
 
 def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
     """The columns people read, in order, indexed by province code; flags become a notes column."""
-    notes = pl.concat_str(
-        pl.when(pl.col("over_100")).then(pl.lit(OVER_100)),
-        pl.when(pl.col("reporting_incomplete")).then(pl.lit(INCOMPLETE)),
-        separator=" · ",
-        ignore_nulls=True,
-    ).fill_null("")
-    table = frame.with_columns(notes.alias("notes")).select("code", *[c for c in RANKING_COLUMNS if c in frame.columns or c == "notes"])
+    flags = [(column, text) for column, text in (("over_100", OVER_100), ("reporting_incomplete", INCOMPLETE)) if column in frame.columns]
+    if flags:
+        notes = pl.concat_str([pl.when(pl.col(c)).then(pl.lit(t)) for c, t in flags], separator=" · ", ignore_nulls=True).fill_null("")
+        frame = frame.with_columns(notes.alias("notes"))
+    table = frame.select("code", *[c for c in RANKING_COLUMNS if c in frame.columns])
     return table.to_pandas().set_index("code")
 
 
@@ -50,20 +48,20 @@ def _date_text(value) -> str:
 def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> Styler:
     """Vietnamese number formats (1.234.567; 12,5%; dd/mm/yyyy), status colours, the chosen province
     highlighted. Sorting by a column header sorts the underlying numbers, not the texts."""
-    styler = table.style.format(
-        {
-            "cumulative": fmt.number,
-            "denominator": fmt.number,
-            "coverage": fmt.percent,
-            "pace": fmt.number,
-            "required_daily_rate": fmt.number,
-            "projected_completion": _date_text,
-            "status": lambda v: STATUS_LABEL[Status(v)],
-            "rank_change": lambda v: fmt.rank_change(None if pd.isna(v) else int(v)),
-            "completeness": lambda v: fmt.percent(v, 0),
-        },
-    )
-    styler = styler.map(lambda v: f"color: {STATUS_COLOR[Status(v)]}; font-weight: 600", subset=["status"])
+    formats = {
+        "cumulative": fmt.number,
+        "denominator": fmt.number,
+        "coverage": fmt.percent,
+        "pace": fmt.number,
+        "required_daily_rate": fmt.number,
+        "projected_completion": _date_text,
+        "status": lambda v: STATUS_LABEL[Status(v)],
+        "rank_change": lambda v: fmt.rank_change(None if pd.isna(v) else int(v)),
+        "completeness": lambda v: fmt.percent(v, 0),
+    }
+    styler = table.style.format({c: f for c, f in formats.items() if c in table.columns})
+    if "status" in table.columns:
+        styler = styler.map(lambda v: f"color: {STATUS_COLOR[Status(v)]}; font-weight: 600", subset=["status"])
     if my_province and my_province in table.index:
         styler = styler.apply(
             lambda row: ["background-color: #fef3c7; font-weight: 700" if row.name == my_province else "" for _ in row], axis=1
