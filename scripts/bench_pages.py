@@ -1,7 +1,8 @@
 """Server-side run time of each page (Streamlit AppTest, warm caches) on a full national data set.
 
 Usage: python -m scripts.bench_pages [--sqlite data/cccd.sqlite] [--repeat 10]
-Budget: overview ≤ 0.5 s warm. A warm run is a rerun of a session whose caches are filled,
+Budget: every page ≤ 0.5 s warm (overview: foundation issue; rankings and the director's
+scorecard: rankings issue). A warm run is a rerun of a session whose caches are filled,
 which is what a user clicking through pays; the first (cold) run is printed too.
 """
 
@@ -14,7 +15,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"overview": {"as_of": "2021-04-27"}, "overview after deadline": {"as_of": "2021-12-31"}}
+# name → (page file, URL parameters)
+PAGES = {
+    "overview": (None, {"as_of": "2021-04-27"}),
+    "overview after deadline": (None, {"as_of": "2021-12-31"}),
+    "overview, my province 27": (None, {"as_of": "2021-04-27", "province": "27"}),
+    "rankings": ("app_pages/rankings.py", {"as_of": "2021-04-27"}),
+    "rankings, my province 27": ("app_pages/rankings.py", {"as_of": "2021-04-27", "province": "27"}),
+    "scorecard 27 (Bắc Ninh)": ("app_pages/scorecard.py", {"as_of": "2021-04-27", "province": "27"}),
+    "scorecard 01 (Hà Nội)": ("app_pages/scorecard.py", {"as_of": "2021-06-15", "province": "01"}),
+}
 BUDGET_S = 0.5
 
 
@@ -29,12 +39,15 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.testing.v1 import AppTest
 
     print(f"data: {args.sqlite} ({args.sqlite.stat().st_size / 2**20:.0f} MiB)")
-    for name, params in PAGES.items():
+    for name, (page, params) in PAGES.items():
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
         for key, value in params.items():
             at.query_params[key] = value
         t = time.perf_counter()
         at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
         cold = time.perf_counter() - t
         assert not at.exception, at.exception
         warm = []
