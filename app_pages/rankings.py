@@ -9,7 +9,7 @@ from geo.register import POPULATION_METHOD_VI
 from queries.metrics import Status
 from ui import controls, data
 from ui import format as fmt
-from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from ui.figures import rank_bump
 from ui.tables import ranking_column_config, ranking_styler, ranking_table
 
@@ -35,13 +35,16 @@ frame = data.rankings_frame(
 my_province = ctx.province
 if my_province:
     st.page_link(
-        "app_pages/scorecard.py", label=f"Bảng điểm của {ctx.province_name}: khoảng cách đến tỉnh trên, huyện chậm nhất",
+        "app_pages/scorecard.py", label=f"Bảng điểm của {ctx.province_name}",
         icon=":material/person_pin_circle:", query_params={"province": my_province},
     )
 counts = frame.group_by("status").len()
 status_count = dict(zip(counts["status"], counts["len"], strict=True))
-for column, status in zip(st.columns(len(Status)), Status, strict=True):
-    column.metric(STATUS_LABEL[status], fmt.number(status_count.get(status.value, 0)) + " tỉnh")
+# One line, not five cards: on a phone the table must come into view quickly.
+st.markdown(
+    "**Số tỉnh theo trạng thái:** "
+    + " · ".join(f":{BADGE_COLOR[s]}[{STATUS_LABEL[s]}] **{fmt.number(status_count.get(s.value, 0))}**" for s in Status)
+)
 
 table = ranking_table(frame)
 st.dataframe(

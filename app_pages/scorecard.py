@@ -94,7 +94,8 @@ with st.container(border=True):
 with st.container(border=True):
     gap = card.above
     if gap is None:
-        st.markdown(f"**Đang đứng đầu cả nước** về {METRIC_LABEL[metric].lower()}.")
+        label = METRIC_LABEL[metric]
+        st.markdown(f"**Đang đứng đầu cả nước** về {label[0].lower() + label[1:]}.")
     else:
         st.markdown(
             f"**Để lên hạng {gap.rank}** (bằng {gap.name}, {fmt.percent(gap.coverage)}): cần thêm **{fmt.number(gap.people)} {unit}**"

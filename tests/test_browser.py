@@ -67,8 +67,8 @@ def browser():
         b.close()
 
 
-@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
-def test_overview_offline_in_chromium(server, browser, width, height):
+def offline_page(browser, width: int, height: int):
+    """A page whose requests to anywhere but this machine are blocked and recorded in `page.outside`."""
     outside: list[str] = []
     page = browser.new_page(viewport={"width": width, "height": height})
 
@@ -79,6 +79,27 @@ def test_overview_offline_in_chromium(server, browser, width, height):
         return r.abort()
 
     page.route("**/*", route)
+    page.outside = outside
+    return page
+
+
+def overflowing_text(page) -> list[str]:
+    """Headings, text blocks, metric cards and charts whose right edge runs past the window (tables may
+    scroll inside their own frame; nothing else should need sideways scrolling)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('h1, h2, h3, [data-testid="stMarkdownContainer"], [data-testid="stMetric"], .js-plotly-plot')]
+            .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > window.innerWidth + 1)
+            .map(e => e.innerText.slice(0, 60) || e.className)"""
+    )
+
+
+VIEWPORTS = [(1920, 1080), (1280, 720), (390, 844)]
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_overview_offline_in_chromium(server, browser, width, height):
+    page = offline_page(browser, width, height)
+    outside = page.outside
     page.goto(f"{server}/?as_of=2021-04-27", timeout=180_000)
     page.get_by_text("Còn 65 ngày đến hạn 01/07/2021").wait_for(timeout=180_000)
     page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=180_000)
@@ -91,6 +112,48 @@ def test_overview_offline_in_chromium(server, browser, width, height):
     value = page.locator('[data-testid="stMetricValue"]').first.inner_text()
     assert value.replace(".", "").isdigit() and "." in value  # 1.234.567
     assert outside == [], f"requests left the machine: {outside}"
+    page.close()
+
+
+@pytest.mark.parametrize("width,height", VIEWPORTS)
+def test_rankings_in_chromium(server, browser, width, height):
+    page = offline_page(browser, width, height)
+    page.goto(f"{server}/xep-hang?as_of=2021-06-15&province=48", timeout=180_000)
+    page.get_by_text("Xếp hạng 63 tỉnh/thành phố").wait_for(timeout=180_000)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
+    page.wait_for_timeout(1500)  # let the grid paint before the picture; nothing is asserted on time
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"rankings-{width}x{height}.png"))
+    body = page.inner_text("body")
+    assert "15/06/2021" in body and "Dữ liệu mô phỏng" in body
+    # My province is kept in the address and offered as a link to its scorecard.
+    assert "province=48" in page.url
+    assert page.get_by_text("Bảng điểm của Đà Nẵng", exact=False).count() == 1
+    assert overflowing_text(page) == []
+    assert page.outside == [], f"requests left the machine: {page.outside}"
+    page.close()
+
+
+@pytest.mark.parametrize("width,height", VIEWPORTS)
+def test_scorecard_in_chromium(server, browser, width, height):
+    page = offline_page(browser, width, height)
+    page.goto(f"{server}/tinh-cua-toi?as_of=2021-06-15&province=48", timeout=180_000)
+    rank = page.locator('[data-testid="stMetricValue"]').first
+    rank.wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
+    page.wait_for_timeout(1500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"scorecard-{width}x{height}.png"))
+    assert rank.inner_text().endswith("/63")
+    # The first thing a director reads is on the first screen, even on a phone.
+    box = rank.bounding_box()
+    assert box["y"] + box["height"] <= height and box["x"] + box["width"] <= width
+    body = page.inner_text("body")
+    for text in ("Hạng cả nước", "Các tỉnh xếp liền trên và liền dưới", "Các huyện chậm nhất", "Thứ hạng 12 tuần qua"):
+        assert text in body, text
+    assert overflowing_text(page) == []
+    assert page.outside == [], f"requests left the machine: {page.outside}"
     page.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def test_rankings_page_lists_every_province_and_keeps_my_province_in_the_url(mon
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Tải bảng (Excel)", "Tải bảng (CSV)"]
     # The status counts add up to the provinces shown.
-    assert sum(int(m.value.split()[0].replace(".", "")) for m in at.metric) == 63
+    line = next(md.value for md in at.markdown if md.value.startswith("**Số tỉnh theo trạng thái:**"))
+    assert sum(int(n.replace(".", "")) for n in re.findall(r"\] \*\*([\d.]+)\*\*", line)) == 63
 
 
 def test_region_filter_keeps_national_ranks(monkeypatch, demo_sqlite):
@@ -68,6 +70,8 @@ def test_ranking_styler_formats_the_vietnamese_way_and_flags():
     html = ranking_styler(table, my_province="02").to_html()
     for text in ("1.234.567", "123,5%", "06/08/2021", "▲ 2", "Đã đạt", "Chậm tiến độ", "—", "#fef3c7"):
         assert text in html, text
+    # Missing values (no forecast, no rank a week ago) read as a dash, never as "None" or "nan".
+    assert "None" not in html and "nan" not in html
 
 
 def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:

@@ -59,7 +59,8 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
         "rank_change": lambda v: fmt.rank_change(None if pd.isna(v) else int(v)),
         "completeness": lambda v: fmt.percent(v, 0),
     }
-    styler = table.style.format({c: f for c, f in formats.items() if c in table.columns})
+    # Styler calls formatters only for non-missing values; missing ones (no forecast, no rank a week ago) show a dash.
+    styler = table.style.format({c: f for c, f in formats.items() if c in table.columns}, na_rep=fmt.DASH)
     if "status" in table.columns:
         styler = styler.map(lambda v: f"color: {STATUS_COLOR[Status(v)]}; font-weight: 600", subset=["status"])
     if my_province and my_province in table.index:
