@@ -84,7 +84,7 @@ if ctx.province:
     with st.container(border=True):
         st.markdown(
             f"**Tỉnh của tôi — {mine['name']}:** hạng **{mine['rank']}/{provinces.height}** "
-            f"({fmt.rank_change(mine['rank_change'])} trong 7 ngày), {fmt.percent(mine['coverage'])} "
+            f"({fmt.rank_change_phrase(mine['rank_change'])}), {fmt.percent(mine['coverage'])} "
             f"{denominator_label(metric, ctx.denominator)}, :{BADGE_COLOR[mine_status]}[{STATUS_LABEL[mine_status]}]"
         )
         st.page_link("app_pages/scorecard.py", label="Xem bảng điểm của tỉnh", icon=":material/person_pin_circle:", query_params={"province": ctx.province})

@@ -48,7 +48,7 @@ change = row["rank_change"]
 left.metric(
     "Hạng cả nước",
     f"{row['rank']}/{total}",
-    delta=None if change is None else ("giữ hạng so với 7 ngày trước" if change == 0 else f"{fmt.rank_change(change)} bậc so với 7 ngày trước"),
+    delta=fmt.rank_change_phrase(change),
     delta_color="off" if not change else ("normal" if change > 0 else "inverse"),
     delta_arrow="off",
     border=True,

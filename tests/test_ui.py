@@ -25,6 +25,14 @@ def test_deadline_phrase_never_shows_a_negative_count():
     assert fmt.deadline_phrase(65, deadline) == "Còn 65 ngày đến hạn 01/07/2021"
     assert fmt.deadline_phrase(0, deadline) == "Hôm nay là hạn chót 01/07/2021"
     assert fmt.deadline_phrase(-183, deadline) == "Đã quá hạn 183 ngày (hạn 01/07/2021)"
+    assert [fmt.days_left_short(n) for n in (1234, 0, -183)] == ["Còn 1.234 ngày", "Hôm nay là hạn chót", "Quá hạn 183 ngày"]
+
+
+def test_rank_change_in_words():
+    assert fmt.rank_change_phrase(2) == "▲ 2 bậc so với 7 ngày trước"
+    assert fmt.rank_change_phrase(-1) == "▼ 1 bậc so với 7 ngày trước"
+    assert fmt.rank_change_phrase(0) == "giữ hạng so với 7 ngày trước"
+    assert "chưa đủ 7 ngày" in fmt.rank_change_phrase(None)
 
 
 def test_trend_figure_extends_the_trajectory_to_the_deadline():

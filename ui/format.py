@@ -79,3 +79,12 @@ def days_left_short(days_left: int) -> str:
     if days_left == 0:
         return "Hôm nay là hạn chót"
     return f"Quá hạn {number(-days_left)} ngày"
+
+
+def rank_change_phrase(change: int | None) -> str:
+    """A rank change in words for a sentence: "▲ 2 bậc so với 7 ngày trước", "giữ hạng so với 7 ngày trước"."""
+    if change is None:
+        return "chưa đủ 7 ngày số liệu để so sánh hạng"
+    if change == 0:
+        return "giữ hạng so với 7 ngày trước"
+    return f"{rank_change(change)} bậc so với 7 ngày trước"
