@@ -1,0 +1,104 @@
+"""Upload a provincial report: check it whole, store it as one batch (or say why not), list batches and roll one back."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.engine import DatabaseUnavailable
+from intake.batches import RollbackError
+from intake.summary import figure_lines, headline
+from ui import controls, intake_data
+
+_RESULT = "intake_result"
+_ROLLBACK_DONE = "intake_rollback_done"
+_CONFIRM = "intake_confirm_rollback"
+
+ctx = controls.current()
+
+st.title("Nhập báo cáo")
+st.caption(
+    "Báo cáo của công an tỉnh/thành phố: tệp Excel (.xlsx) hoặc CSV UTF-8 theo mẫu, mỗi xã (hoặc huyện không có xã) mỗi ngày một dòng. "
+    "Cả tệp được kiểm tra trước khi ghi: có lỗi thì không dòng nào được ghi; gửi lại đúng tệp cũ thì không có gì thay đổi; "
+    "số liệu sửa lại cho cùng xã, cùng ngày thay số cũ và số cũ được lưu trong lịch sử."
+)
+st.download_button(
+    "Tải mẫu báo cáo (Excel)",
+    data=intake_data.template_bytes(),
+    file_name="mau-bao-cao-cccd.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+)
+
+who = st.text_input("Họ tên, đơn vị người gửi (ghi vào nhật ký)", key="intake_submitter", max_chars=120)
+uploaded = st.file_uploader("Tệp báo cáo", type=["csv", "xlsx"], key="intake_file")
+left, right = st.columns(2)
+dry_run = left.toggle("Chỉ kiểm tra (không ghi)", key="intake_dry_run")
+cumulative = right.toggle("Số liệu lũy kế (cộng dồn đến hết ngày)", key="intake_cumulative")
+
+if st.button("Kiểm tra" if dry_run else "Kiểm tra và nhập", type="primary", key="intake_go", disabled=uploaded is None):
+    if not who.strip():
+        st.warning("Nhập họ tên, đơn vị người gửi trước: mỗi lần nhập đều ghi lại người gửi.")
+    else:
+        try:
+            with st.spinner("Đang kiểm tra…"):
+                result = intake_data.import_upload(uploaded.getvalue(), uploaded.name, submitted_by=who, cumulative=cumulative,
+                                                   dry_run=dry_run)
+        except DatabaseUnavailable as exc:
+            st.error(f"Không ghi được vào cơ sở dữ liệu, không có dòng nào được ghi. Thử lại sau. ({exc.cause.__class__.__name__})")
+        else:
+            st.session_state[_RESULT] = result
+            if result.status == "accepted":
+                st.rerun()  # the sidebar and every page see the new batch at once
+
+result = st.session_state.get(_RESULT)
+if result is not None:
+    if result.status == "accepted":
+        st.success(headline(result))
+    elif result.status == "rejected":
+        st.error(headline(result))
+    else:
+        st.info(headline(result))
+    if result.problems:
+        st.dataframe(intake_data.problems_table(result.problems), hide_index=True, width="stretch",
+                     height=min(38 * (len(result.problems) + 1), 600))
+        st.download_button("Tải danh sách lỗi (CSV)", data=intake_data.problems_csv(result.problems),
+                           file_name=f"loi-{result.filename}.csv", mime="text/csv", key="intake_problems_csv")
+    else:
+        st.markdown("  \n".join(figure_lines(result)[:3]))
+        st.dataframe(intake_data.totals_table(result), hide_index=True)
+
+st.subheader("Các lô đã nhập")
+done = st.session_state.pop(_ROLLBACK_DONE, None)
+if done:
+    st.success(done)
+batch_list = intake_data.batch_list(ctx.version)
+if batch_list.height == 0:
+    st.caption("Chưa có lô nào được nhập từ tệp.")
+for batch in batch_list.iter_rows(named=True):
+    line, action = st.columns([6, 1], vertical_alignment="center")
+    line.markdown(intake_data.batch_line(batch))
+    if intake_data.can_roll_back(batch) and action.button("Hủy lô", key=f"intake_rollback_{batch['id']}"):
+        st.session_state[_CONFIRM] = batch["id"]
+    if st.session_state.get(_CONFIRM) == batch["id"]:
+        with st.container(border=True):
+            st.warning(
+                f"Hủy lô #{batch['id']}: số liệu của lô này bị gỡ ra và số liệu trước đó (nếu có) được khôi phục. "
+                "Việc hủy được ghi lại (người thực hiện, thời điểm)."
+            )
+            yes, no = st.columns(2)
+            if yes.button("Xác nhận hủy lô", type="primary", key="intake_rollback_yes"):
+                if not who.strip():
+                    st.warning("Nhập họ tên người thực hiện ở ô phía trên trước khi hủy lô.")
+                else:
+                    try:
+                        undone = intake_data.rollback_batch(batch["id"], by=who)
+                    except RollbackError as exc:
+                        st.error(exc.message_vi)
+                    else:
+                        st.session_state.pop(_CONFIRM, None)
+                        st.session_state[_ROLLBACK_DONE] = intake_data.rollback_message(undone)
+                        st.rerun()
+            if no.button("Thôi", key="intake_rollback_no"):
+                st.session_state.pop(_CONFIRM, None)
+                st.rerun()
+st.caption(f"Tối đa {intake_data.BATCH_LIST_LIMIT} lô gần nhất (tải lên, dòng lệnh, hủy lô); lô của dữ liệu mô phỏng không hiện ở đây.")

@@ -1,0 +1,1 @@
+"""Report intake: read, validate and store the provinces' daily report files (CSV or XLSX) through db.store."""

@@ -1,0 +1,222 @@
+"""Import one report file: validate it whole, then write it in one transaction through db.store (or change nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import PurePath
+
+import polars as pl
+from sqlalchemy import Connection, Engine, and_, func, select
+
+import settings
+from db import store
+from db.schema import admin_unit, daily_fact, import_batch
+from intake.lock import serialize_writes
+from intake.problems import Problem
+from intake.read import FileRejected, read_table
+from intake.spec import COUNT_FIELDS, CUMULATIVE, VALUE_TYPE_LABEL_VI
+from intake.validate import Checked, ParsedReport, Reference, check_report, to_daily
+
+IMPORT_KINDS = ("upload", "cli")
+ACCEPTED, UNCHANGED, REJECTED, DRY_RUN = "accepted", "unchanged", "rejected", "dry_run"
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What happened to one file. Counts are daily values (cumulative files after conversion)."""
+
+    status: str  # accepted | unchanged | rejected | dry_run
+    filename: str
+    content_hash: str
+    problems: list[Problem] = field(default_factory=list)
+    value_type: str | None = None
+    batch_id: int | None = None
+    duplicate_of: dict | None = None  # the earlier batch holding the same file: id, received_at, submitted_by
+    rows: int = 0
+    units: int = 0
+    provinces: list[str] = field(default_factory=list)
+    date_from: date | None = None
+    date_to: date | None = None
+    days: int = 0
+    totals: dict[str, int | None] = field(default_factory=dict)
+    rows_new: int = 0
+    rows_replaced: int = 0
+    rows_unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != REJECTED
+
+
+def content_hash(data: bytes) -> str:
+    """SHA-256 of the file as sent: the same bytes are the same report."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def reference(conn: Connection) -> Reference:
+    """The register the checks need (codes, nesting, names, populations)."""
+    cols = [admin_unit.c[c] for c in ("code", "level", "name", "province_code", "district_code", "population")]
+    rows = conn.execute(select(*cols)).all()
+    frame = pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "level": pl.String, "name": pl.String,
+                                                          "province_code": pl.String, "district_code": pl.String,
+                                                          "population": pl.Int64}, orient="row")
+    return Reference.from_units(frame)
+
+
+def _earlier_import(conn: Connection, digest: str) -> dict | None:
+    row = conn.execute(
+        select(import_batch.c.id, import_batch.c.received_at, import_batch.c.submitted_by, import_batch.c.source_name)
+        .where(import_batch.c.content_hash == digest, import_batch.c.status == "active", import_batch.c.kind.in_(IMPORT_KINDS))
+        .order_by(import_batch.c.id)
+        .limit(1)
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def _count_schema() -> dict:
+    return {"unit_code": pl.String, **{c: pl.Int64 for c in COUNT_FIELDS}}
+
+
+def stored_before(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
+    """Per unit of `facts`: the sum of each stored count before that unit's first day in `facts`."""
+    firsts = facts.group_by("unit_code").agg(pl.col("report_date").min().alias("first"))
+    frames = []
+    for (first,), group in firsts.group_by("first"):
+        codes = group["unit_code"].sort().to_list()
+        for i in range(0, len(codes), _CHUNK):
+            stmt = (
+                select(daily_fact.c.unit_code, *[func.sum(daily_fact.c[c]).label(c) for c in COUNT_FIELDS])
+                .where(daily_fact.c.unit_code.in_(codes[i : i + _CHUNK]), daily_fact.c.report_date < first)
+                .group_by(daily_fact.c.unit_code)
+            )
+            rows = conn.execute(stmt).all()
+            frames.append(pl.DataFrame([tuple(r) for r in rows], schema=_count_schema(), orient="row"))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=_count_schema())
+
+
+def stored_facts(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
+    """The stored facts for the unit-days of `facts` (to tell new, replaced and unchanged rows apart)."""
+    codes = facts["unit_code"].unique().sort().to_list()
+    lo, hi = facts["report_date"].min(), facts["report_date"].max()
+    schema = {"unit_code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}}
+    frames = []
+    for i in range(0, len(codes), _CHUNK):
+        stmt = select(daily_fact.c.unit_code, daily_fact.c.report_date, *[daily_fact.c[c] for c in COUNT_FIELDS]).where(
+            and_(daily_fact.c.unit_code.in_(codes[i : i + _CHUNK]), daily_fact.c.report_date.between(lo, hi))
+        )
+        frames.append(pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row"))
+    return pl.concat(frames)
+
+
+def _classify(facts: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """Adds `change`: new (no stored fact), same (every count equal, empty = empty) or replace."""
+    old = stored.rename({c: f"old_{c}" for c in COUNT_FIELDS}).with_columns(pl.lit(True).alias("stored"))
+    joined = facts.join(old, on=["unit_code", "report_date"], how="left")
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in COUNT_FIELDS)
+    return joined.with_columns(
+        pl.when(pl.col("stored").is_null()).then(pl.lit("new")).when(same).then(pl.lit("same")).otherwise(pl.lit("replace")).alias("change")
+    ).drop("stored", *[f"old_{c}" for c in COUNT_FIELDS])
+
+
+def _summary(status: str, name: str, digest: str, report: ParsedReport, value_type: str, changes: pl.DataFrame | None = None,
+             **extra) -> ImportResult:
+    facts = report.facts
+    counts = {"new": 0, "replace": 0, "same": facts.height}  # no comparison made: the very same file is stored
+    if changes is not None:
+        counts = {"new": 0, "replace": 0, "same": 0} | dict(changes.group_by("change").len().iter_rows())
+    return ImportResult(
+        status=status,
+        filename=name,
+        content_hash=digest,
+        value_type=value_type,
+        rows=facts.height,
+        units=facts["unit_code"].n_unique(),
+        provinces=facts["province_code"].unique().sort().to_list(),
+        date_from=facts["report_date"].min(),
+        date_to=facts["report_date"].max(),
+        days=facts["report_date"].n_unique(),
+        totals={c: (None if facts[c].null_count() == facts.height else int(facts[c].sum())) for c in COUNT_FIELDS},
+        rows_new=counts["new"],
+        rows_replaced=counts["replace"],
+        rows_unchanged=counts["same"],
+        **extra,
+    )
+
+
+def check_file(conn: Connection, data: bytes, filename: str, *, cumulative: bool, today: date) -> Checked:
+    """Read and check a file against the register (no stored facts needed)."""
+    try:
+        raw = read_table(data, filename, max_bytes=settings.load().max_upload_bytes)
+    except FileRejected as exc:
+        return Checked(None, [exc.problem])
+    return check_report(raw, reference(conn), today=today, cumulative=cumulative)
+
+
+def import_report(
+    engine: Engine,
+    data: bytes,
+    filename: str,
+    *,
+    submitted_by: str,
+    cumulative: bool = False,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    kind: str = "cli",
+) -> ImportResult:
+    """Validate the whole file; then, in one transaction, write it as one batch or change nothing.
+
+    - rejected: every problem listed, nothing written;
+    - unchanged: the same file (content hash) is already imported and not rolled back, or every row
+      equals what is stored — nothing written, no batch;
+    - dry_run: all checks passed (including against stored cumulative totals), nothing written;
+    - accepted: new and corrected unit-days written as one batch (kind, file name, hash, submitter);
+      replaced values are kept in fact_history by db.store; unchanged rows are not rewritten (so an
+      on-time report does not turn late by being sent again).
+    Database errors propagate (the transaction is rolled back: nothing partial).
+    """
+    submitter = submitted_by.strip()
+    if not submitter:
+        raise ValueError("submitted_by is required: every change has a submitter")
+    if kind not in IMPORT_KINDS:
+        raise ValueError(f"kind must be one of {IMPORT_KINDS}")
+    now = (now or datetime.now()).replace(microsecond=0)
+    name = PurePath(filename).name[:255]
+    digest = content_hash(data)
+    with engine.connect() as conn:
+        checked = check_file(conn, data, name, cumulative=cumulative, today=now.date())
+    if checked.problems:
+        return ImportResult(REJECTED, name, digest, checked.problems)
+    parsed = checked.report
+    value_type = parsed.value_type
+
+    with engine.begin() as conn:
+        serialize_writes(conn)
+        daily = to_daily(parsed, stored_before(conn, parsed.facts) if value_type == CUMULATIVE else pl.DataFrame())
+        if daily.problems:
+            return ImportResult(REJECTED, name, digest, daily.problems, value_type=value_type)
+        report = daily.report
+        earlier = _earlier_import(conn, digest)
+        if earlier is not None:
+            return _summary(UNCHANGED, name, digest, report, value_type, duplicate_of=earlier)
+        changes = _classify(report.facts, stored_facts(conn, report.facts))
+        changed = changes.filter(pl.col("change") != "same")
+        if changed.height == 0:
+            return _summary(UNCHANGED, name, digest, report, value_type, changes)
+        if dry_run:
+            return _summary(DRY_RUN, name, digest, report, value_type, changes)
+        provinces = report.facts["province_code"].unique().to_list()
+        meta = store.BatchMeta(
+            kind=kind,
+            source_name=name,
+            submitted_by=submitter[:120],
+            received_at=now,
+            province_code=provinces[0] if len(provinces) == 1 else None,
+            content_hash=digest,
+            note=f"Số liệu {VALUE_TYPE_LABEL_VI[CUMULATIVE]}, đã quy đổi thành số theo ngày." if value_type == CUMULATIVE else None,
+        )
+        rows = changed.select(pl.lit(0).alias("batch_index"), "unit_code", "report_date", *COUNT_FIELDS)
+        written = store.write_reports(conn, rows, [meta], cutoff_hour=settings.load().report_cutoff_hour)
+    return _summary(ACCEPTED, name, digest, report, value_type, changes, batch_id=written.batch_ids[0])

@@ -1,0 +1,232 @@
+"""What is wrong with a report, where (spreadsheet row and column) and what to do, in Vietnamese and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from babel.numbers import format_decimal
+
+# code -> (Vietnamese, English). Each says what is wrong and what to do about it.
+# {name}: file name; {value}: the cell as typed; numbers and dates are formatted per language.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # the file as a whole
+    "file_too_large": (
+        "Tệp „{name}“ nặng {size_mb} MB, vượt giới hạn {limit_mb} MB — chia thành nhiều tệp nhỏ hơn (ví dụ mỗi tệp một tuần) rồi gửi lại.",
+        "File “{name}” is {size_mb} MB, over the {limit_mb} MB limit — split it into smaller files (e.g. one week each) and send again.",
+    ),
+    "file_type": (
+        "Tệp „{name}“ không phải CSV hoặc Excel (.xlsx) — lưu báo cáo theo mẫu dưới dạng .xlsx hoặc „CSV UTF-8“ rồi gửi lại.",
+        "File “{name}” is neither CSV nor Excel (.xlsx) — save the report from the template as .xlsx or “CSV UTF-8” and send again.",
+    ),
+    "file_xls": (
+        "Tệp „{name}“ là định dạng Excel cũ (.xls) — mở bằng Excel, chọn Lưu thành „Sổ làm việc Excel (*.xlsx)“ rồi gửi lại.",
+        "File “{name}” is an old Excel file (.xls) — open it in Excel, save it as “Excel Workbook (*.xlsx)” and send again.",
+    ),
+    "file_unreadable": (
+        "Không đọc được tệp „{name}“ ({detail}) — tệp có thể bị hỏng; mở lại bằng Excel, lưu thành .xlsx hoặc „CSV UTF-8“ rồi gửi lại.",
+        "Cannot read file “{name}” ({detail}) — it may be damaged; open it in Excel, save it as .xlsx or “CSV UTF-8” and send again.",
+    ),
+    "file_encoding": (
+        "Tệp CSV „{name}“ không dùng bảng mã UTF-8 nên chữ tiếng Việt sẽ bị lỗi — trong Excel chọn Lưu thành „CSV UTF-8 (phân tách bằng dấu phẩy)“ rồi gửi lại.",
+        "CSV file “{name}” is not UTF-8, so Vietnamese text would be garbled — in Excel choose Save as “CSV UTF-8 (Comma delimited)” and send again.",
+    ),
+    "file_empty": (
+        "Tệp „{name}“ không có dữ liệu — kiểm tra đã chọn đúng tệp báo cáo.",
+        "File “{name}” has no data — check that you chose the right report file.",
+    ),
+    "header_only": (
+        "Tệp chỉ có dòng tiêu đề, không có dòng số liệu nào — nhập mỗi đơn vị mỗi ngày một dòng, bắt đầu từ dòng {first_row}.",
+        "The file has a header but no data rows — enter one row per unit per day, starting at row {first_row}.",
+    ),
+    # the header row
+    "missing_column": (
+        "thiếu cột „{label}“ — thêm cột này vào dòng tiêu đề như trong mẫu báo cáo ({todo}).",
+        "column “{label_en}” („{label}“) is missing — add it to the header row as in the template ({todo_en}).",
+    ),
+    "unknown_column": (
+        "tên cột không có trong mẫu báo cáo — đổi tên cho đúng mẫu (ví dụ „Mã xã“, „Số hồ sơ tiếp nhận“) hoặc xóa cột này.",
+        "this column is not in the report template — rename it as in the template (e.g. “Commune code”) or delete it.",
+    ),
+    "duplicate_column": (
+        "cột này trùng với cột {other} (cùng là „{label}“) — chỉ giữ lại một cột.",
+        "this column repeats column {other} (both are “{label_en}”) — keep only one of them.",
+    ),
+    "unnamed_column": (
+        "cột có số liệu nhưng không có tên ở dòng tiêu đề — điền tên cột theo mẫu báo cáo hoặc xóa cột này.",
+        "this column has data but no name in the header row — name it as in the template or delete it.",
+    ),
+    # one cell
+    "required": ("ô bị trống — {todo}.", "the cell is empty — {todo_en}."),
+    "date_format": (
+        "giá trị „{value}“ không phải ngày hợp lệ — nhập ngày dạng dd/mm/yyyy (ví dụ 15/03/2021) hoặc yyyy-mm-dd.",
+        "“{value}” is not a valid date — enter it as dd/mm/yyyy (e.g. 15/03/2021) or yyyy-mm-dd.",
+    ),
+    "date_future": (
+        "ngày {day} chưa tới (hôm nay là {today}) — kiểm tra lại ngày báo cáo (nhầm ngày và tháng, hoặc nhầm năm?).",
+        "{day} is in the future (today is {today}) — check the report date (day and month swapped, or wrong year?).",
+    ),
+    "date_too_early": (
+        "ngày {day} trước khi bắt đầu kỳ báo cáo ({start}) — kiểm tra lại ngày báo cáo (nhầm năm?).",
+        "{day} is before the reporting period starts ({start}) — check the report date (wrong year?).",
+    ),
+    "code_format": (
+        "giá trị „{value}“ không phải mã {level} — nhập mã {level} gồm {width} chữ số theo danh mục Tổng cục Thống kê (ví dụ {example}).",
+        "“{value}” is not a {level_en} code — enter the {width}-digit GSO {level_en} code (e.g. {example}).",
+    ),
+    "unknown_province": (
+        "không có tỉnh mã {code} trong danh mục — kiểm tra lại mã tỉnh (2 chữ số, ví dụ 01 là Hà Nội).",
+        "there is no province with code {code} — check the province code (2 digits, e.g. 01 is Hà Nội).",
+    ),
+    "unknown_district": (
+        "không có huyện mã {code} trong danh mục — kiểm tra lại mã huyện (3 chữ số).",
+        "there is no district with code {code} — check the district code (3 digits).",
+    ),
+    "unknown_commune": (
+        "không có xã mã {code} trong danh mục — kiểm tra lại mã xã (5 chữ số).",
+        "there is no commune with code {code} — check the commune code (5 digits).",
+    ),
+    "district_not_in_province": (
+        "huyện {code} ({name}) thuộc tỉnh {actual} ({actual_name}), không thuộc tỉnh {stated} ghi trên dòng này — sửa lại mã tỉnh hoặc mã huyện.",
+        "district {code} ({name}) belongs to province {actual} ({actual_name}), not to province {stated} given on this row — correct the province or district code.",
+    ),
+    "commune_not_in_district": (
+        "xã {code} ({name}) thuộc huyện {actual} ({actual_name}), không thuộc huyện {stated} ghi trên dòng này — sửa lại mã huyện hoặc mã xã.",
+        "commune {code} ({name}) belongs to district {actual} ({actual_name}), not to district {stated} given on this row — correct the district or commune code.",
+    ),
+    "commune_required": (
+        "mã xã để trống nhưng huyện {code} ({name}) có {communes} xã — báo cáo theo từng xã, mỗi xã một dòng có mã xã 5 chữ số; chỉ huyện không có xã mới báo cáo cả huyện.",
+        "the commune code is empty but district {code} ({name}) has {communes} communes — report each commune on its own row with its 5-digit code; only districts without communes report as a whole.",
+    ),
+    "not_numeric": (
+        "giá trị „{value}“ không phải là số — nhập {what} bằng chữ số (số nguyên ≥ 0), không kèm chữ hay đơn vị.",
+        "“{value}” is not a number — enter the {what_en} in digits (whole number ≥ 0), without words or units.",
+    ),
+    "negative": (
+        "giá trị „{value}“ là số âm — nhập {what} (số nguyên ≥ 0).",
+        "“{value}” is negative — enter the {what_en} (whole number ≥ 0).",
+    ),
+    "fractional": (
+        "giá trị „{value}“ là số thập phân — nhập {what} là số nguyên (ví dụ 1250, viết liền không dấu phân cách).",
+        "“{value}” is a fraction — enter the {what_en} as a whole number (e.g. 1250, without separators).",
+    ),
+    "too_large": (
+        "{count} trong một ngày là nhiều hơn toàn bộ dân số của {unit_name} ({population} người) — kiểm tra lại số liệu (có phải đã nhập số lũy kế vào báo cáo theo ngày?).",
+        "{count} in one day is more than the whole population of {unit_name} ({population}) — check the figure (a cumulative count in a daily report?).",
+    ),
+    "too_large_cumulative": (
+        "số lũy kế {cumulative} tăng {count} so với lần báo cáo trước, nhiều hơn toàn bộ dân số của {unit_name} ({population} người) — kiểm tra lại số liệu.",
+        "cumulative count {cumulative} is {count} above the previous report, more than the whole population of {unit_name} ({population}) — check the figure.",
+    ),
+    "duplicate_row": (
+        "đơn vị {unit} ngày {day} đã có ở dòng {first_row} — mỗi đơn vị mỗi ngày chỉ một dòng; xóa dòng trùng hoặc sửa mã, ngày cho đúng.",
+        "unit {unit} on {day} is already on row {first_row} — one row per unit per day; delete the duplicate or correct its code or date.",
+    ),
+    "cumulative_decrease": (
+        "số lũy kế {count} nhỏ hơn số lũy kế {previous} ngày {previous_day} (dòng {previous_row}) — số lũy kế không được giảm; kiểm tra lại hai dòng này.",
+        "cumulative count {count} is below {previous} on {previous_day} (row {previous_row}) — cumulative counts cannot decrease; check both rows.",
+    ),
+    "cumulative_below_stored": (
+        "số lũy kế {count} nhỏ hơn tổng đã báo cáo trước ngày {day} ({stored}) — số lũy kế không được giảm; kiểm tra lại, hoặc gửi dạng „theo ngày“ nếu đây là số trong ngày.",
+        "cumulative count {count} is below the total already reported before {day} ({stored}) — cumulative counts cannot decrease; check it, or send it as daily counts.",
+    ),
+    "value_type_unknown": (
+        "giá trị „{value}“ không phải loại số liệu — chọn „theo ngày“ hoặc „lũy kế“ (để trống là theo ngày).",
+        "“{value}” is not a value type — choose “daily” or “cumulative” (empty means daily).",
+    ),
+    "value_type_mixed": (
+        "dòng này là „{value}“ nhưng dòng {first_row} là „{first}“ — mỗi tệp chỉ một loại số liệu; tách thành hai tệp.",
+        "this row is “{value}” but row {first_row} is “{first}” — one value type per file; split it into two files.",
+    ),
+    "value_type_conflict": (
+        "dòng này ghi „theo ngày“ nhưng khi nhập đã chọn „lũy kế“ — bỏ chọn lũy kế, hoặc sửa cột „Loại số liệu“ thành „lũy kế“.",
+        "this row says “daily” but the import was started as cumulative — drop the cumulative option, or set the value type to “cumulative”.",
+    ),
+}
+
+
+def number(value: int, lang: str) -> str:
+    """12345 → '12.345' (vi) / '12,345' (en)."""
+    return format_decimal(value, format="#,##0", locale="vi_VN" if lang == "vi" else "en")
+
+
+def day_text(value: date, lang: str) -> str:
+    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+
+
+def _render(template: str, lang: str, params: dict) -> str:
+    shown = {}
+    for key, value in params.items():
+        if isinstance(value, bool) or key.endswith("row"):
+            shown[key] = value
+        elif isinstance(value, int):
+            shown[key] = number(value, lang)
+        elif isinstance(value, float):
+            shown[key] = format_decimal(value, format="#,##0.0", locale="vi_VN" if lang == "vi" else "en")
+        elif isinstance(value, date):
+            shown[key] = day_text(value, lang)
+        else:
+            shown[key] = value
+    return template.format(**shown)
+
+
+def column_letter(index: int) -> str:
+    """0 → 'A', 25 → 'Z', 26 → 'AA': the column names a spreadsheet shows."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason to refuse a file. `row` is the spreadsheet row the officer sees (header = 1);
+    None for the file as a whole. `column` is the canonical column id (or the header of an unknown column)."""
+
+    code: str
+    row: int | None
+    column: str | None
+    letter: str | None  # spreadsheet column letter
+    header: str | None  # the column's header as written in the file
+    detail_vi: str
+    detail_en: str
+    value: str | None = None
+    params: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, lang: str = "vi") -> str:
+        """'Dòng 7, cột E „Số hồ sơ tiếp nhận“' / 'Row 7, column E "…"' (empty for the whole file)."""
+        if self.row is None:
+            return ""
+        text = f"Dòng {self.row}" if lang == "vi" else f"Row {self.row}"
+        if self.letter:
+            text += (", cột " if lang == "vi" else ", column ") + self.column_text(lang)
+        return text
+
+    def column_text(self, lang: str = "vi") -> str:
+        if not self.letter:
+            return ""
+        if not self.header:
+            return self.letter
+        return f"{self.letter} „{self.header}“" if lang == "vi" else f"{self.letter} “{self.header}”"
+
+    def detail(self, lang: str = "vi") -> str:
+        return self.detail_vi if lang == "vi" else self.detail_en
+
+    def message(self, lang: str = "vi") -> str:
+        """The full line: where, then what is wrong and what to do."""
+        where = self.where(lang)
+        return f"{where}: {self.detail(lang)}" if where else self.detail(lang)
+
+
+def make(code: str, /, *, row: int | None = None, column: str | None = None, letter: str | None = None,
+         header: str | None = None, value: str | None = None, **params) -> Problem:
+    vi, en = MESSAGES[code]
+    if value is not None:
+        params["value"] = value
+    return Problem(code, row, column, letter, header, _render(vi, "vi", params), _render(en, "en", params), value, params)
+
+
+def sort_key(problem: Problem) -> tuple:
+    return (problem.row if problem.row is not None else -1, problem.letter is None, len(problem.letter or ""), problem.letter or "", problem.code)

@@ -1,0 +1,357 @@
+"""Check a whole report against the format and the unit register: clean daily facts, or every problem with its row and column.
+
+Three layers: the header (which columns are there), the cells (the declared schema in intake.cells),
+then the register and the other rows (plain polars: codes exist and nest, one row per unit-day,
+counts plausible, cumulative counts never decrease). `to_daily` turns cumulative counts into daily
+ones against what is already stored; it is pure, the caller reads the stored totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from intake import cells, problems
+from intake.problems import Problem, column_letter
+from intake.read import RawTable
+from intake.spec import (
+    CODE_WIDTH,
+    COUNT_FIELDS,
+    CUMULATIVE,
+    DAILY,
+    EARLIEST_REPORT_DATE,
+    FIELD,
+    FIELDS,
+    VALUE_TYPE_LABEL_VI,
+    field_for_header,
+)
+
+LEVEL_OF = {"province_code": ("tỉnh", "province"), "district_code": ("huyện", "district"), "commune_code": ("xã", "commune")}
+WHAT = {DAILY: ("số lượng trong ngày", "daily count"), CUMULATIVE: ("số lũy kế", "cumulative count")}
+FACT_COLUMNS = ("_row", "unit_code", "unit_level", "province_code", "report_date", *COUNT_FIELDS)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The unit register as the checks need it; `communes` is the number of communes under a district."""
+
+    units: pl.DataFrame  # code, level, name, province_code, district_code, population, communes
+
+    @classmethod
+    def from_units(cls, units: pl.DataFrame) -> Reference:
+        per_district = (
+            units.filter(pl.col("level") == "commune").group_by("district_code").len("communes").rename({"district_code": "code"})
+        )
+        frame = (
+            units.select("code", "level", "name", "province_code", "district_code", "population")
+            .join(per_district, on="code", how="left")
+            .with_columns(pl.col("communes").fill_null(0).cast(pl.Int64), pl.col("population").cast(pl.Int64))
+        )
+        return cls(frame)
+
+    def level(self, level: str) -> pl.DataFrame:
+        return self.units.filter(pl.col("level") == level)
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    """Rows that passed every check: one per unit-day, counts as written (daily or cumulative)."""
+
+    facts: pl.DataFrame  # FACT_COLUMNS + population, unit_name
+    value_type: str  # daily | cumulative
+    columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # field id -> (letter, header as in the file)
+
+
+@dataclass(frozen=True)
+class Checked:
+    report: ParsedReport | None
+    problems: list[Problem]
+
+
+class _Columns:
+    """Where each field sits in the file, to name it the way the officer sees it: letter and header."""
+
+    def __init__(self, where: dict[str, tuple[str, str]]):
+        self.where = where
+
+    @classmethod
+    def of(cls, positions: dict[str, int], headers: list[str]) -> _Columns:
+        return cls({fid: (column_letter(i), headers[i]) for fid, i in positions.items()})
+
+    def at(self, field_id: str) -> dict:
+        letter, header = self.where.get(field_id, (None, FIELD[field_id].label_vi))
+        return {"column": field_id, "letter": letter, "header": header}
+
+
+# --- header ------------------------------------------------------------------------------------------
+
+
+def _map_headers(raw: RawTable) -> tuple[dict[str, int], list[Problem]]:
+    positions: dict[str, int] = {}
+    found: list[Problem] = []
+    row = raw.header_row
+    for i, header in enumerate(raw.headers):
+        letter = column_letter(i)
+        if not header.strip():
+            if raw.frame[f"c{i}"].null_count() < raw.frame.height:
+                found.append(problems.make("unnamed_column", row=row, letter=letter))
+            continue
+        field_id = field_for_header(header)
+        if field_id is None:
+            found.append(problems.make("unknown_column", row=row, column=header, letter=letter, header=header))
+        elif field_id in positions:
+            f = FIELD[field_id]
+            found.append(problems.make("duplicate_column", row=row, column=field_id, letter=letter, header=header,
+                                       other=column_letter(positions[field_id]), label=f.label_vi, label_en=f.label_en))
+        else:
+            positions[field_id] = i
+    for f in FIELDS:
+        if f.required and f.id not in positions:
+            found.append(problems.make("missing_column", row=row, column=f.id, label=f.label_vi, label_en=f.label_en,
+                                       todo=f.todo_vi, todo_en=f.todo_en))
+    return positions, found
+
+
+# --- cells -------------------------------------------------------------------------------------------
+
+
+def _file_value_type(text: pl.DataFrame, cumulative: bool) -> str:
+    if cumulative or "value_type" not in text.columns:
+        return CUMULATIVE if cumulative else DAILY
+    first = cells.typed(text.select("_row", "value_type"))["value_type"].drop_nulls()
+    return first[0] if first.len() else DAILY
+
+
+def _cell_problems(text: pl.DataFrame, cols: _Columns, *, today: date, earliest: date, value_type: str) -> list[Problem]:
+    present = [c for c in text.columns if c != "_row"]
+    failures = cells.cell_failures(text, present, today=today, earliest=earliest)
+    if failures.height == 0:
+        return []
+    rows = text["_row"]
+    dates = cells.typed(text.select("_row", "report_date"))["report_date"] if "report_date" in present else None
+    what, what_en = WHAT[value_type]
+    found = []
+    for fail in failures.iter_rows(named=True):
+        fid, code, index = fail["column"], fail["code"], fail["index"]
+        f = FIELD[fid]
+        params: dict = {}
+        if code == "required":
+            params = {"todo": f.todo_vi, "todo_en": f.todo_en}
+        elif code in ("date_future", "date_too_early"):
+            params = {"day": dates[index], "today": today, "start": earliest}
+        elif code == "code_format":
+            level, level_en = LEVEL_OF[fid]
+            params = {"level": level, "level_en": level_en, "width": str(CODE_WIDTH[fid]), "example": f.example}
+        elif code in ("not_numeric", "negative", "fractional"):
+            params = {"what": what, "what_en": what_en}
+        value = None if code == "required" else fail["value"]
+        found.append(problems.make(code, row=rows[index], value=value, **cols.at(fid), **params))
+    return found
+
+
+# --- register and other rows ------------------------------------------------------------------------
+
+
+def _with_units(t: pl.DataFrame, ref: Reference) -> pl.DataFrame:
+    """Join each row's codes to the register: what each code is, where it belongs, the reporting unit."""
+    provinces = ref.level("province").select(pl.col("code").alias("province_code"), pl.col("name").alias("province_name"))
+    districts = ref.level("district").select(
+        pl.col("code").alias("district_code"),
+        pl.col("province_code").alias("d_province"),
+        pl.col("name").alias("d_name"),
+        pl.col("communes").alias("d_communes"),
+        pl.col("population").alias("d_population"),
+    )
+    communes = ref.level("commune").select(
+        pl.col("code").alias("commune_code"),
+        pl.col("district_code").alias("c_district"),
+        pl.col("name").alias("c_name"),
+        pl.col("population").alias("c_population"),
+    )
+    j = (
+        t.join(provinces, on="province_code", how="left")
+        .join(districts, on="district_code", how="left")
+        .join(communes, on="commune_code", how="left")
+    )
+    province_ok = pl.col("province_name").is_not_null()
+    district_known = pl.col("d_province").is_not_null()
+    district_ok = district_known & province_ok & (pl.col("d_province") == pl.col("province_code"))
+    commune_ok = pl.col("c_district").is_not_null() & district_ok & (pl.col("c_district") == pl.col("district_code"))
+    district_row = pl.col("commune_code").is_null() & district_ok & (pl.col("d_communes") == 0)
+    return j.with_columns(
+        province_ok.alias("province_ok"),
+        district_known.alias("district_known"),
+        district_ok.alias("district_ok"),
+        pl.when(commune_ok).then(pl.col("commune_code")).when(district_row).then(pl.col("district_code")).alias("unit_code"),
+        pl.when(commune_ok).then(pl.lit("commune")).when(district_row).then(pl.lit("district")).alias("unit_level"),
+        pl.when(commune_ok).then(pl.col("c_population")).when(district_row).then(pl.col("d_population")).alias("population"),
+        pl.when(commune_ok).then(pl.col("c_name")).when(district_row).then(pl.col("d_name")).alias("unit_name"),
+    )
+
+
+def _register_problems(j: pl.DataFrame, ref: Reference, cols: _Columns) -> list[Problem]:
+    names = dict(zip(ref.units["code"], ref.units["name"], strict=True))
+    found = []
+    for r in j.iter_rows(named=True):
+        row = r["_row"]
+        if r["province_code"] is not None and not r["province_ok"]:
+            found.append(problems.make("unknown_province", row=row, code=r["province_code"], **cols.at("province_code")))
+        if r["district_code"] is not None:
+            if not r["district_known"]:
+                found.append(problems.make("unknown_district", row=row, code=r["district_code"], **cols.at("district_code")))
+            elif r["province_ok"] and r["d_province"] != r["province_code"]:
+                found.append(problems.make("district_not_in_province", row=row, code=r["district_code"], name=r["d_name"],
+                                           actual=r["d_province"], actual_name=names[r["d_province"]], stated=r["province_code"],
+                                           **cols.at("district_code")))
+        if r["commune_code"] is not None:
+            if r["c_district"] is None:
+                found.append(problems.make("unknown_commune", row=row, code=r["commune_code"], **cols.at("commune_code")))
+            elif r["district_known"] and r["c_district"] != r["district_code"]:
+                found.append(problems.make("commune_not_in_district", row=row, code=r["commune_code"], name=r["c_name"],
+                                           actual=r["c_district"], actual_name=names[r["c_district"]], stated=r["district_code"],
+                                           **cols.at("commune_code")))
+        elif r["district_known"] and r["d_communes"] > 0 and r["commune_cell"] is None:
+            found.append(problems.make("commune_required", row=row, code=r["district_code"], name=r["d_name"],
+                                       communes=r["d_communes"], **cols.at("commune_code")))
+    return found
+
+
+def _unit_column(level: str) -> str:
+    return "commune_code" if level == "commune" else "district_code"
+
+
+def _duplicate_problems(j: pl.DataFrame, cols: _Columns) -> tuple[list[Problem], set[int]]:
+    keyed = j.filter(pl.col("unit_code").is_not_null() & pl.col("report_date").is_not_null()).with_columns(
+        pl.col("_row").min().over("unit_code", "report_date").alias("first_row")
+    )
+    dups = keyed.filter(pl.col("_row") != pl.col("first_row"))
+    found = [
+        problems.make("duplicate_row", row=r["_row"], unit=r["unit_code"], day=r["report_date"], first_row=r["first_row"],
+                      **cols.at(_unit_column(r["unit_level"])))
+        for r in dups.iter_rows(named=True)
+    ]
+    return found, set(dups["_row"].to_list())
+
+
+def _value_type_problems(t: pl.DataFrame, cols: _Columns, cumulative: bool) -> list[Problem]:
+    if "value_type" not in t.columns:
+        return []
+    typed = t.filter(pl.col("value_type").is_not_null())
+    if typed.height == 0:
+        return []
+    if cumulative:
+        bad = typed.filter(pl.col("value_type") == DAILY)
+        return [problems.make("value_type_conflict", row=r["_row"], **cols.at("value_type")) for r in bad.iter_rows(named=True)]
+    first = typed.row(0, named=True)
+    bad = typed.filter(pl.col("value_type") != first["value_type"])
+    return [
+        problems.make("value_type_mixed", row=r["_row"], first_row=first["_row"], value=VALUE_TYPE_LABEL_VI[r["value_type"]],
+                      first=VALUE_TYPE_LABEL_VI[first["value_type"]], **cols.at("value_type"))
+        for r in bad.iter_rows(named=True)
+    ]
+
+
+def _too_large_problems(facts: pl.DataFrame, cols: _Columns, *, cumulative_of: pl.DataFrame | None = None) -> list[Problem]:
+    """A count above the unit's whole population in one day cannot be right (a cumulative figure sent as daily?).
+
+    `cumulative_of`: the rows as typed when `facts` holds daily values derived from cumulative ones."""
+    found = []
+    for c in COUNT_FIELDS:
+        over = facts.filter(pl.col(c).is_not_null() & pl.col("population").is_not_null() & (pl.col(c) > pl.col("population")))
+        if cumulative_of is None:
+            found += [problems.make("too_large", row=r["_row"], value=str(r[c]), count=r[c], unit_name=r["unit_name"],
+                                    population=r["population"], **cols.at(c)) for r in over.iter_rows(named=True)]
+            continue
+        typed = over.join(cumulative_of.select("_row", pl.col(c).alias("typed")), on="_row", how="left")
+        found += [problems.make("too_large_cumulative", row=r["_row"], value=str(r["typed"]), cumulative=r["typed"], count=r[c],
+                                unit_name=r["unit_name"], population=r["population"], **cols.at(c)) for r in typed.iter_rows(named=True)]
+    return found
+
+
+def _decrease_problems(facts: pl.DataFrame, cols: _Columns) -> list[Problem]:
+    """Within the file, per unit in date order, a cumulative count below the previous one."""
+    ordered = facts.sort("unit_code", "report_date")
+    found = []
+    for c in COUNT_FIELDS:
+        marked = ordered.with_columns(
+            pl.col(c).shift(1).forward_fill().over("unit_code").alias("prev"),
+            pl.when(pl.col(c).is_not_null()).then(pl.col("_row")).shift(1).forward_fill().over("unit_code").alias("prev_row"),
+            pl.when(pl.col(c).is_not_null()).then(pl.col("report_date")).shift(1).forward_fill().over("unit_code").alias("prev_day"),
+        ).filter(pl.col(c) < pl.col("prev"))
+        for r in marked.iter_rows(named=True):
+            found.append(problems.make("cumulative_decrease", row=r["_row"], value=str(r[c]), count=r[c], previous=r["prev"],
+                                       previous_day=r["prev_day"], previous_row=r["prev_row"], **cols.at(c)))
+    return found
+
+
+# --- the whole report --------------------------------------------------------------------------------
+
+
+def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool = False,
+                 earliest: date = EARLIEST_REPORT_DATE) -> Checked:
+    """Every check that needs only the file and the register. Problems are sorted by row, then column."""
+    positions, found = _map_headers(raw)
+    cols = _Columns.of(positions, raw.headers)
+    if raw.frame.height == 0:
+        found.append(problems.make("header_only", first_row=raw.header_row + 1))
+        return Checked(None, sorted(found, key=problems.sort_key))
+    text = raw.frame.select("_row", *[pl.col(f"c{i}").alias(fid) for fid, i in positions.items()])
+    value_type = _file_value_type(text, cumulative)
+    found += _cell_problems(text, cols, today=today, earliest=earliest, value_type=value_type)
+
+    missing = [f.id for f in FIELDS if f.required and f.id not in positions]
+    t = cells.typed(text).with_columns(
+        *[pl.lit(None, dtype=pl.Int64).alias(c) for c in COUNT_FIELDS if c not in positions],
+        *([pl.lit(None, dtype=pl.String).alias("value_type")] if "value_type" not in positions else []),
+    )
+    if not missing:
+        t = t.with_columns(text["commune_code"].alias("commune_cell"))
+        j = _with_units(t, ref)
+        found += _register_problems(j, ref, cols)
+        dup_problems, dup_rows = _duplicate_problems(j, cols)
+        found += dup_problems
+        found += _value_type_problems(t, cols, cumulative)
+        facts = j.filter(pl.col("unit_code").is_not_null() & pl.col("report_date").is_not_null())
+        if value_type == DAILY:
+            found += _too_large_problems(facts, cols)
+        else:
+            found += _decrease_problems(facts.filter(~pl.col("_row").is_in(list(dup_rows))), cols)
+    if found:
+        return Checked(None, sorted(found, key=problems.sort_key))
+    facts = j.select(*FACT_COLUMNS, "population", "unit_name").sort("_row")
+    return Checked(ParsedReport(facts, value_type, cols.where), [])
+
+
+def to_daily(report: ParsedReport, stored_before: pl.DataFrame) -> Checked:
+    """Daily facts ready for db.store.write_reports (unit_code, report_date, five counts, _row).
+
+    Daily reports pass through. Cumulative reports become differences: each unit's first row minus
+    `stored_before` (that unit's stored totals before its first day in the file; absent = 0),
+    later rows minus the unit's previous row. A first cumulative count below what is stored is a
+    problem; so is a resulting daily count above the unit's population.
+    """
+    cols = _Columns(report.columns)
+    facts = report.facts
+    if report.value_type == DAILY:
+        return Checked(ParsedReport(facts, DAILY, report.columns), [])
+    base = stored_before.select("unit_code", *[pl.col(c).alias(f"base_{c}") for c in COUNT_FIELDS])
+    ordered = facts.sort("unit_code", "report_date").join(base, on="unit_code", how="left")
+    found: list[Problem] = []
+    for c in COUNT_FIELDS:
+        # The unit's first figure in the file (for this count) is compared with what is stored.
+        first = pl.col(c).shift(1).forward_fill().over("unit_code").is_null()
+        low = ordered.filter(first & pl.col(c).is_not_null() & (pl.col(c) < pl.col(f"base_{c}").fill_null(0)))
+        for r in low.iter_rows(named=True):
+            found.append(problems.make("cumulative_below_stored", row=r["_row"], value=str(r[c]), count=r[c], day=r["report_date"],
+                                       stored=r[f"base_{c}"], **cols.at(c)))
+    daily = ordered.with_columns(
+        (pl.col(c) - pl.col(c).shift(1).forward_fill().over("unit_code").fill_null(pl.col(f"base_{c}").fill_null(0))).alias(c)
+        for c in COUNT_FIELDS
+    ).drop([f"base_{c}" for c in COUNT_FIELDS]).sort("_row")
+    found += _too_large_problems(daily, cols, cumulative_of=facts)
+    if found:
+        return Checked(None, sorted(found, key=problems.sort_key))
+    return Checked(ParsedReport(daily, DAILY, report.columns), [])
+

@@ -1,0 +1,121 @@
+"""The upload page ("Nhập báo cáo", url path nhap-bao-cao) through AppTest on SQLite and PostgreSQL:
+an accepted file, a rejected one with every problem in a table, the template, and a confirmed rollback.
+
+app.py registers the page; these tests drive it exactly as a browser session would."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from db.schema import import_batch, unit_day
+from ui import intake_data
+from intake.problems import Problem
+
+TIMEOUT = 180
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "app_pages/upload.py"
+HEADER = "Ngày báo cáo,Mã tỉnh,Mã huyện,Mã xã,Số hồ sơ tiếp nhận,Số thẻ đã trả cho công dân,Số phiếu thu thập thông tin dân cư,Số bản ghi đã cập nhật vào CSDL"
+GOOD = (HEADER + "\n16/06/2021,01,001,00001,7,1,2,3\n16/06/2021,01,001,00002,8,1,2,3\n").encode()
+BAD = (HEADER + "\n16/06/2021,01,001,00001,-3,1,2,3\n16/06/2021,01,001,99999,8,1,2,=1+2\n").encode()
+
+
+def upload_page(monkeypatch, engine) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def province_01_on_16_06(engine) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(unit_day.c.cum_applications_received).where(unit_day.c.unit_code == "01", unit_day.c.day == date(2021, 6, 16))
+        ).scalar_one_or_none()
+
+
+def send(at: AppTest, name: str, data: bytes, *, who: str = "Công an tỉnh A", dry_run: bool = False) -> AppTest:
+    at.text_input(key="intake_submitter").input(who)
+    at.toggle(key="intake_dry_run").set_value(dry_run)
+    at.file_uploader(key="intake_file").set_value((name, data, "text/csv"))
+    at.run()
+    return at.button(key="intake_go").click().run()
+
+
+def test_upload_accept_reject_and_roll_back(monkeypatch, mini_engine):
+    at = upload_page(monkeypatch, mini_engine)
+    assert at.title[0].value == "Nhập báo cáo"
+    assert at.get("download_button")[0].proto.label == "Tải mẫu báo cáo (Excel)"
+
+    # A dry run says the file is valid and writes nothing.
+    send(at, "bao-cao.csv", GOOD, dry_run=True)
+    assert not at.exception
+    assert "Chạy thử" in at.info[0].value and province_01_on_16_06(mini_engine) is None
+
+    # Accepted: a success message, the daily totals in Vietnamese format, the batch in the list.
+    send(at, "bao-cao.csv", GOOD)
+    assert not at.exception
+    assert at.success[0].value.startswith("Đã nhập tệp „bao-cao.csv“: lô #")
+    totals = at.dataframe[0].value
+    assert list(totals.columns) == ["Chỉ tiêu", "Tổng số theo ngày"]
+    assert totals.set_index("Chỉ tiêu").loc["Số hồ sơ tiếp nhận", "Tổng số theo ngày"] == "15"
+    assert province_01_on_16_06(mini_engine) == 465  # 450 by 15/06 + 7 + 8
+    with mini_engine.connect() as conn:
+        batch_id, kind, who = conn.execute(
+            select(import_batch.c.id, import_batch.c.kind, import_batch.c.submitted_by).order_by(import_batch.c.id.desc()).limit(1)
+        ).one()
+    assert (kind, who) == ("upload", "Công an tỉnh A")
+    assert any(f"**#{batch_id}** · tải lên · đang dùng" in md.value for md in at.markdown)
+
+    # The same file again: nothing changes, and the page says so.
+    send(at, "bao-cao.csv", GOOD)
+    assert "đã được nhập trước đó" in at.info[0].value
+
+    # Rejected: every problem with row and column, nothing written.
+    send(at, "sai.csv", BAD)
+    assert "bị từ chối: 3 lỗi" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["Dòng", "Cột", "Lỗi"]
+    assert problems.values.tolist()[:2] == [
+        [2, "E „Số hồ sơ tiếp nhận“", "giá trị „-3“ là số âm — nhập số lượng trong ngày (số nguyên ≥ 0)."],
+        [3, "D „Mã xã“", "không có xã mã 99999 trong danh mục — kiểm tra lại mã xã (5 chữ số)."],
+    ]
+    assert province_01_on_16_06(mini_engine) == 465
+
+    # Roll the batch back: a button on its line, then a confirmation.
+    at.button(key=f"intake_rollback_{batch_id}").click().run()
+    assert any(f"Hủy lô #{batch_id}" in w.value for w in at.warning)
+    assert province_01_on_16_06(mini_engine) == 465  # nothing happens before the confirmation
+    at.button(key="intake_rollback_yes").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"Đã hủy lô #{batch_id}: gỡ 2 dòng số liệu, khôi phục 0 giá trị trước đó."
+    assert province_01_on_16_06(mini_engine) == 450
+    assert any(f"**#{batch_id}** · tải lên · đã hủy" in md.value for md in at.markdown)
+    with mini_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(import_batch).where(import_batch.c.kind == "rollback")).scalar_one() == 1
+
+
+def test_upload_needs_a_submitter(monkeypatch, mini_engine):
+    at = upload_page(monkeypatch, mini_engine)
+    send(at, "bao-cao.csv", GOOD, who="  ")
+    assert "người gửi" in at.warning[0].value
+    assert province_01_on_16_06(mini_engine) is None
+
+
+def test_problem_list_export_neutralises_formulas():
+    problems = [Problem("not_numeric", 3, "records_verified", "H", "=HYPERLINK(\"x\")", "=cmd|' /C calc'!A0", "en", "=1+2")]
+    frame = pl.read_csv(io.BytesIO(intake_data.problems_csv(problems)))
+    assert frame["Cột"][0] == "H „=HYPERLINK(\"x\")“"  # starts with a letter: harmless as it is
+    assert frame["Lỗi"][0] == "'=cmd|' /C calc'!A0"
+
+
+def test_template_download_is_the_intake_template():
+    book = openpyxl.load_workbook(io.BytesIO(intake_data.template_bytes()))
+    assert book.sheetnames == ["Báo cáo", "Hướng dẫn"]

@@ -1,0 +1,122 @@
+"""The upload page's link to intake/: import, batches, rollback, template, and tables of results for people."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from db.engine import DatabaseUnavailable, safe_url
+from intake import batches, load, summary
+from intake.problems import Problem
+from intake.spec import FIELD
+from intake.template import template_xlsx
+from queries.export import neutralise_formulas
+from ui import format as fmt
+from ui.data import engine
+
+BATCH_LIST_LIMIT = 20
+
+
+def _database_error(exc: Exception) -> DatabaseUnavailable:
+    eng = engine()
+    return DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc)
+
+
+def import_upload(data: bytes, filename: str, *, submitted_by: str, cumulative: bool, dry_run: bool) -> load.ImportResult:
+    """Validate and (unless a dry run) store an uploaded file as one batch of kind "upload". Never cached."""
+    try:
+        return load.import_report(engine(), data, filename, submitted_by=submitted_by, cumulative=cumulative, dry_run=dry_run,
+                                  kind="upload")
+    except (OperationalError, DBAPIError) as exc:
+        raise _database_error(exc) from exc
+
+
+def rollback_batch(batch_id: int, *, by: str) -> batches.RollbackResult:
+    """Undo one batch (raises batches.RollbackError with a Vietnamese message when it cannot be done)."""
+    try:
+        return batches.rollback(engine(), batch_id, by=by)
+    except (OperationalError, DBAPIError) as exc:
+        raise _database_error(exc) from exc
+
+
+def rollback_message(done: batches.RollbackResult) -> str:
+    return (f"Đã hủy lô #{done.batch_id}: gỡ {fmt.number(done.facts_removed)} dòng số liệu, "
+            f"khôi phục {fmt.number(done.facts_restored)} giá trị trước đó.")
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def batch_list(version: int, limit: int = BATCH_LIST_LIMIT) -> pl.DataFrame:
+    """Newest import and rollback batches; `version` (the newest batch id) keys the cache."""
+    try:
+        with engine().connect() as conn:
+            return batches.list_batches(conn, limit=limit)
+    except (OperationalError, DBAPIError) as exc:
+        raise _database_error(exc) from exc
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def template_bytes() -> bytes:
+    return template_xlsx()
+
+
+def can_roll_back(batch: dict) -> bool:
+    return batch["status"] == batches.ACTIVE and batch["kind"] != batches.ROLLBACK_KIND
+
+
+def batch_line(batch: dict) -> str:
+    """Markdown: '**#12** · tải lên · đang dùng · 17/06/2021 09:00 · Nguyễn Văn A · bao-cao.csv · 10.607 dòng · 16/06/2021'.
+    Names and file names come from users: Markdown characters in them are escaped."""
+    if batch["date_from"] is None:
+        days = fmt.DASH
+    elif batch["date_from"] == batch["date_to"]:
+        days = fmt.day(batch["date_from"])
+    else:
+        days = f"{fmt.day(batch['date_from'])} – {fmt.day(batch['date_to'])}"
+    fields = [
+        summary.KIND_LABEL["vi"].get(batch["kind"], batch["kind"]),
+        summary.STATUS_LABEL["vi"].get(batch["status"], batch["status"]),
+        fmt.timestamp(batch["received_at"]),
+        batch["submitted_by"],
+        batch["source_name"],
+        f"{fmt.number(batch['row_count'])} dòng",
+        days,
+    ]
+    line = f"**#{batch['id']}** · " + " · ".join(_escape(str(f)) for f in fields)
+    if batch["status"] != batches.ACTIVE and batch["note"]:
+        line += f"  \n{_escape(batch['note'])}"
+    return line
+
+
+def _escape(text: str) -> str:
+    for ch in "\\`*_[]<>#|~$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def problems_table(problems: list[Problem]) -> pl.DataFrame:
+    """Dòng | Cột | Lỗi: one row per problem, as the officer sees the file."""
+    return pl.DataFrame(
+        {
+            "Dòng": [p.row for p in problems],
+            "Cột": [p.column_text("vi") or "—" for p in problems],
+            "Lỗi": [p.detail_vi for p in problems],
+        },
+        schema={"Dòng": pl.Int64, "Cột": pl.String, "Lỗi": pl.String},
+    )
+
+
+def problems_csv(problems: list[Problem]) -> bytes:
+    """The problem list as CSV (UTF-8 with BOM for Excel); text that looks like a formula is neutralised."""
+    frame = problems_table(problems).with_columns(pl.col("Dòng").cast(pl.String).fill_null(""))
+    return ("\ufeff" + neutralise_formulas(frame).write_csv()).encode("utf-8")
+
+
+def totals_table(result: load.ImportResult) -> pl.DataFrame:
+    """Chỉ tiêu | Tổng số theo ngày: the file's daily totals, Vietnamese number format."""
+    return pl.DataFrame(
+        {
+            "Chỉ tiêu": [FIELD[c].label_vi for c in result.totals],
+            "Tổng số theo ngày": [fmt.number(v) if v is not None else "không báo cáo" for v in result.totals.values()],
+        }
+    )
