@@ -135,5 +135,5 @@ def rollback(engine: Engine, batch_id: int, *, by: str, now: datetime | None = N
         restored = _values_to_restore(conn, removed)
         store.bulk_insert(conn, daily_fact, restored)
         provinces = store.affected_provinces(conn, removed["unit_code"].unique().sort().to_list())
-        store.refresh_rollups(conn, provinces)
+        store.refresh_rollups(conn, provinces, since=removed["report_date"].min())
     return RollbackResult(batch_id, undo_id, removed.height, restored.height, provinces)
