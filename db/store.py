@@ -169,8 +169,10 @@ def _extend_calendar(conn: Connection, first: date, last: date) -> tuple[date | 
 def _replace_existing(conn: Connection, facts: pl.DataFrame, now: datetime) -> int:
     """Move facts that the incoming rows supersede into fact_history, then delete them."""
     lo, hi = facts["report_date"].min(), facts["report_date"].max()
-    any_existing = conn.execute(select(daily_fact.c.unit_code).where(daily_fact.c.report_date.between(lo, hi)).limit(1)).first()
-    if any_existing is None:
+    # daily_fact has no index on report_date (a full scan of millions of rows): the calendar says
+    # cheaply whether any earlier report can fall in these days at all.
+    known_day = conn.execute(select(calendar.c.day).where(calendar.c.day.between(lo, hi)).limit(1)).first()
+    if known_day is None:
         return 0
     conn.exec_driver_sql("DROP TABLE IF EXISTS incoming_key")
     # A primary key on the staging table, and a delete by key (row-value IN) rather than a correlated
