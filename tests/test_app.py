@@ -77,3 +77,6 @@ def test_uninitialised_and_empty_databases(monkeypatch, tmp_path):
     migrate.upgrade(make_engine(url))
     at = run_app(monkeypatch, url)
     assert not at.exception and "Chưa có báo cáo" in at.info[0].value
+    # …and the first report can be uploaded right there (the rest of the app has nothing to show yet).
+    assert at.title[0].value == "Nhập báo cáo"
+    assert "Tải mẫu báo cáo (Excel)" in [b.proto.label for b in at.get("download_button")]

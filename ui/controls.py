@@ -88,3 +88,10 @@ def sidebar(first: date, last: date, version: int, provinces: dict[str, str]) ->
 def current() -> Context:
     """The context app.py set for this run."""
     return st.session_state[_KEY]
+
+
+def without_reports(version: int) -> Context:
+    """The context of a database with no reports yet (only the upload page runs): defaults, no sidebar."""
+    ctx = Context(as_of=date.today(), metric=HEADLINE_METRICS[0], denominator=Denominator.eligible, version=version)
+    st.session_state[_KEY] = ctx
+    return ctx
