@@ -1,0 +1,291 @@
+"""Map benchmark in a real Chromium: navigation → 63 provinces drawn, on a cold and a warm server, and
+the bytes the map costs (figure over the websocket, shipped geometry).
+
+Usage: python -m scripts.bench_map [--sqlite data/cccd.sqlite] [--cold 3] [--warm 5] [--write]
+Budget (issue: national map): ≤ 3 s warm, ≤ 300 KB of geometry. With --write the results replace the
+block between the bench_map markers in docs/map.md. Every request off this machine is blocked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+DOC = ROOT / "docs" / "map.md"
+START, END = "<!-- bench_map: start -->", "<!-- bench_map: end -->"
+LOCAL = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws://127.0.0.1", "data:", "blob:", "about:")
+AS_OF = "2021-04-27"
+PATH = f"/ban-do?as_of={AS_OF}"
+BUDGET_WARM_S = 3.0
+BUDGET_GEOMETRY_BYTES = 300 * 1000
+# Resolves (with the time since navigation start, in ms) once all 63 shapes and both labels are in the page.
+DRAWN = """() => {
+  const shapes = document.querySelectorAll('.choroplethlayer path.choroplethlocation').length;
+  const labels = [...document.querySelectorAll('.js-plotly-plot text')].filter(t => t.textContent.startsWith('QĐ.')).length;
+  return shapes >= 63 && labels >= 2 ? performance.now() : false;
+}"""
+
+
+PHASES = """() => {
+  const entries = performance.getEntriesByType('resource');
+  const find = (part) => entries.find(e => e.name.includes(part));
+  const plotly = find('/PlotlyChart.'), topo = find('world_110m.json'), first = find('/DateInput.');
+  return {first_widget: first ? first.startTime : null, plotly_loaded: plotly ? plotly.responseEnd : null,
+          plotly_ready: topo ? topo.startTime : null};
+}"""
+# The overview page's first chart drawn: the same Streamlit + Plotly cost without the map, for comparison.
+OVERVIEW_PATH = f"/overview?as_of={AS_OF}"
+OVERVIEW_DRAWN = "() => document.querySelector('.js-plotly-plot .main-svg .cartesianlayer') ? performance.now() : false"
+# After a page is drawn: the time from a click on "Trạng thái" to the status map drawn (a rerun).
+RERUN_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot .legendtext')].some(t => t.textContent.includes('tiến độ'))
+  && document.querySelectorAll('.choroplethlayer path.choroplethlocation').length >= 63 ? performance.now() : false"""
+
+
+def local_only(outside: list[str]):
+    """A route handler: requests to this machine go through; any other is aborted and recorded."""
+
+    def handle(route):
+        if route.request.url.startswith(LOCAL):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
+
+    return handle
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(database_url: str):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise SystemExit("streamlit did not start")
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+class Visit:
+    """One navigation to the map in a browser context: time to drawn, websocket and HTTP bytes, requests off the machine."""
+
+    def __init__(self, context, base: str):
+        self.page = context.new_page()
+        self.outside: list[str] = []
+        self.ws_received: list[int] = []
+        self.http_bytes = 0
+        self.page.route("**/*", local_only(self.outside))
+        self.page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: self.ws_received.append(len(payload))))
+        self.page.on("response", self._response)
+        self.page.goto(base + PATH, timeout=300_000)
+        self.drawn_ms = self.page.wait_for_function(DRAWN, polling="raf", timeout=300_000).json_value()
+        # Where the time went: Streamlit's first element, its Plotly bundle downloaded, Plotly ready to draw.
+        self.phases = self.page.evaluate(PHASES)
+
+    def _response(self, response):
+        try:
+            self.http_bytes += int(response.headers.get("content-length") or 0)
+        except ValueError:
+            pass
+
+    def settle_and_close(self) -> None:
+        self.page.wait_for_timeout(1500)  # let the last websocket frames arrive before counting
+        self.page.close()
+
+
+def figure_bytes(sqlite: Path) -> dict[str, int]:
+    """Size of the map's figure JSON as Streamlit sends it, and the geometry inside it."""
+    import json
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{sqlite.resolve()}"
+    import plotly.io
+
+    from db.engine import make_engine
+    from geo.boundaries import archipelago_labels, load_provinces_geojson
+    from queries.progress import progress
+    from ui.maps import MapValue, province_choropleth, with_map_values
+
+    engine = make_engine(os.environ["DATABASE_URL"])
+    with engine.connect() as conn:
+        frame = with_map_values(progress(conn, level="province", as_of=date.fromisoformat(AS_OF), metric="applications_received"))
+    engine.dispose()
+    sizes = {}
+    for value in MapValue:
+        fig = province_choropleth(frame, load_provinces_geojson(), archipelago_labels(), value=value, unit="hồ sơ",
+                                  denominator_label="công dân từ 14 tuổi (ước tính)", as_of=date.fromisoformat(AS_OF), title="t")
+        spec = plotly.io.to_json(fig, validate=False)
+        geometry = sum(len(json.dumps(t.geojson, separators=(",", ":"))) for t in fig.data if t.type == "choropleth")
+        sizes[value.value] = (len(spec.encode()), geometry)
+    return sizes
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def kb(n: float) -> str:
+    return f"{n / 1000:,.0f} KB".replace(",", ".")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sqlite", type=Path, default=ROOT / "data" / "cccd.sqlite")
+    ap.add_argument("--cold", type=int, default=3, help="fresh servers, one first visit each")
+    ap.add_argument("--warm", type=int, default=5, help="visits per warm mode on the last server")
+    ap.add_argument("--write", action="store_true", help="write the results into docs/map.md")
+    args = ap.parse_args(argv)
+    if not args.sqlite.exists():
+        raise SystemExit(f"{args.sqlite} not found: build it with `python cli.py demo` first")
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    url = f"sqlite:///{args.sqlite.resolve()}"
+    cold, warm_fresh_browser, warm_cached_browser = [], [], []
+    phases: list[dict] = []
+    reruns: list[float] = []
+    rerun_bytes: list[int] = []
+    overview: list[float] = []
+    load = os.getloadavg()
+    outside: list[str] = []
+    first_ws = 0
+    http_first = 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        for i in range(args.cold):
+            with server(url) as base:
+                context = browser.new_context(viewport={"width": 1920, "height": 1080})
+                visit = Visit(context, base)
+                cold.append(visit.drawn_ms / 1000)
+                visit.settle_and_close()
+                outside += visit.outside
+                if i == args.cold - 1:
+                    first_ws, http_first = sum(visit.ws_received), visit.http_bytes
+                    # Warm server: new browser contexts (empty HTTP cache), then pages of one context (cached JS).
+                    for _ in range(args.warm):
+                        fresh = browser.new_context(viewport={"width": 1920, "height": 1080})
+                        visit = Visit(fresh, base)
+                        warm_fresh_browser.append(visit.drawn_ms / 1000)
+                        visit.settle_and_close()
+                        outside += visit.outside
+                        fresh.close()
+                    cached = browser.new_context(viewport={"width": 1920, "height": 1080})
+                    Visit(cached, base).settle_and_close()  # fills the HTTP cache
+                    for _ in range(args.warm):
+                        visit = Visit(cached, base)
+                        warm_cached_browser.append(visit.drawn_ms / 1000)
+                        phases.append(visit.phases | {"drawn": visit.drawn_ms})
+                        # A rerun: colour by status instead (the figure changes, the JavaScript is loaded).
+                        visit.page.wait_for_timeout(1500)
+                        before_bytes = sum(visit.ws_received)
+                        start = visit.page.evaluate("performance.now()")
+                        visit.page.get_by_text("Trạng thái", exact=True).first.click()
+                        end = visit.page.wait_for_function(RERUN_DRAWN, polling="raf", timeout=300_000).json_value()
+                        reruns.append((end - start) / 1000)
+                        visit.page.wait_for_timeout(1500)
+                        rerun_bytes.append(sum(visit.ws_received) - before_bytes)
+                        visit.settle_and_close()
+                        outside += visit.outside
+                    for _ in range(args.warm):
+                        page = cached.new_page()
+                        page.route("**/*", local_only(outside))
+                        page.goto(base + OVERVIEW_PATH, timeout=300_000)
+                        overview.append(page.wait_for_function(OVERVIEW_DRAWN, polling="raf", timeout=300_000).json_value() / 1000)
+                        page.close()
+                    cached.close()
+                context.close()
+        browser.close()
+
+    figures = figure_bytes(args.sqlite)
+    geometry_file = (ROOT / "geo" / "data" / "provinces.geojson").stat().st_size
+    topojson_file = (ROOT / "static" / "topojson" / "world_110m.json").stat().st_size
+    median_warm = statistics.median(warm_fresh_browser)
+
+    def phase(name: str) -> str:
+        values = [p[name] for p in phases if p.get(name) is not None]
+        return f"{statistics.median(values) / 1000:.2f} s" if values else "—"
+
+    geometry_sent = figures["coverage"][1]
+    lines = [
+        f"Measured {datetime.now().strftime('%d/%m/%Y %H:%M')} on {machine()}; Chromium {CHROMIUM}, viewport 1920×1080;",
+        f"data `{args.sqlite.name}` ({args.sqlite.stat().st_size / 2**20:,.0f} MiB, full national simulation); page `{PATH}`.",
+        "Time = navigation start → all 63 province shapes and both archipelago labels in the page (`performance.now()`).",
+        "",
+        "| run | n | median | min | max | budget |",
+        "|---|---|---|---|---|---|",
+        f"| cold server (fresh `streamlit run`, first visit, empty browser cache) | {len(cold)} | {statistics.median(cold):.2f} s | {min(cold):.2f} s | {max(cold):.2f} s | — |",
+        f"| warm server, new browser context (empty HTTP cache) | {len(warm_fresh_browser)} | {median_warm:.2f} s | {min(warm_fresh_browser):.2f} s | {max(warm_fresh_browser):.2f} s | ≤ {BUDGET_WARM_S:.0f} s {'OK' if median_warm <= BUDGET_WARM_S else 'OVER'} |",
+        f"| warm server, new page, JavaScript cached | {len(warm_cached_browser)} | {statistics.median(warm_cached_browser):.2f} s | {min(warm_cached_browser):.2f} s | {max(warm_cached_browser):.2f} s | ≤ {BUDGET_WARM_S:.0f} s |",
+        f"| for comparison: overview page, warm server, JavaScript cached → its first chart drawn | {len(overview)} | {statistics.median(overview):.2f} s | {min(overview):.2f} s | {max(overview):.2f} s | — |",
+        f"| warm, after load: click \"Trạng thái\" → status map drawn (a rerun) | {len(reruns)} | {statistics.median(reruns):.2f} s | {min(reruns):.2f} s | {max(reruns):.2f} s | — |",
+        "",
+        "Where the time of a warm load (JavaScript cached) goes, medians from navigation start:",
+        "",
+        "| phase | at |",
+        "|---|---|",
+        f"| first sidebar widget requested (Streamlit shell up, websocket open, first deltas in) | {phase('first_widget')} |",
+        f"| Streamlit's Plotly bundle (`PlotlyChart.*.js`, 4,7 MB) loaded | {phase('plotly_loaded')} |",
+        f"| Plotly evaluated and initialised, map drawing starts (its request for `world_110m.json`) | {phase('plotly_ready')} |",
+        f"| 63 shapes and both labels drawn | {phase('drawn')} |",
+        "",
+        f"Load average (1, 5, 15 min) at the start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; at the end: "
+        + ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (the cores are shared with other work).",
+        "",
+        "| bytes | size | budget |",
+        "|---|---|---|",
+        f"| shipped geometry `geo/data/provinces.geojson` | {kb(geometry_file)} | ≤ {kb(BUDGET_GEOMETRY_BYTES)} {'OK' if geometry_file <= BUDGET_GEOMETRY_BYTES else 'OVER'} |",
+        f"| geometry inside the map's figure (63 shapes, split over its traces, sent once) | {kb(geometry_sent)} | ≤ {kb(BUDGET_GEOMETRY_BYTES)} {'OK' if geometry_sent <= BUDGET_GEOMETRY_BYTES else 'OVER'} |",
+        "| map figure JSON (coverage / status / pace) | " + " / ".join(kb(figures[v][0]) for v in ("coverage", "status", "pace_ratio")) + " | — |",
+        f"| websocket payload received on first load of the map page (all elements, uncompressed) | {kb(first_ws)} | — |",
+        f"| HTTP responses on a first load (Streamlit's JavaScript incl. Plotly, fonts; content-length) | {kb(http_first)} | — |",
+        f"| websocket payload of the rerun above (the new figure) | {kb(statistics.median(rerun_bytes))} | — |",
+        f"| `static/topojson/world_110m.json` (empty topology Plotly asks for) | {topojson_file} B | — |",
+        "",
+        f"Requests to hosts other than this machine: {len(outside)}" + (f" ({', '.join(sorted(set(outside)))})" if outside else "") + ".",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if args.write:
+        text = DOC.read_text(encoding="utf-8")
+        if START not in text or END not in text:
+            raise SystemExit(f"{DOC} has no {START} … {END} block")
+        before, rest = text.split(START, 1)
+        _, after = rest.split(END, 1)
+        DOC.write_text(before + START + "\n" + report + "\n" + END + after, encoding="utf-8")
+        print(f"\nwritten to {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

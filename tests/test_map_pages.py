@@ -1,0 +1,194 @@
+"""Map and province pages through AppTest: the map renders all 63 provinces, a click (faked through the
+chart's selection state) opens the province page, which ranks its districts and shows a district's communes.
+What AppTest cannot see (drawing, real clicks, offline) is proved in tests/test_browser_map.py."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from streamlit.testing.v1 import AppTest
+
+from db.engine import make_engine
+from geo.register import load_units
+from queries.progress import progress
+from ui import format as fmt
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+MAP = "app_pages/map.py"
+PROVINCE = "app_pages/province.py"
+
+
+def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    return at.run()
+
+
+def chart_spec(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def click(point: dict) -> dict:
+    return {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
+
+
+def frame_of(url: str, **kw) -> pl.DataFrame:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        frame = progress(conn, metric="applications_received", denominator="eligible", **kw)
+    engine.dispose()
+    return frame
+
+
+def test_map_page_draws_63_provinces_and_the_islands(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, MAP, as_of="2021-06-15")
+    assert not at.exception
+    assert at.title[0].value == "Bản đồ tiến độ"
+    caption = at.caption[0].value
+    assert "15/06/2021" in caption and "Dữ liệu mô phỏng" in caption
+    spec = chart_spec(at)
+    shapes = [t for t in spec["data"] if t["type"] == "choropleth"]
+    assert sum(len(t["locations"]) for t in shapes) == 63
+    grey = next(t for t in shapes if t["name"] == "Chưa có số liệu")
+    assert len(grey["locations"]) == 60  # only 26, 48 and 96 report in the demo data set
+    texts = [t.replace("<br>", " ") for trace in spec["data"] if trace.get("mode") == "markers+text" for t in trace["text"]]
+    assert texts == ["QĐ. Hoàng Sa (TP. Đà Nẵng)", "QĐ. Trường Sa (Khánh Hòa)"]
+    assert "locationmode" not in at.get("plotly_chart")[0].proto.spec
+    assert json.loads(at.get("plotly_chart")[0].proto.config)["topojsonURL"] == "/app/static/topojson/"
+    counts = " ".join(md.value for md in at.markdown)
+    assert "Chưa có số liệu: **60**" in counts
+
+
+def test_a_click_on_a_province_opens_its_page(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, MAP, as_of="2021-06-15")
+    at.session_state["map"] = click({"location": "48", "customdata": ["48"], "curve_number": 0, "point_index": 1})
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Đà Nẵng"
+    assert at.query_params["province"] == "48"
+    assert at.query_params["as_of"] == "2021-06-15"  # the shared date survives the page switch
+    assert at.sidebar.selectbox(key="my_province").value == "48"
+
+
+def test_tile_grid_and_a_click_on_a_tile(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, MAP, as_of="2021-06-15")
+    at.radio(key="map_value").set_value("status").run()
+    at.radio(key="map_kind").set_value("tiles").run()
+    assert not at.exception
+    spec = chart_spec(at)
+    assert len(spec["layout"]["shapes"]) == 63
+    assert len(spec["data"][0]["customdata"]) == 63
+    legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False and t.get("name")]
+    assert "Chưa có số liệu" in legend and "Đúng tiến độ" in legend
+    at.session_state["tiles"] = click({"customdata": ["96"], "curve_number": 0, "point_index": 62})
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Cà Mau" and at.query_params["province"] == "96"
+
+
+def test_the_selector_opens_a_province_without_a_click(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, MAP, as_of="2021-06-15")
+    at.selectbox(key="open_province").set_value("26").run()
+    assert not at.exception
+    assert at.title[0].value == "Vĩnh Phúc" and at.query_params["province"] == "26"
+    assert at.sidebar.selectbox(key="my_province").value == "26"
+
+
+def test_weekly_steps_redraw_the_map_for_an_earlier_day(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, MAP, as_of="2021-06-15")
+    slider = at.get("select_slider")[0]
+    assert slider.proto.options[-1] == "15/06/2021" and slider.proto.options[-2] == "08/06/2021"
+    slider.set_value(date(2021, 5, 4)).run()
+    assert not at.exception
+    assert "04/05/2021" in at.caption[0].value and "số liệu đến 15/06/2021" in at.caption[0].value
+    hover = [h for t in chart_spec(at)["data"] if t["type"] == "choropleth" for h in t["hovertext"]]
+    assert all("Số liệu đến 04/05/2021" in h for h in hover)
+
+
+def test_province_page_ranks_districts_and_shows_the_trend(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="48")
+    assert not at.exception
+    assert at.title[0].value == "Đà Nẵng"
+    row = frame_of(demo_sqlite, level="province", as_of=date(2021, 6, 15)).filter(pl.col("code") == "48").row(0, named=True)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tỷ lệ hoàn thành"] == fmt.percent(row["coverage"])
+    assert metrics["Hạng cả nước"] == f"{row['rank']}/63"
+    assert metrics["Tốc độ 7 ngày (hồ sơ/ngày)"] == fmt.number(row["pace"])
+    assert metrics["Cần đạt mỗi ngày (hồ sơ/ngày)"] == fmt.number(row["required_daily_rate"])
+    expected_forecast = fmt.day(row["projected_completion"]) if row["projected_completion"] else "Không xác định"
+    assert metrics["Dự kiến hoàn thành"] in (expected_forecast, "Đã đạt")
+    charts = at.get("plotly_chart")
+    trend = json.loads(charts[0].proto.spec)
+    assert [t["name"] for t in trend["data"]][1] == "Lũy kế (hồ sơ)"
+    districts = frame_of(demo_sqlite, level="district", province="48", as_of=date(2021, 6, 15))
+    table = at.dataframe[0].value
+    assert list(table.index) == districts["code"].to_list() and len(table) == 8  # ranked, best first
+    assert list(table["rank"]) == districts["rank"].to_list()
+    assert "status" in table.columns
+    bars = json.loads(charts[1].proto.spec)
+    assert sorted(c[0] for c in bars["data"][0]["customdata"]) == sorted(districts["code"].to_list())
+    captions = " ".join(c.value for c in at.caption)
+    assert "Chưa nạp tệp ranh giới chính thức cấp huyện" in captions  # no invented district polygons
+    assert "Dữ liệu mô phỏng" in captions
+
+
+def test_choosing_a_district_shows_its_communes(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="48")
+    at.selectbox(key="district_48").set_value("490").run()
+    assert not at.exception
+    communes = frame_of(demo_sqlite, level="commune", district="490", as_of=date(2021, 6, 15))
+    assert [s.value for s in at.subheader][-1] == "5 xã/phường/thị trấn của Quận Liên Chiểu"
+    table = at.dataframe[1].value
+    assert list(table.index) == communes["code"].to_list()
+    assert at.query_params["district"] == "490"
+    # The island district has no communes: said, not an empty table.
+    at.selectbox(key="district_48").set_value("498").run()
+    assert not at.exception
+    assert any("không có đơn vị cấp xã" in i.value for i in at.info)
+
+
+def test_deep_link_to_a_district(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="26", district="246")
+    assert not at.exception
+    assert at.title[0].value == "Vĩnh Phúc"
+    assert at.selectbox(key="district_26").value == "246"
+    assert len(at.dataframe) == 2
+
+
+def test_province_page_without_a_province_asks_for_one(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15")
+    assert not at.exception
+    assert at.title[0].value == "Trang tỉnh" and not at.metric
+    at.selectbox(key="province_page_pick").set_value("96").run()
+    assert not at.exception
+    assert at.title[0].value == "Cà Mau" and at.query_params["province"] == "96"
+
+
+def test_official_district_boundaries_are_drawn_when_loaded(monkeypatch, demo_sqlite, tmp_path):
+    """Test data only: one square per district of Đà Nẵng, put where an official file would go."""
+    codes = load_units().filter((pl.col("level") == "district") & (pl.col("province_code") == "48"))["code"].to_list()
+    features = []
+    for i, code in enumerate(codes):
+        x = 108.0 + 0.1 * i
+        ring = [[x, 16.0], [x, 16.1], [x + 0.1, 16.1], [x + 0.1, 16.0], [x, 16.0]]  # clockwise
+        features.append({"type": "Feature", "properties": {"ma_huyen": code}, "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    folder = tmp_path / "district"
+    folder.mkdir()
+    (folder / "48.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    monkeypatch.setenv("CCCD_BOUNDARIES_DIR", str(tmp_path))
+    at = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="48")
+    assert not at.exception
+    spec = chart_spec(at, 1)
+    drawn = [c for t in spec["data"] if t["type"] == "choropleth" for c in t["locations"]]
+    assert sorted(drawn) == sorted(codes)
+    assert spec["layout"]["geo"]["fitbounds"] == "locations"
+    # Another province has no file: no district map there.
+    at2 = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="26")
+    assert len(at2.get("plotly_chart")) == 2  # trend and bars only
