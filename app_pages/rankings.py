@@ -54,7 +54,7 @@ st.dataframe(
     height=min(38 * (frame.height + 1), 2400),
 )
 st.caption(
-    "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Báo cáo trong ngày = đơn vị cấp xã đã gửi báo cáo ngày "
+    "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Tốc độ 7 ngày = trung bình mỗi ngày của 7 ngày qua. Báo cáo ngày = đơn vị cấp xã đã gửi báo cáo ngày "
     f"{fmt.day(ctx.as_of)} ÷ số đơn vị phải báo cáo; ⚠ dưới 95%: tỉnh có thể bị xếp thấp vì báo cáo thiếu, không phải vì chậm."
 )
 notes = [

@@ -70,8 +70,12 @@ def test_ranking_styler_formats_the_vietnamese_way_and_flags():
     html = ranking_styler(table, my_province="02").to_html()
     for text in ("1.234.567", "123,5%", "06/08/2021", "▲ 2", "Đã đạt", "Chậm tiến độ", "—", "#fef3c7"):
         assert text in html, text
-    # Missing values (no forecast, no rank a week ago) read as a dash, never as "None" or "nan".
+    # Missing values (no forecast, no rank a week ago) read as a dash, never as "None" or "nan" —
+    # and the table itself holds no missing cell there (st.dataframe would draw its own "None").
     assert "None" not in html and "nan" not in html
+    assert not table["projected_completion"].isna().any() and not table["rank_change"].isna().any()
+    # The stand-ins sort after every real value.
+    assert table["projected_completion"].iloc[0] > table["projected_completion"].iloc[1]
 
 
 def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:

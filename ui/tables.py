@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import polars as pl
 from pandas.io.formats.style import Styler
@@ -18,16 +20,22 @@ RANKING_COLUMNS = {
     "cumulative": "Lũy kế",
     "denominator": "Mẫu số",
     "coverage": "Tỷ lệ",
-    "pace": "Tốc độ 7 ngày (/ngày)",
-    "required_daily_rate": "Cần đạt (/ngày)",
+    "pace": "Tốc độ 7 ngày",
+    "required_daily_rate": "Cần đạt/ngày",
     "projected_completion": "Dự kiến hoàn thành",
     "status": "Trạng thái",
-    "completeness": "Báo cáo trong ngày",
+    "completeness": "Báo cáo ngày",
     "notes": "Ghi chú",
 }
 
 OVER_100 = "⚑ vượt 100%"
 INCOMPLETE = "⚠ báo cáo chưa đủ"
+
+# st.dataframe draws a missing cell as a grey "None" whatever the Styler says, so the table holds
+# stand-ins that sort to one end and read as a dash: no forecast (achieved, or pace 0 — the status
+# column says which) and no rank a week ago.
+NO_FORECAST = date(9999, 12, 31)
+NO_RANK_CHANGE = -9999
 
 
 def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
@@ -36,13 +44,19 @@ def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
     if flags:
         notes = pl.concat_str([pl.when(pl.col(c)).then(pl.lit(t)) for c, t in flags], separator=" · ", ignore_nulls=True).fill_null("")
         frame = frame.with_columns(notes.alias("notes"))
+    stand_ins = {"projected_completion": NO_FORECAST, "rank_change": NO_RANK_CHANGE}
+    frame = frame.with_columns(pl.col(c).fill_null(v) for c, v in stand_ins.items() if c in frame.columns)
     table = frame.select("code", *[c for c in RANKING_COLUMNS if c in frame.columns])
     return table.to_pandas().set_index("code")
 
 
 def _date_text(value) -> str:
     """No forecast: either already achieved or pace 0 — the status column says which."""
-    return fmt.DASH if value is None or pd.isna(value) else fmt.day(value)
+    return fmt.DASH if value is None or pd.isna(value) or value.year == NO_FORECAST.year else fmt.day(value)
+
+
+def _rank_change_text(value) -> str:
+    return fmt.rank_change(None if pd.isna(value) or value == NO_RANK_CHANGE else int(value))
 
 
 def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> Styler:
@@ -56,7 +70,7 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
         "required_daily_rate": fmt.number,
         "projected_completion": _date_text,
         "status": lambda v: STATUS_LABEL[Status(v)],
-        "rank_change": lambda v: fmt.rank_change(None if pd.isna(v) else int(v)),
+        "rank_change": _rank_change_text,
         "completeness": lambda v: fmt.percent(v, 0),
     }
     # Styler calls formatters only for non-missing values; missing ones (no forecast, no rank a week ago) show a dash.
