@@ -55,6 +55,10 @@ def list_batches(conn: Connection, *, limit: int = 50, kinds: tuple[str, ...] | 
     return pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row")
 
 
+# Readiness updates (intake/readiness.py) are corrected by a newer update, never rolled back here.
+READINESS_KIND = "readiness"
+
+
 def _refuse(batch, batch_id: int) -> None:
     if batch is None:
         raise RollbackError("not_found", f"Không có lô #{batch_id} — xem số lô trong danh sách lô (lệnh „batches“).",
@@ -62,6 +66,9 @@ def _refuse(batch, batch_id: int) -> None:
     if batch.kind == ROLLBACK_KIND:
         raise RollbackError("is_rollback", f"Lô #{batch_id} là một lần hủy lô, không hủy được — muốn có lại số liệu thì nhập lại tệp gốc.",
                             f"Batch #{batch_id} is itself a rollback and cannot be undone — import the original file again instead.")
+    if batch.kind == READINESS_KIND:
+        raise RollbackError("is_readiness", f"Lô #{batch_id} là cập nhật số liệu sẵn sàng triển khai — sửa bằng một lần cập nhật mới (trang „Sẵn sàng triển khai“), không hủy lô.",
+                            f"Batch #{batch_id} is a readiness update — correct it with a new update (page “Sẵn sàng triển khai”), not a rollback.")
     if batch.status != ACTIVE:
         raise RollbackError("already_rolled_back", f"Lô #{batch_id} đã được hủy trước đó ({batch.note or ''}) — không cần hủy lại.",
                             f"Batch #{batch_id} was already rolled back ({batch.note or ''}) — nothing to do.")

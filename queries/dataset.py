@@ -29,7 +29,10 @@ def dataset_info_of(conn: Connection) -> DatasetInfo:
     """Read the data set's facts: period from the calendar, freshness from the newest batch."""
     info = dict(conn.execute(select(dataset_info.c.key, dataset_info.c.value)).all())
     first, last = conn.execute(select(func.min(calendar.c.day), func.max(calendar.c.day))).one()
-    received = conn.execute(select(func.max(import_batch.c.received_at)).where(import_batch.c.status == "active")).scalar_one()
+    # The newest report: readiness updates and rollbacks are batches too, but not reports.
+    received = conn.execute(
+        select(func.max(import_batch.c.received_at)).where(import_batch.c.status == "active", import_batch.c.kind.notin_(["readiness", "rollback"]))
+    ).scalar_one()
     return DatasetInfo(
         simulated=info.get("simulated") == "1",
         seed=int(info["seed"]) if "seed" in info else None,

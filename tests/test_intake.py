@@ -598,3 +598,20 @@ def test_batches_module_lists_newest_first(mini_engine):
     assert frame["id"].to_list() == [second.batch_id, first.batch_id]
     assert frame["source_name"].to_list() == ["b.csv", "a.csv"]
     assert everything.height == 44 + 2  # the mini country's 44 province-day batches and the two files
+
+
+def test_a_readiness_update_is_not_rolled_back_and_is_not_the_latest_report(mini_engine):
+    from queries.dataset import dataset_info_of
+
+    with mini_engine.begin() as conn:
+        before = dataset_info_of(conn).last_received_at
+        batch_id = conn.execute(
+            import_batch.insert().returning(import_batch.c.id),
+            {"kind": "readiness", "source_name": "form", "submitted_by": "Đội dữ liệu", "received_at": datetime(2021, 6, 20, 9),
+             "row_count": 1, "status": "active"},
+        ).scalar_one()
+        # A readiness update received after every report does not count as "the newest report".
+        assert dataset_info_of(conn).last_received_at == before
+    with pytest.raises(RollbackError) as refused:
+        rollback(mini_engine, batch_id, by="Quản trị")
+    assert refused.value.code == "is_readiness" and "cập nhật mới" in refused.value.message_vi
