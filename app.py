@@ -25,22 +25,37 @@ except DatabaseUnavailable as exc:
     st.caption(f"Chi tiết kỹ thuật: {exc.cause.__class__.__name__}")
     st.stop()
 
+upload_page = st.Page("app_pages/upload.py", title="Nhập báo cáo", icon=":material/upload_file:", url_path="nhap-bao-cao")
 if not info.has_reports:
-    st.title("Tiến độ cấp CCCD gắn chip")
-    st.info("Chưa có báo cáo nào từ các tỉnh. Số liệu sẽ hiện khi báo cáo đầu tiên được nhập.")
+    # A new production database: nothing to show yet, but the first report has to come in somewhere.
+    st.info("Chưa có báo cáo nào từ các tỉnh. Số liệu sẽ hiện khi báo cáo đầu tiên được nhập — nhập báo cáo ở dưới đây.")
+    controls.without_reports(version)
+    st.navigation([upload_page], position="hidden").run()
     st.stop()
 
 ctx = controls.sidebar(info.first_day, info.last_day, version, data.province_names(version))
 if info.simulated:
     st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")
 
+# Meeting mode: the "Chế độ họp" page, or ?mode=meeting on any page's URL (which opens it with the
+# same date, metric, denominator and province). The page hides the sidebar and Streamlit's chrome.
+meeting_page = st.Page("app_pages/meeting.py", title="Chế độ họp", icon=":material/co_present:", url_path="hop")
 page = st.navigation(
     [
         st.Page("app_pages/overview.py", title="Tổng quan", icon=":material/home:", url_path="overview", default=True),
+        st.Page("app_pages/map.py", title="Bản đồ", icon=":material/map:", url_path="ban-do"),
         st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon=":material/leaderboard:", url_path="xep-hang"),
         st.Page("app_pages/scorecard.py", title="Tỉnh của tôi", icon=":material/person_pin_circle:", url_path="tinh-cua-toi"),
+        upload_page,
+        st.Page("app_pages/quality.py", title="Chất lượng số liệu", icon=":material/fact_check:", url_path="chat-luong"),
+        st.Page("app_pages/readiness.py", title="Sẵn sàng triển khai", icon=":material/checklist:", url_path="san-sang"),
+        meeting_page,
+        st.Page("app_pages/events.py", title="Sự kiện trên biểu đồ", icon=":material/event_note:", url_path="su-kien"),
+        st.Page("app_pages/province.py", title="Trang tỉnh", icon=":material/location_city:", url_path="tinh"),
     ],
 )
+if st.query_params.get("mode") == "meeting" and page is not meeting_page:
+    st.switch_page(meeting_page, query_params=st.query_params.to_dict())
 try:
     page.run()
 except DatabaseUnavailable as exc:  # the database went away after the checks above

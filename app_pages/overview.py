@@ -6,7 +6,10 @@ import streamlit as st
 
 from geo.register import POPULATION_METHOD_VI
 from queries.metrics import DEADLINE, HEADLINE_METRICS, Denominator, Status
-from ui import controls, data
+from exports.deck import PPTX_MIME, deck_file_name
+from exports.spreadsheet import XLSX_MIME, handout_file_name
+from ui import controls, data, meeting_data
+from ui import readiness_data
 from ui import format as fmt
 from queries.rankings import most_at_risk as most_at_risk_frame
 from ui.figures import region_bars, trend_figure
@@ -20,6 +23,21 @@ labels = [f"Số liệu đến ngày **{fmt.day(ctx.as_of)}**", f"báo cáo mớ
 if info.simulated:
     labels.append(f"**{SIMULATED_LABEL}**")
 st.caption(" · ".join(labels))
+handout = dict(as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, province=None)
+with st.container(horizontal=True, vertical_alignment="center", key="handouts"):
+    st.page_link(
+        "app_pages/meeting.py", label="Chế độ họp (trình chiếu)", icon=":material/co_present:",
+        query_params={k: v for k, v in st.query_params.to_dict().items() if k in ("as_of", "metric", "denominator", "province")},
+    )
+    # Built only when clicked (a deck takes seconds: charts are drawn by Chromium); national, as on this page.
+    st.download_button(
+        "Tải bài trình chiếu (PowerPoint)", data=lambda: meeting_data.deck_bytes(ctx.version, **handout),
+        file_name=deck_file_name(ctx.as_of), mime=PPTX_MIME, icon=":material/slideshow:", key="overview_deck",
+    )
+    st.download_button(
+        "Tải bảng số liệu (Excel)", data=lambda: meeting_data.handout_bytes(ctx.version, **handout),
+        file_name=handout_file_name(ctx.as_of), mime=XLSX_MIME, icon=":material/table_view:", key="overview_xlsx",
+    )
 
 national = {
     (m, d): data.progress_frame(ctx.version, level="national", as_of=ctx.as_of, metric=m.value, denominator=d.value).row(0, named=True)
@@ -71,7 +89,8 @@ trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denom
 goal_row = national[(metric, ctx.denominator)]
 goal_label = f"{fmt.number(goal_row['denominator'])} {METRIC_UNIT[metric]} ({denominator_label(metric, ctx.denominator)})"
 figure = trend_figure(
-    trend, title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc", unit=METRIC_UNIT[metric], as_of=ctx.as_of, deadline=DEADLINE, goal_label=goal_label
+    trend, title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc", unit=METRIC_UNIT[metric], as_of=ctx.as_of, deadline=DEADLINE, goal_label=goal_label,
+    events=meeting_data.events_frame(meeting_data.events_stamp()),
 )
 st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="trend")
 
@@ -88,6 +107,7 @@ if ctx.province:
             f"{denominator_label(metric, ctx.denominator)}, :{BADGE_COLOR[mine_status]}[{STATUS_LABEL[mine_status]}]"
         )
         st.page_link("app_pages/scorecard.py", label="Xem bảng điểm của tỉnh", icon=":material/person_pin_circle:", query_params={"province": ctx.province})
+readiness_data.overview_lines(ctx.version, ctx.as_of)  # N/63 tỉnh sẵn sàng · M bộ, ngành đã kết nối → /san-sang
 st.subheader(f"63 tỉnh theo trạng thái — {METRIC_LABEL[metric]}, so với {denominator_label(metric, ctx.denominator)}")
 for column, status in zip(st.columns(len(Status)), Status, strict=True):
     column.metric(STATUS_LABEL[status], f"{fmt.number(status_counts.get(status.value, 0))} tỉnh")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection, delete, func, select
 
-from db.schema import admin_unit, dataset_info, region, target
+from db.schema import admin_unit, agency_connection, dataset_info, region, target
 from db.store import bulk_insert
 from geo import register
+
+# Ministries and government agencies that connect to the National Population Database (Bộ Công an,
+# which runs the database, is not on the list); names and sources in the file.
+AGENCIES_CSV = Path(__file__).resolve().parent / "data" / "agencies.csv"
 
 DEADLINE = date(2021, 7, 1)
 # The operational quota of Decision 1368 / the steering committee: 50 million chip cards by 1/7/2021.
@@ -90,8 +95,24 @@ def targets_frame(units: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"unit_code": pl.String, "metric": pl.String, "value": pl.Int64, "deadline": pl.Date, "note": pl.String})
 
 
+def agencies_frame() -> pl.DataFrame:
+    """The ministry/agency list as shipped: agency_code, name_vi, name_en, kind, sort_order, source."""
+    return pl.read_csv(AGENCIES_CSV, schema_overrides={"agency_code": pl.String, "sort_order": pl.Int32})
+
+
+def load_agencies(conn: Connection) -> int:
+    """Add the ministries/agencies of db/data/agencies.csv that are not stored yet, as not connected
+    (idempotent; names of stored rows and every connection status are left as they are). Returns how many were added."""
+    stored = set(conn.execute(select(agency_connection.c.agency_code)).scalars())
+    new = agencies_frame().filter(~pl.col("agency_code").is_in(list(stored)))
+    bulk_insert(conn, agency_connection, new.select("agency_code", "name_vi", "kind", "sort_order",
+                                                     pl.lit("not_connected").alias("status")))
+    return new.height
+
+
 def load_reference(conn: Connection) -> None:
-    """Write regions, units and targets if the register is not there yet (idempotent)."""
+    """Write regions, units and targets if the register is not there yet, and any missing ministry/agency (idempotent)."""
+    load_agencies(conn)
     if conn.execute(select(func.count()).select_from(admin_unit)).scalar_one() > 0:
         return
     regions = register.load_regions().rename({"region_code": "code"})

@@ -166,3 +166,124 @@ dataset_info = Table(
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Events drawn on trend charts (Tết, COVID-19 disruptions, the deadline...), kept and edited by the
+# data team. A range has day_to; a single day (a deadline) has none. `provinces` lists the GSO codes
+# an event concerns (comma-separated), none meaning the whole country. Deleting only marks the row
+# (deleted_by/deleted_at), so who changed what and when is never lost.
+annotation = Table(
+    "annotation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day_from", Date, nullable=False),
+    Column("day_to", Date, nullable=True),
+    Column("label_vi", String(120), nullable=False),
+    Column("kind", String(16), nullable=False),  # holiday | disruption | deadline | other
+    Column("provinces", String(255), nullable=True),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_by", String(120), nullable=True),
+    Column("updated_at", DateTime, nullable=True),
+    Column("deleted_by", String(120), nullable=True),
+    Column("deleted_at", DateTime, nullable=True),
+    Index(None, "day_from"),
+)
+
+# --- deployment readiness and data-sharing connections (the steering committee's other agenda) ------
+# Current values carry the batch (and so the submitter) that wrote them; each *_history table keeps
+# the values a later batch replaced, with that batch and when, so no change is ever lost. Written only
+# through intake.readiness (file, form, or the simulation).
+
+# Per province and readiness item (equipment_sets | transmission_lines | staff_trained | mobile_teams):
+# quantity planned and done, the planned date, and done_date = the day by which `done` was reached.
+readiness_item = Table(
+    "readiness_item",
+    metadata,
+    Column("province_code", String(2), ForeignKey("admin_unit.code"), primary_key=True),
+    Column("item", String(24), primary_key=True),
+    Column("planned", Integer, nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("planned_date", Date, nullable=True),
+    Column("done_date", Date, nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("updated_by", String(120), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+readiness_item_history = Table(
+    "readiness_item_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("province_code", String(2), nullable=False),
+    Column("item", String(24), nullable=False),
+    Column("planned", Integer, nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("planned_date", Date, nullable=True),
+    Column("done_date", Date, nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("updated_by", String(120), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("replaced_at", DateTime, nullable=False),
+    Index(None, "province_code", "item"),
+)
+
+# Per province and milestone (collection_started | collection_finished | db_connected): the day it
+# was reached; no day = not reached yet.
+milestone = Table(
+    "milestone",
+    metadata,
+    Column("province_code", String(2), ForeignKey("admin_unit.code"), primary_key=True),
+    Column("kind", String(24), primary_key=True),
+    Column("day", Date, nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("updated_by", String(120), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+milestone_history = Table(
+    "milestone_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("province_code", String(2), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("day", Date, nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("updated_by", String(120), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("replaced_at", DateTime, nullable=False),
+    Index(None, "province_code", "kind"),
+)
+
+# Ministries and government agencies and their connection to the National Population Database.
+# The list is reference data (db/data/agencies.csv, loaded by db.reference); a row with no batch
+# is still as the list left it (not connected).
+agency_connection = Table(
+    "agency_connection",
+    metadata,
+    Column("agency_code", String(16), primary_key=True),
+    Column("name_vi", String(160), nullable=False),
+    Column("kind", String(16), nullable=False),  # ministry (bộ, cơ quan ngang bộ) | agency (cơ quan thuộc Chính phủ)
+    Column("sort_order", Integer, nullable=False),
+    Column("status", String(16), nullable=False, server_default="not_connected"),  # connected | testing | not_connected
+    Column("connected_on", Date, nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=True),
+    Column("updated_by", String(120), nullable=True),
+    Column("updated_at", DateTime, nullable=True),
+)
+
+agency_connection_history = Table(
+    "agency_connection_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agency_code", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("connected_on", Date, nullable=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=True),
+    Column("updated_by", String(120), nullable=True),
+    Column("updated_at", DateTime, nullable=True),
+    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("replaced_at", DateTime, nullable=False),
+    Index(None, "agency_code"),
+)

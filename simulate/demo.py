@@ -11,7 +11,9 @@ from sqlalchemy import Engine, delete, select
 
 from db import migrate, reference, store
 from db.schema import admin_unit, calendar, daily_fact, dataset_info, fact_history, import_batch, unit_day
+from intake import readiness as readiness_intake
 from simulate.memory import keep_freed_memory
+from simulate.readiness import write_simulated_readiness
 from simulate.rollout import simulate
 
 
@@ -26,6 +28,7 @@ class DemoBuild:
 
 def clear_reports(conn) -> None:
     """Remove every report, batch, history row and rollup (the register and quotas stay)."""
+    readiness_intake.clear_all(conn)  # readiness rows refer to their batches
     for table in (unit_day, fact_history, daily_fact, import_batch, calendar):
         conn.execute(delete(table))
     conn.execute(delete(dataset_info).where(dataset_info.c.key != "quota_note"))
@@ -52,6 +55,8 @@ def build_demo(engine: Engine, *, seed: int = 2021, provinces: list[str] | None 
     with engine.begin() as conn:
         clear_reports(conn)
         store.write_reports(conn, sim.facts, sim.batches, full_refresh=True)
+        # Readiness is read off the reports just written, and written through the readiness intake.
+        write_simulated_readiness(conn, seed=seed, provinces=provinces)
         info = {
             "simulated": "1",
             "seed": str(seed),

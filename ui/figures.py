@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 
 import plotly.graph_objects as go
@@ -12,10 +13,25 @@ from ui import format as fmt
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15, color="#111827")
 
 
-def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, deadline: date, goal_label: str) -> go.Figure:
+def trend_figure(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    as_of: date,
+    deadline: date,
+    goal_label: str,
+    events: pl.DataFrame | None = None,
+    event_font_size: int = 13,
+    plot_width_px: int = 900,
+) -> go.Figure:
     """Cumulative count (solid) against the straight-line target trajectory (dashed) to the deadline.
 
     `frame` comes from queries.trend.trend: day, daily, cumulative, trajectory, goal.
+    `events` (queries.annotations.events: day_from, day_to, label_vi, kind) are drawn as shaded
+    bands (ranges) or dotted lines (days) with short labels inside the top of the plot; only events
+    that had started by the as-of date are drawn, and deadlines. Labels go into rows so that none
+    overlaps another at `event_font_size` on a plot about `plot_width_px` wide (see event_lanes).
     """
     days = frame["day"].to_list()
     cumulative = frame["cumulative"].to_list()
@@ -46,13 +62,18 @@ def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, dea
             customdata=frame["daily"].to_list(),
         )
     )
-    # The as-of label sits left of its line and the deadline's right of its own, so they never collide.
+    # The as-of label sits left of its line and the deadline's right of its own, so they never collide;
+    # once the as-of date is past the deadline the two swap sides, for the same reason.
+    late = as_of > deadline
     for when, text, color, side in (
-        (deadline, f"Hạn chót {fmt.day(deadline)}", "#111827", "left"),
-        (as_of, f"Số liệu đến {fmt.day(as_of)}", "#b91c1c", "right"),
+        (deadline, f"Hạn chót {fmt.day(deadline)}", "#111827", "right" if late else "left"),
+        (as_of, f"Số liệu đến {fmt.day(as_of)}", "#b91c1c", "left" if late else "right"),
     ):
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, width=1.5, dash="dot"))
         fig.add_annotation(x=when, y=1, yref="paper", text=text, showarrow=False, yanchor="bottom", xanchor=side, font=dict(color=color, size=13))
+    if events is not None and events.height and days:
+        _draw_events(fig, events, first=days[0], last=max(days[-1], deadline), as_of=as_of, deadline=deadline,
+                     font_size=event_font_size, plot_width_px=plot_width_px)
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)),
         font=FONT,
@@ -66,6 +87,86 @@ def trend_figure(frame: pl.DataFrame, *, title: str, unit: str, as_of: date, dea
         yaxis=dict(tickformat=",d", gridcolor="#e5e7eb", rangemode="tozero"),
     )
     return fig
+
+
+# Event bands: light fills that keep the curves readable; label colours dark enough for a projector.
+EVENT_FILL = {"holiday": "rgba(217,119,6,0.20)", "disruption": "rgba(185,28,28,0.14)", "other": "rgba(37,99,235,0.14)"}
+EVENT_TEXT = {"holiday": "#92400e", "disruption": "#7f1d1d", "deadline": "#111827", "other": "#1e3a8a"}
+EVENT_LABEL_MAX = 40
+_CHAR_EM = 0.56  # mean advance width of a character in em (sans-serif, Vietnamese text): for placement only
+
+
+def event_text(label: str) -> str:
+    """An event label as Plotly text: shortened to EVENT_LABEL_MAX characters and HTML-escaped (labels
+    are typed by people; Plotly would otherwise read tags such as <a> in them)."""
+    label = " ".join(label.split())
+    if len(label) > EVENT_LABEL_MAX:
+        label = label[: EVENT_LABEL_MAX - 1].rstrip() + "…"
+    return html.escape(label, quote=False)
+
+
+def event_lanes(spans: list[tuple[float, float]], gap: float = 0.0) -> list[int]:
+    """Row (0 = top) for each label given its horizontal extent (start, end) in any unit, in order:
+    each goes into the first row whose last label ends before it starts (greedy interval colouring)."""
+    ends: list[float] = []
+    lanes = []
+    for start, end in spans:
+        for lane, lane_end in enumerate(ends):
+            if lane_end + gap <= start:
+                ends[lane] = end
+                lanes.append(lane)
+                break
+        else:
+            ends.append(end)
+            lanes.append(len(ends) - 1)
+    return lanes
+
+
+def _draw_events(fig: go.Figure, events: pl.DataFrame, *, first: date, last: date, as_of: date, deadline: date,
+                 font_size: int, plot_width_px: int) -> None:
+    shown = []
+    for row in events.sort("day_from").iter_rows(named=True):
+        start, end, kind = row["day_from"], row["day_to"], row["kind"]
+        if kind == "deadline" and end is None and start == deadline:
+            continue  # the deadline line is drawn already
+        if kind != "deadline" and start > as_of:
+            continue  # not known yet on the as-of date
+        if end is not None and kind != "deadline":
+            end = min(end, max(as_of, start))  # nor is how long it will last
+        if (end or start) < first or start > last:
+            continue
+        shown.append((max(start, first), min(end, last) if end else None, kind, event_text(row["label_vi"])))
+    span_days = max((last - first).days, 1)
+    px_per_day = plot_width_px / span_days
+    spans, anchors = [], []
+    for start, end, _kind, text in shown:
+        width_days = (len(text) * _CHAR_EM * font_size + 8) / px_per_day
+        offset = (start - first).days
+        if offset + width_days > span_days:  # would run off the right edge: ends where the event ends
+            right = ((end or start) - first).days + (1 if end else 0)
+            spans.append((right - width_days, right))
+            anchors.append(("right", (end + timedelta(days=1)) if end else start))
+        else:
+            spans.append((offset, offset + width_days))
+            anchors.append(("left", start))
+    # Rows are filled in order of the labels' left edges, so the greedy rows stay minimal.
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    lanes = [0] * len(spans)
+    for i, lane in zip(order, event_lanes([spans[i] for i in order], gap=4 / px_per_day), strict=True):
+        lanes[i] = lane
+    row_px = round(font_size * 1.45)  # one label row, in pixels: independent of the figure's height
+    for (start, end, kind, text), lane, (anchor, at) in zip(shown, lanes, anchors, strict=True):
+        color = EVENT_TEXT.get(kind, EVENT_TEXT["other"])
+        if end is not None:
+            fig.add_shape(type="rect", x0=start, x1=end + timedelta(days=1), y0=0, y1=1, yref="paper", layer="below",
+                          fillcolor=EVENT_FILL.get(kind, EVENT_FILL["other"]), line=dict(width=0))
+        else:
+            fig.add_shape(type="line", x0=start, x1=start, y0=0, y1=1, yref="paper", line=dict(color=color, width=1.5, dash="dot"))
+        fig.add_annotation(
+            x=at, y=1, yshift=-lane * row_px, yref="paper", text=text, showarrow=False, xanchor=anchor, yanchor="top",
+            font=dict(color=color, size=font_size), bgcolor="rgba(255,255,255,0.75)", borderpad=1,
+            name=f"event:{kind}",
+        )
 
 
 def region_bars(frame: pl.DataFrame, *, title: str, denominator_label: str) -> go.Figure:

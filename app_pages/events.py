@@ -1,0 +1,123 @@
+"""Events on the trend charts (Tết, COVID-19 disruptions, deadlines): the data team adds, edits and
+deletes them here; each change records who made it and when."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from queries.annotations import KIND_LABEL, KINDS, EventError, EventInput
+from ui import controls, data, meeting_data
+from ui import format as fmt
+
+FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2022, 12, 31)
+
+ctx = controls.current()
+names = data.province_names(ctx.version)
+
+st.title("Sự kiện trên biểu đồ")
+st.caption(
+    "Các mốc hiện trên biểu đồ xu hướng (trang Tổng quan, chế độ họp, bài trình chiếu): nghỉ lễ, Tết, gián đoạn do dịch "
+    "COVID-19, thời hạn. Khoảng ngày hiện thành dải màu, một ngày hiện thành đường chấm. Để trống tỉnh: sự kiện toàn quốc; "
+    "sự kiện của tỉnh chỉ hiện trên biểu đồ của tỉnh đó và biểu đồ toàn quốc."
+)
+if not meeting_data.events_ready():
+    st.error("Cơ sở dữ liệu chưa có bảng sự kiện. Chạy `python cli.py init-db` để cập nhật cấu trúc (không mất số liệu).")
+    st.stop()
+
+author = st.text_input(
+    "Người thực hiện (họ tên, đơn vị)", key="ev_author", max_chars=120,
+    help="Ghi vào mỗi lần thêm, sửa, xóa cùng thời điểm thực hiện.",
+)
+show_deleted = st.toggle("Hiện cả sự kiện đã xóa", key="ev_show_deleted")
+frame = meeting_data.events_frame(meeting_data.events_stamp(), include_deleted=show_deleted)
+
+
+def _province_text(codes: str | None) -> str:
+    return "Toàn quốc" if not codes else ", ".join(names.get(c, c) for c in codes.split(","))
+
+
+# Dates as Vietnamese text, a dash when empty (st.dataframe would print None); the rows stay in date order.
+as_text = {"day_from": fmt.day, "day_to": fmt.day, "created_at": fmt.timestamp, "updated_at": fmt.timestamp, "deleted_at": fmt.timestamp}
+table = frame.with_columns(
+    pl.col("kind").replace_strict(KIND_LABEL, default=pl.col("kind")).alias("kind"),
+    pl.col("provinces").map_elements(_province_text, return_dtype=pl.String, skip_nulls=False).alias("provinces"),
+    *[pl.col(c).map_elements(f, return_dtype=pl.String, skip_nulls=False).alias(c) for c, f in as_text.items() if c in frame.columns],
+    *[pl.col(c).fill_null(fmt.DASH) for c in ("updated_by", "deleted_by") if c in frame.columns],
+)
+columns = {
+    "id": st.column_config.NumberColumn("Số", format="%d"),
+    "day_from": "Từ ngày",
+    "day_to": "Đến ngày",
+    "label_vi": "Tên trên biểu đồ",
+    "kind": "Loại",
+    "provinces": "Tỉnh liên quan",
+    "created_by": "Người tạo",
+    "created_at": "Lúc tạo",
+    "updated_by": "Người sửa",
+    "updated_at": "Lúc sửa",
+    "deleted_by": "Người xóa",
+    "deleted_at": "Lúc xóa",
+}
+st.dataframe(table, column_config={c: v for c, v in columns.items() if c in table.columns}, hide_index=True, key="ev_table")
+
+province_codes = sorted(names, key=names.get)
+
+
+def _fields(prefix: str, current: dict | None = None) -> EventInput:
+    """The form fields of an event (prefilled from `current` when editing)."""
+    current = current or {}
+    left, right = st.columns(2)
+    day_from = left.date_input("Từ ngày", value=current.get("day_from", ctx.as_of), min_value=FIRST_DAY, max_value=LAST_DAY,
+                               format="DD/MM/YYYY", key=f"{prefix}_from")
+    day_to = right.date_input("Đến ngày (để trống nếu chỉ một ngày)", value=current.get("day_to"), min_value=FIRST_DAY,
+                              max_value=LAST_DAY, format="DD/MM/YYYY", key=f"{prefix}_to")
+    label = st.text_input("Tên ngắn trên biểu đồ", value=current.get("label_vi", ""), max_chars=120, key=f"{prefix}_label",
+                          help="Nên dưới 30 ký tự để nhãn không chồng lên nhau.")
+    kind = st.selectbox("Loại", KINDS, index=KINDS.index(current.get("kind", "other")), format_func=KIND_LABEL.get, key=f"{prefix}_kind")
+    chosen = [c for c in (current.get("provinces") or "").split(",") if c]
+    provinces = st.multiselect("Tỉnh liên quan (để trống: toàn quốc)", province_codes, default=chosen, format_func=names.get,
+                               key=f"{prefix}_provinces")
+    return EventInput(day_from=day_from, day_to=day_to, label=label, kind=kind, provinces=tuple(provinces))
+
+
+def _attempt(action, success: str) -> None:
+    try:
+        action()
+    except EventError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["ev_flash"] = success
+        st.rerun()
+
+
+if flash := st.session_state.pop("ev_flash", None):
+    st.success(flash)
+
+st.subheader("Thêm sự kiện")
+with st.form("ev_add", clear_on_submit=False, border=True):
+    new_event = _fields("ev_new")
+    if st.form_submit_button("Thêm sự kiện", icon=":material/add:"):
+        _attempt(lambda: meeting_data.add_event(new_event, by=author), "Đã thêm sự kiện.")
+
+live = frame.filter(pl.col("deleted_at").is_null()) if "deleted_at" in frame.columns else frame
+if live.height:
+    st.subheader("Sửa hoặc xóa")
+    rows = {r["id"]: r for r in live.iter_rows(named=True)}
+    chosen_id = st.selectbox(
+        "Sự kiện", list(rows), key="ev_pick",
+        format_func=lambda i: f"#{i} · {fmt.day(rows[i]['day_from'])}"
+        + (f"–{fmt.day(rows[i]['day_to'])}" if rows[i]["day_to"] else "") + f" · {rows[i]['label_vi']}",
+    )
+    current = rows[chosen_id]
+    with st.form(f"ev_edit_{chosen_id}", border=True):
+        edited = _fields(f"ev_edit_{chosen_id}", current)
+        save = st.form_submit_button("Lưu thay đổi", icon=":material/save:")
+    if save:
+        _attempt(lambda: meeting_data.update_event(chosen_id, edited, by=author), f"Đã sửa sự kiện #{chosen_id}.")
+    with st.container(border=True):
+        sure = st.checkbox(f"Xóa sự kiện #{chosen_id} khỏi mọi biểu đồ (vẫn lưu lại ai xóa, lúc nào)", key=f"ev_sure_{chosen_id}")
+        if st.button("Xóa sự kiện", icon=":material/delete:", disabled=not sure, key=f"ev_delete_{chosen_id}"):
+            _attempt(lambda: meeting_data.delete_event(chosen_id, by=author), f"Đã xóa sự kiện #{chosen_id}.")

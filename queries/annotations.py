@@ -1,0 +1,149 @@
+"""Events on the trend charts (table `annotation`): read them, and the data team's add / edit / delete.
+
+The writes live beside the read because the table is tiny and has no rollups: each is one bound
+statement in the caller's transaction, with who and when. Deleting marks the row (deleted_by,
+deleted_at) instead of removing it, so the history of an event is never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from db.schema import admin_unit, annotation
+
+KINDS = ("holiday", "disruption", "deadline", "other")
+KIND_LABEL = {
+    "holiday": "Nghỉ lễ, Tết",
+    "disruption": "Gián đoạn (dịch bệnh, giãn cách)",
+    "deadline": "Mốc thời hạn",
+    "other": "Khác",
+}
+LABEL_MAX = 120
+AUTHOR_MAX = 120
+
+COLUMNS = {
+    "id": pl.Int64,
+    "day_from": pl.Date,
+    "day_to": pl.Date,
+    "label_vi": pl.String,
+    "kind": pl.String,
+    "provinces": pl.String,
+    "created_by": pl.String,
+    "created_at": pl.Datetime("us"),
+    "updated_by": pl.String,
+    "updated_at": pl.Datetime("us"),
+    "deleted_by": pl.String,
+    "deleted_at": pl.Datetime("us"),
+}
+
+
+class EventError(ValueError):
+    """An event that cannot be stored; the message (Vietnamese) says why."""
+
+
+@dataclass(frozen=True)
+class EventInput:
+    day_from: date
+    day_to: date | None
+    label: str
+    kind: str
+    provinces: tuple[str, ...] = ()  # GSO province codes; empty = the whole country
+
+
+def events(
+    conn: Connection, *, province: str | None = None, until: date | None = None, include_deleted: bool = False
+) -> pl.DataFrame:
+    """Events ordered by start day. `province`: only national events and those listing that code;
+    `until`: only events that start by that day. Columns: see COLUMNS (deleted_* only with
+    include_deleted)."""
+    stmt = select(*[annotation.c[c] for c in COLUMNS]).order_by(annotation.c.day_from, annotation.c.id)
+    if not include_deleted:
+        stmt = stmt.where(annotation.c.deleted_at.is_(None))
+    if until is not None:
+        stmt = stmt.where(annotation.c.day_from <= until)
+    rows = [tuple(r) for r in conn.execute(stmt)]
+    frame = pl.DataFrame(rows, schema=COLUMNS, orient="row")
+    if province is not None:
+        frame = frame.filter(pl.col("provinces").is_null() | pl.col("provinces").str.split(",").list.contains(province))
+    return frame if include_deleted else frame.drop("deleted_by", "deleted_at")
+
+
+def events_stamp(conn: Connection) -> tuple:
+    """Changes whenever an event is added, edited or deleted: a cache key for the events frame."""
+    row = conn.execute(
+        select(func.count(), func.max(annotation.c.id), func.max(annotation.c.updated_at), func.max(annotation.c.deleted_at))
+    ).one()
+    return tuple(str(v) for v in row)
+
+
+def _clean(conn: Connection, event: EventInput, by: str) -> dict:
+    """Validate an event; return its column values. Raises EventError with a Vietnamese message."""
+    label = (event.label or "").strip()
+    if not label:
+        raise EventError("Tên sự kiện không được để trống.")
+    if len(label) > LABEL_MAX:
+        raise EventError(f"Tên sự kiện dài quá {LABEL_MAX} ký tự ({len(label)}).")
+    if event.kind not in KINDS:
+        raise EventError(f"Loại sự kiện không hợp lệ: {event.kind!r} (chọn một trong: {', '.join(KINDS)}).")
+    if event.day_to is not None and event.day_to < event.day_from:
+        raise EventError(f"Ngày kết thúc ({event.day_to:%d/%m/%Y}) trước ngày bắt đầu ({event.day_from:%d/%m/%Y}).")
+    author = (by or "").strip()
+    if not author:
+        raise EventError("Cần ghi tên người thực hiện.")
+    if len(author) > AUTHOR_MAX:
+        raise EventError(f"Tên người thực hiện dài quá {AUTHOR_MAX} ký tự.")
+    codes = sorted({c.strip().zfill(2) for c in event.provinces if c and c.strip()})
+    if codes:
+        known = set(
+            conn.execute(select(admin_unit.c.code).where(admin_unit.c.level == "province", admin_unit.c.code.in_(codes))).scalars()
+        )
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise EventError(f"Không có tỉnh/thành phố mã {', '.join(unknown)} trong danh mục.")
+    return {
+        "day_from": event.day_from,
+        "day_to": event.day_to,
+        "label_vi": label,
+        "kind": event.kind,
+        "provinces": ",".join(codes) or None,
+        "_by": author,
+    }
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def add_event(conn: Connection, event: EventInput, *, by: str, now: datetime | None = None) -> int:
+    """Store a new event, recording who and when; returns its id."""
+    values = _clean(conn, event, by)
+    author = values.pop("_by")
+    result = conn.execute(insert(annotation).values(**values, created_by=author, created_at=now or _now()))
+    return int(result.inserted_primary_key[0])
+
+
+def _live(event_id: int):
+    return and_(annotation.c.id == event_id, annotation.c.deleted_at.is_(None))
+
+
+def update_event(conn: Connection, event_id: int, event: EventInput, *, by: str, now: datetime | None = None) -> None:
+    """Replace an event's fields, recording who and when."""
+    values = _clean(conn, event, by)
+    author = values.pop("_by")
+    result = conn.execute(update(annotation).where(_live(event_id)).values(**values, updated_by=author, updated_at=now or _now()))
+    if result.rowcount != 1:
+        raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")
+
+
+def delete_event(conn: Connection, event_id: int, *, by: str, now: datetime | None = None) -> None:
+    """Mark an event deleted (it leaves every chart), recording who and when."""
+    author = (by or "").strip()
+    if not author:
+        raise EventError("Cần ghi tên người thực hiện.")
+    result = conn.execute(update(annotation).where(_live(event_id)).values(deleted_by=author[:AUTHOR_MAX], deleted_at=now or _now()))
+    if result.rowcount != 1:
+        raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")

@@ -1,0 +1,109 @@
+"""Cached accessors for meeting mode, the events page and the handouts. Numbers still come through
+queries/ (ui/data.py is the cache over them); this adds the slides, the chart events and the
+handout files built from the same frames."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import polars as pl
+import streamlit as st
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from db.engine import DatabaseUnavailable, safe_url
+from exports import deck, slides, spreadsheet
+from queries import annotations
+from ui import data, map_data
+
+
+def _guard(fn, *args, **kwargs):
+    """Run `fn(conn, ...)` on the shared engine; driver errors become DatabaseUnavailable."""
+    engine = data.engine()
+    try:
+        with engine.connect() as conn:
+            return fn(conn, *args, **kwargs)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc) from exc
+
+
+def events_ready() -> bool:
+    """False on a database migrated before the events table existed (run `python cli.py init-db`)."""
+    return _guard(lambda conn: inspect(conn).has_table("annotation"))
+
+
+def events_stamp() -> tuple:
+    """Part of every cache key that includes events: changes on each add, edit or delete (one tiny query)."""
+    if not events_ready():
+        return ("none",)
+    return _guard(annotations.events_stamp)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def events_frame(stamp: tuple, *, province: str | None = None, include_deleted: bool = False) -> pl.DataFrame:
+    if stamp == ("none",):
+        return slides.empty_events()
+    return _guard(annotations.events, province=province, include_deleted=include_deleted)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _inputs(version: int, stamp: tuple, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:
+    # The boundary file is attached afterwards (shared resource), so it is not copied into this cache.
+    return _guard(slides.load_inputs, as_of=as_of, metric=metric, denominator=denominator, province=province, geojson={},
+                  archipelagos=map_data.archipelago_labels())
+
+
+def slide_inputs(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:
+    """The queries/ frames of the meeting's slides (see exports.slides.load_inputs)."""
+    inputs = _inputs(version, events_stamp(), as_of=as_of, metric=metric, denominator=denominator, province=province)
+    return dataclasses.replace(inputs, geojson=None if province else map_data.provinces_geojson())
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _slides(version: int, stamp: tuple, as_of: date, metric: str, denominator: str, province: str | None) -> list[slides.Slide]:
+    return slides.build_slides(slide_inputs(version, as_of=as_of, metric=metric, denominator=denominator, province=province))
+
+
+def slide_list(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> list[slides.Slide]:
+    """The slides, shared by every session showing the same meeting: copy a figure before changing it."""
+    return _slides(version, events_stamp(), as_of, metric, denominator, province)
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def _deck(version: int, stamp: tuple, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
+    inputs = slide_inputs(version, as_of=as_of, metric=metric, denominator=denominator, province=province)
+    return deck.build_deck(inputs)
+
+
+def deck_bytes(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
+    """The handout deck (PPTX), built once per data version, date, metric, denominator and province."""
+    return _deck(version, events_stamp(), as_of, metric, denominator, province)
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def handout_bytes(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
+    """The spreadsheet handout (XLSX): rankings, regions, districts and notes."""
+    return _guard(spreadsheet.build_handout, as_of=as_of, metric=metric, denominator=denominator, province=province)
+
+
+def _write(fn, *args, **kwargs):
+    """Run a write `fn(conn, ...)` in one transaction on the shared engine."""
+    engine = data.engine()
+    try:
+        with engine.begin() as conn:
+            return fn(conn, *args, **kwargs)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc) from exc
+
+
+def add_event(event: annotations.EventInput, *, by: str) -> int:
+    return _write(annotations.add_event, event, by=by)
+
+
+def update_event(event_id: int, event: annotations.EventInput, *, by: str) -> None:
+    _write(annotations.update_event, event_id, event, by=by)
+
+
+def delete_event(event_id: int, *, by: str) -> None:
+    _write(annotations.delete_event, event_id, by=by)
