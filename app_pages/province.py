@@ -10,6 +10,7 @@ from geo.boundaries import BoundaryError
 from queries.metrics import DEADLINE, Status
 from ui import controls, data, map_data
 from ui import format as fmt
+from ui import meeting_data
 from ui.figures import trend_figure
 from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from ui.maps import MapValue, clicked_code, province_choropleth, unit_bars, with_map_values
@@ -103,7 +104,10 @@ with second[2].container(border=True, height="stretch"):
 trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denominator.value, as_of=ctx.as_of, unit=code)
 goal_label = f"{fmt.number(row['denominator'])} {unit} ({denominator_text})"
 st.plotly_chart(
-    trend_figure(trend, title=f"{METRIC_LABEL[metric]} — lũy kế {row['name']}", unit=unit, as_of=as_of, deadline=DEADLINE, goal_label=goal_label),
+    trend_figure(
+        trend, title=f"{METRIC_LABEL[metric]} — lũy kế {row['name']}", unit=unit, as_of=as_of, deadline=DEADLINE, goal_label=goal_label,
+        events=meeting_data.events_frame(meeting_data.events_stamp(), province=code),
+    ),
     config=CHART_CONFIG, key="province_trend",
 )
 

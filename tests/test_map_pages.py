@@ -127,6 +127,9 @@ def test_province_page_ranks_districts_and_shows_the_trend(monkeypatch, demo_sql
     charts = at.get("plotly_chart")
     trend = json.loads(charts[0].proto.spec)
     assert [t["name"] for t in trend["data"]][1] == "Lũy kế (hồ sơ)"
+    # National events are drawn on the province's trend; another province's disruption is not.
+    labels = " ".join(a.get("text", "") for a in trend["layout"].get("annotations", []))
+    assert "Tết" in labels and "Bắc Giang" not in labels
     districts = frame_of(demo_sqlite, level="district", province="48", as_of=date(2021, 6, 15))
     table = at.dataframe[0].value
     assert list(table.index) == districts["code"].to_list() and len(table) == 8  # ranked, best first
