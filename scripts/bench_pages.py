@@ -24,6 +24,7 @@ PAGES = {
     "rankings, my province 27": ("app_pages/rankings.py", {"as_of": "2021-04-27", "province": "27"}),
     "scorecard 27 (Bắc Ninh)": ("app_pages/scorecard.py", {"as_of": "2021-04-27", "province": "27"}),
     "scorecard 01 (Hà Nội)": ("app_pages/scorecard.py", {"as_of": "2021-06-15", "province": "01"}),
+    "data quality": ("app_pages/quality.py", {"as_of": "2021-04-27"}),
 }
 BUDGET_S = 0.5
 
