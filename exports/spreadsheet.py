@@ -51,7 +51,7 @@ def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[s
             elif isinstance(value, str):
                 sheet.write_string(i, j, value)
             elif isinstance(value, date):
-                sheet.write_datetime(i, j, value, formats[column])
+                sheet.write_datetime(i, j, value, formats.get(column, formats["projected_completion"]))
             else:
                 sheet.write_number(i, j, value, formats.get(column))
     sheet.freeze_panes(4, 3)
@@ -87,6 +87,8 @@ REGION_SHEET_COLUMNS = ["name", "cumulative", "denominator", "coverage", "pace",
 DISTRICT_SHEET_COLUMNS = ["rank", "code", "name", "province_name", "cumulative", "denominator", "coverage", "pace", "required_daily_rate",
                           "projected_completion", "status", "completeness", "notes"]
 HANDOUT_SHEETS = ("Xếp hạng tỉnh", "Vùng", "Huyện", "Ghi chú")
+# Added before the notes when readiness data is stored (issue "Deployment readiness").
+READINESS_SHEET = "Sẵn sàng"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -109,7 +111,7 @@ def _write_sheet(book, name: str, frame: pl.DataFrame, columns: list[str], heade
             elif isinstance(value, str):
                 sheet.write_string(i, j, value)
             elif isinstance(value, date):
-                sheet.write_datetime(i, j, value, formats[column])
+                sheet.write_datetime(i, j, value, formats.get(column, formats["projected_completion"]))
             else:
                 sheet.write_number(i, j, value, formats.get(column))
     sheet.freeze_panes(4, freeze_cols)
@@ -126,6 +128,7 @@ def handout_xlsx(
     as_of: date,
     title: str,
     notes: list[str],
+    readiness: pl.DataFrame | None = None,
 ) -> bytes:
     """The spreadsheet handout: "Xếp hạng tỉnh" (queries.rankings.province_rankings), "Vùng" (progress
     by region), "Huyện" (progress by district, with `province_name`) and "Ghi chú". Numbers stay
@@ -141,6 +144,8 @@ def handout_xlsx(
                  title=f"Sáu vùng kinh tế - xã hội — {title}", as_of=as_of, freeze_cols=1)
     _write_sheet(book, HANDOUT_SHEETS[2], neutralise_formulas(districts), DISTRICT_SHEET_COLUMNS, {**UNIT_COLUMNS, "name": "Quận/huyện"},
                  title=f"Quận/huyện — {title}", as_of=as_of, freeze_cols=3)
+    if readiness is not None and readiness.height:
+        _write_readiness_sheet(book, readiness, as_of=as_of)
     notes_sheet = book.add_worksheet(HANDOUT_SHEETS[3])
     notes_sheet.write_string(0, 0, f"Số liệu đến ngày {fmt.day(as_of)}", book.add_format({"bold": True}))
     for i, line in enumerate(notes, start=1):
@@ -148,6 +153,21 @@ def handout_xlsx(
     notes_sheet.set_column(0, 0, 120)
     book.close()
     return buffer.getvalue()
+
+
+def _write_readiness_sheet(book, frame: pl.DataFrame, *, as_of: date) -> None:
+    """queries.readiness.readiness_export as a sheet: traffic lights and yes/no in Vietnamese words."""
+    from queries.readiness import EXPORT_HEADERS_VI
+    from ui.labels import READINESS_LIGHT_LABEL as LIGHT_LABEL
+
+    lights = [c for c in frame.columns if c.endswith("_light")]
+    frame = frame.with_columns(
+        *[pl.col(c).replace_strict(LIGHT_LABEL, default=None, return_dtype=pl.String) for c in lights],
+        *[pl.when(pl.col(c)).then(pl.lit("Có")).when(~pl.col(c)).then(pl.lit("Không")).otherwise(None).alias(c) for c in ("ready", "limited")],
+    )
+    columns = [c for c in EXPORT_HEADERS_VI if c in frame.columns and c != "as_of"]
+    _write_sheet(book, READINESS_SHEET, frame, columns, EXPORT_HEADERS_VI, title="Sẵn sàng triển khai: thiết bị, đường truyền, cán bộ, tổ lưu động, mốc",
+                 as_of=as_of, freeze_cols=2)
 
 
 def handout_notes(*, metric: str, denominator: str, simulated: bool, completeness: float | None, timeliness: float | None,
@@ -198,7 +218,16 @@ def build_handout(conn, *, as_of: date, metric: str, denominator: str, province:
     notes = handout_notes(metric=metric, denominator=denominator, simulated=info.simulated, completeness=scope_row["completeness"],
                           timeliness=scope_row["timeliness"], as_of=as_of, quota_note=info.quota_note, district_scope=scope)
     title = f"{METRIC_LABEL[m]} ({METRIC_UNIT[m]}) so với {denominator_label(m, d)}"
-    return handout_xlsx(provinces, regions, districts, as_of=as_of, title=title, notes=notes)
+    return handout_xlsx(provinces, regions, districts, as_of=as_of, title=title, notes=notes, readiness=_readiness_or_none(conn, as_of))
+
+
+def _readiness_or_none(conn, as_of: date) -> pl.DataFrame | None:
+    """The readiness table for the handout, or None when no readiness data is stored."""
+    from queries.readiness import readiness_export, readiness_headline
+
+    if not readiness_headline(conn, as_of=as_of).has_data:
+        return None
+    return readiness_export(conn, as_of=as_of)
 
 
 def handout_file_name(as_of: date, province: str | None = None) -> str:

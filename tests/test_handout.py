@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cli import app as cli_app
-from exports.spreadsheet import HANDOUT_SHEETS, handout_xlsx
+from exports.spreadsheet import HANDOUT_SHEETS, READINESS_SHEET, handout_xlsx
 from queries.metrics import Status
 from ui.labels import STATUS_LABEL
 from ui.tables import RANKING_COLUMNS as H
@@ -48,7 +48,9 @@ def handout(demo_sqlite, tmp_path_factory):
 
 def test_one_workbook_one_sheet_per_table(handout):
     book, _, _ = handout
-    assert book.sheetnames == list(HANDOUT_SHEETS) == ["Xếp hạng tỉnh", "Vùng", "Huyện", "Ghi chú"]
+    # The demo data set stores readiness, so its sheet comes before the notes.
+    assert list(HANDOUT_SHEETS) == ["Xếp hạng tỉnh", "Vùng", "Huyện", "Ghi chú"]
+    assert book.sheetnames == ["Xếp hạng tỉnh", "Vùng", "Huyện", READINESS_SHEET, "Ghi chú"]
     for name in HANDOUT_SHEETS[:3]:
         assert book[name]["A2"].value == "Số liệu đến ngày 15/06/2021"
         assert "Thẻ CCCD đã trả cho công dân" in book[name]["A1"].value
@@ -122,3 +124,21 @@ def test_text_is_never_a_formula():
     assert book["Xếp hạng tỉnh"]["C5"].value == "'=HYPERLINK(\"http://x\")" and book["Xếp hạng tỉnh"]["C5"].data_type == "s"
     assert book["Huyện"]["D5"].value == "'@SUM(A1)"
     assert book["Ghi chú"]["A2"].value == "=1+1" and book["Ghi chú"]["A2"].data_type == "s"
+
+
+def test_readiness_sheet_has_the_readiness_export(handout):
+    from queries.readiness import EXPORT_HEADERS_VI as R
+
+    book, _, _ = handout
+    result = runner.invoke(cli_app, ["export", "readiness", "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    expected = pl.read_csv(io.StringIO(result.stdout), infer_schema_length=0)
+    headers, rows = sheet_rows(book, READINESS_SHEET)
+    assert book[READINESS_SHEET]["A2"].value == "Số liệu đến ngày 15/06/2021"
+    assert [r[R["code"]] for r in rows] == expected["code"].to_list() and len(rows) == 63
+    planned = R["equipment_sets_planned"]
+    assert [None if r[planned] is None else str(r[planned]) for r in rows] == expected["equipment_sets_planned"].to_list()
+    # Traffic lights and yes/no in words, never codes.
+    lights = {r[R["equipment_sets_light"]] for r in rows}
+    assert lights <= {"Đã xong", "Đang thực hiện", "Quá hạn", "Chưa báo cáo"} and "Đã xong" in lights
+    assert {r[R["ready"]] for r in rows} <= {"Có", "Không"}

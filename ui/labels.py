@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from queries import readiness as R
 from queries.metrics import Denominator, Metric, Status
 
 METRIC_LABEL = {
@@ -62,3 +63,6 @@ BADGE_COLOR = {
     Status.off_track: "red",
     Status.overdue: "red",
 }
+
+# Readiness traffic lights (queries.readiness) in words.
+READINESS_LIGHT_LABEL = {R.DONE: "Đã xong", R.IN_PROGRESS: "Đang thực hiện", R.OVERDUE: "Quá hạn", R.MISSING: "Chưa báo cáo"}

@@ -19,9 +19,10 @@ from queries import readiness as R
 from ui import data
 from ui import format as fmt
 from ui.figures import FONT
+from ui.labels import READINESS_LIGHT_LABEL
 
 PAGE = "app_pages/readiness.py"
-LIGHT_LABEL = {R.DONE: "Đã xong", R.IN_PROGRESS: "Đang thực hiện", R.OVERDUE: "Quá hạn", R.MISSING: "Chưa báo cáo"}
+LIGHT_LABEL = READINESS_LIGHT_LABEL
 LIGHT_MARK = {R.DONE: "✓", R.IN_PROGRESS: "…", R.OVERDUE: "!", R.MISSING: "?"}
 # Background / text per light: high contrast, and the mark tells them apart without colour.
 LIGHT_STYLE = {
