@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from sqlalchemy import Connection, inspect
 
-from queries import annotations, dataset, scorecard, trend
+from queries import annotations, dataset, readiness, scorecard, trend
 from queries.metrics import DEADLINE, Denominator, Metric, Status
 from queries.progress import progress
 from queries.rankings import most_at_risk, province_rankings
@@ -85,6 +85,7 @@ class SlideInputs:
     card: scorecard.Scorecard | None = None  # queries.scorecard.scorecard of `province`
     districts: pl.DataFrame | None = None  # queries.progress level district within `province`
     rank_history: pl.DataFrame | None = None  # queries.scorecard.rank_history
+    readiness: readiness.ReadinessHeadline | None = None  # queries.readiness.readiness_headline, None without data
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def load_inputs(
     national = progress(conn, level="national", as_of=as_of, metric=metric, denominator=denominator).row(0, named=True)
     as_of = national["as_of"]  # clamped to the last reported day
     events = annotations.events(conn, province=province) if inspect(conn).has_table("annotation") else empty_events()
+    ready = readiness.readiness_headline(conn, as_of=as_of) if inspect(conn).has_table("readiness_item") else None
     card = districts = history = None
     if province:
         card = scorecard.scorecard(conn, province=province, as_of=as_of, metric=metric, denominator=denominator)
@@ -139,6 +141,7 @@ def load_inputs(
         card=card,
         districts=districts,
         rank_history=history,
+        readiness=ready if ready is not None and ready.has_data else None,
     )
 
 
@@ -310,7 +313,10 @@ def _headline(inputs: SlideInputs) -> Slide:
     return Slide(
         key="headline", title=f"Toàn quốc — {_lower_first(METRIC_LABEL[inputs.metric])}",
         message=f"{fmt.deadline_phrase(row['days_left'], DEADLINE)}. {status_message(row, unit)}",
-        numbers=headline_numbers(row, inputs.metric, inputs.denominator), **_base(inputs),
+        numbers=headline_numbers(row, inputs.metric, inputs.denominator),
+        # Readiness decides whether the pace can rise at all: one line each (queries.readiness).
+        bullets=(inputs.readiness.ready_line(), inputs.readiness.connected_line()) if inputs.readiness else (),
+        **_base(inputs),
     )
 
 

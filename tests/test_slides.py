@@ -72,6 +72,13 @@ def test_headline_numbers_are_the_national_progress_row(engine, national):
     assert values[3] == fmt.number(row["pace"])
     assert headline.message.startswith("Còn 65 ngày đến hạn 01/07/2021.")
     assert STATUS_LABEL[Status(row["status"])] in headline.message
+    # One line each for readiness and connections, from queries.readiness.
+    from queries.readiness import readiness_headline
+
+    with engine.connect() as conn:
+        ready = readiness_headline(conn, as_of=AS_OF)
+    assert headline.bullets == (ready.ready_line(), ready.connected_line())
+    assert headline.bullets[0].endswith("tỉnh sẵn sàng triển khai") and "/63" in headline.bullets[0]
 
 
 def test_at_risk_slide_is_most_at_risk(engine, national):
