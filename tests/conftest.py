@@ -162,3 +162,22 @@ def demo_sqlite(tmp_path_factory) -> str:
     build_demo(engine, seed=11, provinces=DEMO_PROVINCES)
     engine.dispose()
     return url
+
+
+# --- browser tests: a Streamlit server on the small demo data set, and Debian's Chromium (per module) ---
+
+
+@pytest.fixture(scope="module")
+def server(demo_sqlite, request):
+    from tests.browser_support import streamlit_server
+
+    with streamlit_server(demo_sqlite, log_name=f"server-{request.module.__name__.rsplit('.', 1)[-1]}.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.browser_support import chromium
+
+    with chromium() as b:
+        yield b

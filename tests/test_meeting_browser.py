@@ -5,96 +5,24 @@ keyboard and clicker keys, automatic advance, the URL, and the handouts download
 from __future__ import annotations
 
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-LOCAL = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws://127.0.0.1", "data:", "blob:", "about:")
+from db.engine import make_engine
+from exports.slides import build_slides
+from tests.browser_support import ARTIFACTS, offline_page as _offline_page, require_chromium
+
+require_chromium()
+
 MIN_FONT_PX = 24
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CCCD_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"{CHROMIUM} is required (CCCD_REQUIRE_BROWSER=1): apt-get install -y chromium")
-    pytest.skip("Debian chromium not installed", allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from db.engine import make_engine  # noqa: E402
-from exports.slides import build_slides  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(demo_sqlite):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": demo_sqlite}
-    # The server's output goes to a file: building a deck logs from Chromium, and an undrained pipe
-    # would block the server once full.
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "meeting-server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        log.close()
-        raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text(errors='replace')[-2000:]}")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield b
-        b.close()
 
 
 def offline_page(browser, width: int, height: int):
-    """A page whose requests to anywhere but this machine are blocked and recorded in `page.outside`."""
-    outside: list[str] = []
-    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
-
-    def route(r):
-        if r.request.url.startswith(LOCAL):
-            return r.continue_()
-        outside.append(r.request.url)
-        return r.abort()
-
-    page.route("**/*", route)
-    page.outside = outside
-    return page
+    """An offline page that accepts the handouts' downloads."""
+    return _offline_page(browser, width, height, accept_downloads=True)
 
 
 @pytest.fixture(scope="module")

@@ -2,95 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
-import pytest
-
+from tests.browser_support import ARTIFACTS, offline_page, overflowing_text, require_chromium
 from tests.test_quality import planted_day
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-LOCAL = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws://127.0.0.1", "data:", "blob:", "about:")
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CCCD_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"{CHROMIUM} is required (CCCD_REQUIRE_BROWSER=1): apt-get install -y chromium")
-    pytest.skip("Debian chromium not installed", allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(demo_sqlite):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": demo_sqlite}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield b
-        b.close()
-
-
-def offline_page(browser, width: int, height: int):
-    """A page whose requests to anywhere but this machine are blocked and recorded in `page.outside`."""
-    outside: list[str] = []
-    page = browser.new_page(viewport={"width": width, "height": height})
-
-    def route(r):
-        if r.request.url.startswith(LOCAL):
-            return r.continue_()
-        outside.append(r.request.url)
-        return r.abort()
-
-    page.route("**/*", route)
-    page.outside = outside
-    return page
-
-
-def overflowing_text(page) -> list[str]:
-    """Headings, text blocks, metric cards and charts whose right edge runs past the window."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll('h1, h2, h3, [data-testid="stMarkdownContainer"], [data-testid="stMetric"], .js-plotly-plot')]
-            .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > window.innerWidth + 1)
-            .map(e => e.innerText.slice(0, 60) || e.className)"""
-    )
+require_chromium()
 
 
 def test_quality_page_offline_in_chromium(server, browser, demo_sqlite):
