@@ -25,8 +25,9 @@ def engine() -> Engine:
     return _engine_for(settings.database_url())
 
 
-def _guard(fn, *args, **kwargs):
-    """Run a query; turn driver errors into DatabaseUnavailable (the app shows a Vietnamese message)."""
+def run_query(fn, *args, **kwargs):
+    """Run `fn(conn, ...)` on the shared engine; driver errors become DatabaseUnavailable (the app
+    shows a Vietnamese message). Every cache module of ui/ reaches the database through this."""
     eng = engine()
     try:
         with eng.connect() as conn:
@@ -37,56 +38,56 @@ def _guard(fn, *args, **kwargs):
 
 def schema_ready() -> bool:
     """True when the schema exists (init-db or demo has run)."""
-    return _guard(lambda conn: inspect(conn).has_table("unit_day"))
+    return run_query(lambda conn: inspect(conn).has_table("unit_day"))
 
 
 def data_version() -> int:
     """Changes whenever a batch is written: part of every cache key, so imports show at once."""
-    return _guard(lambda conn: conn.execute(select(func.coalesce(func.max(import_batch.c.id), 0))).scalar_one())
+    return run_query(lambda conn: conn.execute(select(func.coalesce(func.max(import_batch.c.id), 0))).scalar_one())
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def dataset_info(version: int) -> dataset.DatasetInfo:
-    return _guard(dataset.dataset_info_of)
+    return run_query(dataset.dataset_info_of)
 
 
 @st.cache_data(ttl=600, max_entries=256, show_spinner=False)
 def progress_frame(
     version: int, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None, district: str | None = None
 ) -> pl.DataFrame:
-    return _guard(
+    return run_query(
         progress.progress, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province, district=district
     )
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def trend_frame(version: int, *, metric: str, denominator: str, as_of: date, unit: str | None = None) -> pl.DataFrame:
-    return _guard(trend.trend, metric=metric, denominator=denominator, unit=unit, until=as_of)
+    return run_query(trend.trend, metric=metric, denominator=denominator, unit=unit, until=as_of)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def regions_frame(version: int) -> pl.DataFrame:
-    return _guard(rankings.regions)
+    return run_query(rankings.regions)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def province_names(version: int) -> dict[str, str]:
-    return _guard(rankings.province_names)
+    return run_query(rankings.province_names)
 
 
 @st.cache_data(ttl=600, max_entries=128, show_spinner=False)
 def scorecard_of(version: int, *, province: str, as_of: date, metric: str, denominator: str) -> scorecard.Scorecard:
-    return _guard(scorecard.scorecard, province=province, as_of=as_of, metric=metric, denominator=denominator)
+    return run_query(scorecard.scorecard, province=province, as_of=as_of, metric=metric, denominator=denominator)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def rank_history_frame(version: int, *, as_of: date, metric: str, denominator: str, weeks: int) -> pl.DataFrame:
-    return _guard(scorecard.rank_history, as_of=as_of, metric=metric, denominator=denominator, weeks=weeks)
+    return run_query(scorecard.rank_history, as_of=as_of, metric=metric, denominator=denominator, weeks=weeks)
 
 
 @st.cache_data(ttl=600, max_entries=128, show_spinner=False)
 def rankings_frame(version: int, *, as_of: date, metric: str, denominator: str, regions: tuple[str, ...]) -> pl.DataFrame:
-    return _guard(rankings.province_rankings, as_of=as_of, metric=metric, denominator=denominator, regions=list(regions) or None)
+    return run_query(rankings.province_rankings, as_of=as_of, metric=metric, denominator=denominator, regions=list(regions) or None)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)

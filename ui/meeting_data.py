@@ -18,14 +18,7 @@ from queries import annotations
 from ui import data, map_data
 
 
-def _guard(fn, *args, **kwargs):
-    """Run `fn(conn, ...)` on the shared engine; driver errors become DatabaseUnavailable."""
-    engine = data.engine()
-    try:
-        with engine.connect() as conn:
-            return fn(conn, *args, **kwargs)
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc) from exc
+_guard = data.run_query  # the shared query runner of ui/data.py
 
 
 def events_ready() -> bool:

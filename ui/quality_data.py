@@ -11,9 +11,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 from pandas.io.formats.style import Styler
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from db.engine import DatabaseUnavailable, safe_url
 from queries import quality
 from queries.export import neutralise_formulas
 from queries.metrics import COMPLETENESS_THRESHOLD, Metric
@@ -24,14 +22,7 @@ from ui.labels import METRIC_LABEL
 # --- cache -----------------------------------------------------------------------------------------
 
 
-def _guard(fn, *args, **kwargs):
-    """Run `fn(conn, ...)` on the shared engine; driver errors become DatabaseUnavailable."""
-    engine = data.engine()
-    try:
-        with engine.connect() as conn:
-            return fn(conn, *args, **kwargs)
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc) from exc
+_guard = data.run_query  # the shared query runner of ui/data.py
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)

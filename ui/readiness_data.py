@@ -36,13 +36,7 @@ KIND_LABEL = {"ministry": "Bộ, cơ quan ngang bộ", "agency": "Cơ quan thu�
 MILESTONE_COLOR = {"collection_started": "#0072B2", "collection_finished": "#009E73", "db_connected": "#D55E00"}
 
 
-def _guard(fn, *args, **kwargs):
-    engine = data.engine()
-    try:
-        with engine.connect() as conn:
-            return fn(conn, *args, **kwargs)
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc) from exc
+_guard = data.run_query  # the shared query runner of ui/data.py
 
 
 def _database_error(exc: Exception) -> DatabaseUnavailable:
