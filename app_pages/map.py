@@ -11,12 +11,13 @@ from queries.trend import CAMPAIGN_START
 from ui import controls, data, map_data
 from ui import format as fmt
 from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from ui.geo_chart import click_event, geo_chart, preload_bundle, static_url
 from ui.maps import MAP_VALUE_LABEL, MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
 
 PROVINCE_PAGE = "app_pages/province.py"
 # Plotly.js asks for world_110m.json for a geo subplot even with every base layer off (seen in
 # Chromium): it gets the app's own empty topology (static/topojson/), never cdn.plot.ly.
-CHART_CONFIG = {"displaylogo": False, "locale": "vi", "topojsonURL": "/app/static/topojson/", "scrollZoom": False}
+CHART_CONFIG = {"topojsonURL": static_url("topojson/"), "scrollZoom": False}
 KINDS = {"map": "Bản đồ hành chính", "tiles": "Lưới ô đều (mỗi tỉnh một ô)"}
 
 ctx = controls.current()
@@ -34,7 +35,7 @@ def _remember(code: str) -> None:
 
 
 def _on_map_click(key: str) -> None:
-    code = clicked_code(st.session_state.get(key), names)
+    code = clicked_code(click_event((st.session_state.get(key) or {}).get("click")), names)
     if code:
         _remember(code)
 
@@ -57,6 +58,8 @@ def open_province(code: str) -> None:
     st.switch_page(PROVINCE_PAGE, query_params={**params, "province": code})
 
 
+# The map's plotly.js bundle starts loading now, while the rest of the page renders.
+preload_bundle()
 pending = st.session_state.get("map_open_province")
 if pending in names:
     open_province(pending)
@@ -113,9 +116,8 @@ with chart_slot:
             as_of=map_day, title=title, subtitle=subtitle,
         )
         chart_key = "tiles"
-    event = st.plotly_chart(
-        figure, config=CHART_CONFIG, key=chart_key, on_select=lambda: _on_map_click(chart_key), selection_mode=("points",),
-    )
+    # Drawn with plotly.js's geo bundle, not st.plotly_chart: see ui/geo_chart.py (the page's load budget).
+    event = geo_chart(figure, key=chart_key, config=CHART_CONFIG, on_click=lambda: _on_map_click(chart_key))
     code = clicked_code(event, names)
     if code:
         open_province(code)

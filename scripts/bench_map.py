@@ -41,7 +41,7 @@ DRAWN = """() => {
 PHASES = """() => {
   const entries = performance.getEntriesByType('resource');
   const find = (part) => entries.find(e => e.name.includes(part));
-  const plotly = find('/PlotlyChart.'), topo = find('world_110m.json'), first = find('/DateInput.');
+  const plotly = find('/plotly-geo-') || find('/PlotlyChart.'), topo = find('world_110m.json'), first = find('/DateInput.');
   return {first_widget: first ? first.startTime : null, plotly_loaded: plotly ? plotly.responseEnd : null,
           plotly_ready: topo ? topo.startTime : null};
 }"""

@@ -143,6 +143,16 @@ def test_map_draws_63_provinces_and_both_archipelagos_offline(server, browser, w
     # Plotly's request for world topojson is answered by the app itself with an empty file.
     topojson = [(url, status) for url, status in tab.local if "topojson" in url]
     assert all(status == 200 and "/app/static/topojson/" in url for url, status in topojson), topojson
+    # The map is drawn by the app's own plotly.js geo bundle (ui/geo_chart.py), not Streamlit's 4,7 MB
+    # Plotly chunk, which this page never asks for.
+    bundles = [(url, status) for url, status in tab.local if "plotly-geo-" in url]
+    assert bundles and all(status in (200, 304) and "/app/static/vendor/" in url for url, status in bundles), bundles
+    assert not [url for url, _ in tab.local if "/PlotlyChart." in url]
+    # Its mode bar speaks Vietnamese and has no "Share chart..." (an upload to Plotly Cloud).
+    chart.hover()
+    titles = page.evaluate("[...document.querySelectorAll('.js-plotly-plot .modebar-btn')].map(b => b.getAttribute('data-title'))")
+    assert "Tải ảnh PNG của bản đồ" in titles and "Phóng to" in titles, titles
+    assert not [t for t in titles if "Share" in t or "Cloud" in t], titles
     tab.close()
 
 

@@ -1,5 +1,6 @@
-"""Map and province pages through AppTest: the map renders all 63 provinces, a click (faked through the
-chart's selection state) opens the province page, which ranks its districts and shows a district's communes.
+"""Map and province pages through AppTest: the map renders all 63 provinces, a click (faked as the map
+component's "click" trigger, or a chart's selection state) opens the province page, which ranks its
+districts and shows a district's communes.
 What AppTest cannot see (drawing, real clicks, offline) is proved in tests/test_browser_map.py."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
@@ -35,8 +37,26 @@ def chart_spec(at: AppTest, index: int = 0) -> dict:
     return json.loads(at.get("plotly_chart")[index].proto.spec)
 
 
+def map_data(at: AppTest) -> dict:
+    """What the map page hands its map component (ui/geo_chart.py): figure, config, bundle URL."""
+    [element] = at.get("bidi_component")
+    assert element.proto.component_name == "geo_chart"
+    return json.loads(element.proto.json)
+
+
 def click(point: dict) -> dict:
     return {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
+
+
+def click_map(at: AppTest, point: dict) -> AppTest:
+    """Run the page as the browser does after a click on the map: the component's trigger "click"
+    (ui/geo_chart.js sends {location, customdata}) set for one run, every other widget as it is."""
+    [element] = at.get("bidi_component")
+    states = at._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(element.proto.id, "events")
+    trigger.json_trigger_value = json.dumps([{"event": "click", "value": point}])
+    return at._run(states)
 
 
 def frame_of(url: str, **kw) -> pl.DataFrame:
@@ -53,23 +73,29 @@ def test_map_page_draws_63_provinces_and_the_islands(monkeypatch, demo_sqlite):
     assert at.title[0].value == "Bản đồ tiến độ"
     caption = at.caption[0].value
     assert "15/06/2021" in caption and "Dữ liệu mô phỏng" in caption
-    spec = chart_spec(at)
+    data = map_data(at)
+    spec = data["figure"]
     shapes = [t for t in spec["data"] if t["type"] == "choropleth"]
     assert sum(len(t["locations"]) for t in shapes) == 63
     grey = next(t for t in shapes if t["name"] == "Chưa có số liệu")
     assert len(grey["locations"]) == 60  # only 26, 48 and 96 report in the demo data set
     texts = [t.replace("<br>", " ") for trace in spec["data"] if trace.get("mode") == "markers+text" for t in trace["text"]]
     assert texts == ["QĐ. Hoàng Sa (TP. Đà Nẵng)", "QĐ. Trường Sa (Khánh Hòa)"]
-    assert "locationmode" not in at.get("plotly_chart")[0].proto.spec
-    assert json.loads(at.get("plotly_chart")[0].proto.config)["topojsonURL"] == "/app/static/topojson/"
+    assert all("locationmode" not in trace for trace in spec["data"])
+    assert data["config"]["topojsonURL"] == "/app/static/topojson/"
+    # plotly.js 4 would offer "Share chart..." (an upload to Plotly Cloud): never on this network.
+    assert data["config"]["showSendToCloud"] is False and data["config"]["plotlyServerURL"] == ""
+    assert data["config"]["locale"] == "vi" and data["locale"]["format"]["decimal"] == ","
+    # Drawn with the app's own geo bundle, not st.plotly_chart (whose 4,7 MB bundle the page would load).
+    assert data["bundle"] == "/app/static/vendor/plotly-geo-4.1.1.min.js"
+    assert at.get("plotly_chart") == [] and data["height"] == spec["layout"]["height"]
     counts = " ".join(md.value for md in at.markdown)
     assert "Chưa có số liệu: **60**" in counts
 
 
 def test_a_click_on_a_province_opens_its_page(monkeypatch, demo_sqlite):
     at = open_page(monkeypatch, demo_sqlite, MAP, as_of="2021-06-15")
-    at.session_state["map"] = click({"location": "48", "customdata": ["48"], "curve_number": 0, "point_index": 1})
-    at.run()
+    click_map(at, {"location": "48", "customdata": ["48"]})
     assert not at.exception
     assert at.title[0].value == "Đà Nẵng"
     assert at.query_params["province"] == "48"
@@ -82,13 +108,12 @@ def test_tile_grid_and_a_click_on_a_tile(monkeypatch, demo_sqlite):
     at.radio(key="map_value").set_value("status").run()
     at.radio(key="map_kind").set_value("tiles").run()
     assert not at.exception
-    spec = chart_spec(at)
+    spec = map_data(at)["figure"]
     assert len(spec["layout"]["shapes"]) == 63
     assert len(spec["data"][0]["customdata"]) == 63
     legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False and t.get("name")]
     assert "Chưa có số liệu" in legend and "Đúng tiến độ" in legend
-    at.session_state["tiles"] = click({"customdata": ["96"], "curve_number": 0, "point_index": 62})
-    at.run()
+    click_map(at, {"location": None, "customdata": ["96"]})
     assert not at.exception
     assert at.title[0].value == "Cà Mau" and at.query_params["province"] == "96"
 
@@ -108,7 +133,7 @@ def test_weekly_steps_redraw_the_map_for_an_earlier_day(monkeypatch, demo_sqlite
     slider.set_value(date(2021, 5, 4)).run()
     assert not at.exception
     assert "04/05/2021" in at.caption[0].value and "số liệu đến 15/06/2021" in at.caption[0].value
-    hover = [h for t in chart_spec(at)["data"] if t["type"] == "choropleth" for h in t["hovertext"]]
+    hover = [h for t in map_data(at)["figure"]["data"] if t["type"] == "choropleth" for h in t["hovertext"]]
     assert all("Số liệu đến 04/05/2021" in h for h in hover)
 
 

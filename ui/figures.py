@@ -10,7 +10,9 @@ import polars as pl
 
 from ui import format as fmt
 
-FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15, color="#111827")
+# "Source Sans" is the font Streamlit ships (and serves itself): charts match the page's text. Exports
+# rendered outside the browser fall back to Arial.
+FONT = dict(family='"Source Sans", "Source Sans Pro", Arial, sans-serif', size=15, color="#111827")
 
 
 def trend_figure(

@@ -1,0 +1,37 @@
+// Draws one Plotly figure (a map) with plotly.js's geo bundle, served by the app itself from
+// /app/static/vendor/ (1.4 MB, about a third of Streamlit's full Plotly bundle), and reports a click
+// on a shape or marker back to Python as the trigger "click" ({location, customdata}).
+// Streamlit calls this function on mount and again whenever the figure changes.
+// loadPlotly(url) is defined in geo_chart_loader.js, which ui/geo_chart.py puts before this code.
+
+export default function ({ data, parentElement, setTriggerValue }) {
+  const root = parentElement.querySelector(".geo-chart");
+  // The newest setter is the one to call: this function runs again on every change of the figure.
+  root.__sendClick = setTriggerValue;
+  root.style.height = `${data.height}px`;
+  let current = true;
+  loadPlotly(data.bundle)
+    .then((Plotly) => {
+      if (!current) return;
+      if (!window.__geoChartLocale) {
+        Plotly.register(data.locale);
+        window.__geoChartLocale = true;
+      }
+      const figure = data.figure;
+      return Plotly.react(root, figure.data, figure.layout, data.config).then(() => {
+        if (root.__clickBound) return;
+        root.__clickBound = true;
+        root.on("plotly_click", (event) => {
+          const point = (event.points || [])[0];
+          if (!point) return;
+          root.__sendClick("click", { location: point.location ?? null, customdata: point.customdata ?? null });
+        });
+      });
+    })
+    .catch((error) => {
+      root.textContent = `${data.error_text} (${error.message})`;
+    });
+  return () => {
+    current = false;
+  };
+}

@@ -1,0 +1,136 @@
+"""Maps drawn with plotly.js's geo bundle instead of Streamlit's full Plotly bundle.
+
+`st.plotly_chart` makes the browser load and evaluate Streamlit's 4,7 MB Plotly chunk before the
+first shape is drawn: on a 2-core machine that alone took longer than the map page's 3-second budget
+(docs/map.md). The map page's figures only need the geo and scatter traces, which plotly.js ships as
+its "geo" partial bundle (1,4 MB). This custom component (Streamlit components v2, no iframe) draws the
+same `go.Figure` with that bundle, served by the app from static/vendor/ (no CDN), and hands a click
+on a shape or marker back to Python in the shape of Streamlit's plotly selection event, so
+`ui.maps.clicked_code` reads both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+# The vendored bundle: npm package plotly.js-geo-dist-min, the same plotly.js version the Python
+# plotly package ships (tests/test_geo_chart.py holds them together). Provenance: static/vendor/README.md.
+BUNDLE = ROOT / "static" / "vendor" / "plotly-geo-4.1.1.min.js"
+ERROR_TEXT = "Không tải được thư viện vẽ bản đồ"
+# plotly.js's own words on the chart (mode bar, hints) in Vietnamese, and Vietnamese number and date
+# formats: registered with the bundle as the locale "vi" (Streamlit's Plotly bundle has no such locale).
+LOCALE_VI = {
+    "moduleType": "locale",
+    "name": "vi",
+    "dictionary": {
+        "Download plot as a PNG": "Tải ảnh PNG của bản đồ",
+        "Download plot": "Tải ảnh bản đồ",
+        "Zoom in": "Phóng to",
+        "Zoom out": "Thu nhỏ",
+        "Reset": "Đặt lại",
+        "Reset view": "Về khung ban đầu",
+        "Pan": "Kéo",
+        "Zoom": "Thu phóng",
+        "Autoscale": "Tự co giãn",
+        "Reset axes": "Đặt lại trục",
+        "Produced with Plotly.js": "Vẽ bằng Plotly.js",
+        "Double-click to zoom back out": "Bấm đúp để trở về khung ban đầu",
+        "Double-click on legend to isolate one trace": "Bấm đúp vào chú giải để chỉ xem một nhóm",
+    },
+    "format": {
+        "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
+        "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+        "months": [f"Tháng {m}" for m in range(1, 13)],
+        "shortMonths": [f"Th{m}" for m in range(1, 13)],
+        "date": "%d/%m/%Y",
+        "decimal": ",",
+        "thousands": ".",
+    },
+}
+
+_LOADER_JS = Path(__file__).with_name("geo_chart_loader.js").read_text(encoding="utf-8")
+_draw = st.components.v2.component(
+    "geo_chart",
+    html='<div class="geo-chart" data-testid="geo-chart"></div>',
+    js=_LOADER_JS + Path(__file__).with_name("geo_chart.js").read_text(encoding="utf-8"),
+    # Plotly puts its styles into the document's head: the chart must not sit in a shadow root.
+    isolate_styles=False,
+)
+
+
+# Always, whatever the page asks: plotly.js 4 shows a "Share chart..." button by default that uploads
+# the figure to Plotly Cloud (Streamlit turns it off for st.plotly_chart; this component must too).
+# Nothing here is selected with a box or lasso: those buttons go.
+FIXED_CONFIG = {
+    "showSendToCloud": False,
+    "plotlyServerURL": "",
+    "showLink": False,
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
+    "responsive": True,
+    "locale": "vi",
+}
+
+
+def bundle_version(path: Path = BUNDLE) -> str:
+    """plotly.js's version as its bundle's banner states it ("plotly.js (geo - minified) v4.1.1")."""
+    head = path.read_text(encoding="utf-8", errors="replace")[:300]
+    found = re.search(r"plotly\.js.*? v(\d+\.\d+\.\d+)", head)
+    if not found:
+        raise ValueError(f"no plotly.js version in the banner of {path}")
+    return found.group(1)
+
+
+def static_url(relative: str) -> str:
+    """URL of a file under static/, honouring a server.baseUrlPath."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(part for part in (base, "app/static", relative) if part)
+
+
+def preload_bundle() -> None:
+    """Start loading the geo bundle now, while the rest of the page renders (the chart's own loader
+    then finds it loading or loaded). The script's empty element goes to the bottom of the sidebar,
+    where its spacing shows nowhere."""
+    url = json.dumps(static_url(f"vendor/{BUNDLE.name}"))
+    st.sidebar.html(f"<script>{_LOADER_JS}\nloadPlotly({url}).catch(() => {{}});</script>", unsafe_allow_javascript=True)
+
+
+def geo_chart(
+    figure: go.Figure, *, key: str, config: dict, on_click: Callable[[], None] | None = None
+) -> dict | None:
+    """Draw `figure` (its layout must set a height) and return this run's click as a Streamlit plotly
+    selection event ({"selection": {"points": [{location, customdata}]}}), or None. `on_click` runs,
+    like a widget callback, before the script when a shape is clicked; the click is then in
+    st.session_state[key]["click"]."""
+    height = figure.layout.height
+    if not height:
+        raise ValueError("geo_chart needs figure.layout.height")
+    result = _draw(
+        key=key,
+        data={
+            "figure": json.loads(pio.to_json(figure, validate=False)),
+            "config": {**config, **FIXED_CONFIG},
+            "locale": LOCALE_VI,
+            "height": height,
+            "bundle": static_url(f"vendor/{BUNDLE.name}"),
+            "error_text": ERROR_TEXT,
+        },
+        on_click_change=on_click or (lambda: None),
+        height=height,
+    )
+    return click_event(getattr(result, "click", None))
+
+
+def click_event(click: dict | None) -> dict | None:
+    """The component's click payload as a Streamlit plotly selection event, or None."""
+    if not isinstance(click, dict):
+        return None
+    return {"selection": {"points": [{"location": click.get("location"), "customdata": click.get("customdata")}]}}
