@@ -33,6 +33,21 @@ def test_overview_offline_in_chromium(server, browser, width, height):
     page.close()
 
 
+def test_old_overview_address_opens_the_overview(server, browser):
+    """/overview (the default page's address in earlier links) opens the overview with its parameters,
+    not Streamlit's "Page not found" dialog."""
+    page = offline_page(browser, 1280, 720)
+    page.goto(f"{server}/overview?as_of=2021-04-27", timeout=180_000)
+    page.get_by_text("Còn 65 ngày đến hạn 01/07/2021").wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator('[role="dialog"]').count() == 0
+    assert "as_of=2021-04-27" in page.url
+    assert page.locator('[data-testid="stSidebarNav"] a').count() == 10  # the alias is not listed
+    assert page.outside == [], f"requests left the machine: {page.outside}"
+    page.close()
+
+
 @pytest.mark.parametrize("width,height", VIEWPORTS)
 def test_rankings_in_chromium(server, browser, width, height):
     page = offline_page(browser, width, height)
