@@ -11,7 +11,7 @@ from queries.trend import CAMPAIGN_START
 from ui import controls, data, map_data
 from ui import format as fmt
 from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
-from ui.geo_chart import click_event, geo_chart, preload_bundle, static_url
+from ui.geo_chart import click_event, geo_chart, static_url
 from ui.maps import MAP_VALUE_LABEL, MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
 
 PROVINCE_PAGE = "app_pages/province.py"
@@ -58,8 +58,6 @@ def open_province(code: str) -> None:
     st.switch_page(PROVINCE_PAGE, query_params={**params, "province": code})
 
 
-# The map's plotly.js bundle starts loading now, while the rest of the page renders.
-preload_bundle()
 pending = st.session_state.get("map_open_province")
 if pending in names:
     open_province(pending)

@@ -2,7 +2,25 @@
 // /app/static/vendor/ (1.4 MB, about a third of Streamlit's full Plotly bundle), and reports a click
 // on a shape or marker back to Python as the trigger "click" ({location, customdata}).
 // Streamlit calls this function on mount and again whenever the figure changes.
-// loadPlotly(url) is defined in geo_chart_loader.js, which ui/geo_chart.py puts before this code.
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__geoChartPlotly) {
+    window.__geoChartPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = true;
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(url)));
+      script.onerror = () => {
+        window.__geoChartPlotly = null; // let a later render try again
+        script.remove();
+        reject(new Error(url));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__geoChartPlotly;
+}
 
 export default function ({ data, parentElement, setTriggerValue }) {
   const root = parentElement.querySelector(".geo-chart");

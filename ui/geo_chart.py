@@ -56,11 +56,10 @@ LOCALE_VI = {
     },
 }
 
-_LOADER_JS = Path(__file__).with_name("geo_chart_loader.js").read_text(encoding="utf-8")
 _draw = st.components.v2.component(
     "geo_chart",
     html='<div class="geo-chart" data-testid="geo-chart"></div>',
-    js=_LOADER_JS + Path(__file__).with_name("geo_chart.js").read_text(encoding="utf-8"),
+    js=Path(__file__).with_name("geo_chart.js").read_text(encoding="utf-8"),
     # Plotly puts its styles into the document's head: the chart must not sit in a shadow root.
     isolate_styles=False,
 )
@@ -93,14 +92,6 @@ def static_url(relative: str) -> str:
     """URL of a file under static/, honouring a server.baseUrlPath."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     return "/" + "/".join(part for part in (base, "app/static", relative) if part)
-
-
-def preload_bundle() -> None:
-    """Start loading the geo bundle now, while the rest of the page renders (the chart's own loader
-    then finds it loading or loaded). The script's empty element goes to the bottom of the sidebar,
-    where its spacing shows nowhere."""
-    url = json.dumps(static_url(f"vendor/{BUNDLE.name}"))
-    st.sidebar.html(f"<script>{_LOADER_JS}\nloadPlotly({url}).catch(() => {{}});</script>", unsafe_allow_javascript=True)
 
 
 def geo_chart(
