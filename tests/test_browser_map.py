@@ -140,9 +140,8 @@ def test_map_draws_63_provinces_and_both_archipelagos_offline(server, browser, w
     shot(page, f"map-{width}x{height}.png")
     chart.screenshot(path=str(ARTIFACTS / f"map-chart-{width}x{height}.png"))
     assert tab.outside == [], f"requests left the machine: {tab.outside}"
-    # Plotly's request for world topojson is answered by the app itself with an empty file.
-    topojson = [(url, status) for url, status in tab.local if "topojson" in url]
-    assert all(status == 200 and "/app/static/topojson/" in url for url, status in topojson), topojson
+    # plotly.js's base topology (world_110m) comes with the figure, empty: it is not even fetched.
+    assert not [url for url, _ in tab.local if "topojson" in url]
     # The map is drawn by the app's own plotly.js geo bundle (ui/geo_chart.py), not Streamlit's 4,7 MB
     # Plotly chunk, which this page never asks for.
     bundles = [(url, status) for url, status in tab.local if "plotly-geo-" in url]
@@ -153,6 +152,19 @@ def test_map_draws_63_provinces_and_both_archipelagos_offline(server, browser, w
     titles = page.evaluate("[...document.querySelectorAll('.js-plotly-plot .modebar-btn')].map(b => b.getAttribute('data-title'))")
     assert "Tải ảnh PNG của bản đồ" in titles and "Phóng to" in titles, titles
     assert not [t for t in titles if "Share" in t or "Cloud" in t], titles
+    tab.close()
+
+
+def test_a_map_whose_drawing_library_cannot_load_says_so(server, browser):
+    """The geo bundle is the app's own file; if it cannot be fetched the map's place says so in
+    Vietnamese instead of staying blank, and the rest of the page still works."""
+    tab = Offline(browser, 1280, 720)
+    page = tab.page
+    page.route("**/plotly-geo-*.min.js", lambda route: route.abort())
+    page.goto(f"{server}/ban-do?as_of={AS_OF}", timeout=WAIT_MS)
+    page.get_by_text("Không tải được thư viện vẽ bản đồ").wait_for(timeout=WAIT_MS)
+    assert page.locator(".choroplethlayer path").count() == 0
+    assert page.get_by_text("Số tỉnh theo trạng thái").count() == 1
     tab.close()
 
 

@@ -86,6 +86,10 @@ def test_map_page_draws_63_provinces_and_the_islands(monkeypatch, demo_sqlite):
     # plotly.js 4 would offer "Share chart..." (an upload to Plotly Cloud): never on this network.
     assert data["config"]["showSendToCloud"] is False and data["config"]["plotlyServerURL"] == ""
     assert data["config"]["locale"] == "vi" and data["locale"]["format"]["decimal"] == ","
+    # The base topology handed over with the figure is empty: no world layer can be drawn from it.
+    [topology] = data["topojson"].values()
+    assert topology["type"] == "Topology" and topology["arcs"] == []
+    assert all(layer["geometries"] == [] for layer in topology["objects"].values())
     # Drawn with the app's own geo bundle, not st.plotly_chart (whose 4,7 MB bundle the page would load).
     assert data["bundle"] == "/app/static/vendor/plotly-geo-4.1.1.min.js"
     assert at.get("plotly_chart") == [] and data["height"] == spec["layout"]["height"]

@@ -23,6 +23,7 @@ function loadPlotly(url) {
 }
 
 export default function ({ data, parentElement, setTriggerValue }) {
+  performance.mark("geo-chart:mounted");
   const root = parentElement.querySelector(".geo-chart");
   // The newest setter is the one to call: this function runs again on every change of the figure.
   root.__sendClick = setTriggerValue;
@@ -35,8 +36,14 @@ export default function ({ data, parentElement, setTriggerValue }) {
         Plotly.register(data.locale);
         window.__geoChartLocale = true;
       }
+      // The base topology a geo subplot asks for, given here (empty: no world layer is ever drawn), so
+      // plotly.js fetches nothing before it draws.
+      window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+      Object.assign(window.PlotlyGeoAssets.topojson, data.topojson);
+      performance.mark("geo-chart:plotly-ready");
       const figure = data.figure;
       return Plotly.react(root, figure.data, figure.layout, data.config).then(() => {
+        performance.mark("geo-chart:drawn");
         if (root.__clickBound) return;
         root.__clickBound = true;
         root.on("plotly_click", (event) => {

@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The vendored bundle: npm package plotly.js-geo-dist-min, the same plotly.js version the Python
 # plotly package ships (tests/test_geo_chart.py holds them together). Provenance: static/vendor/README.md.
 BUNDLE = ROOT / "static" / "vendor" / "plotly-geo-4.1.1.min.js"
+# The topology plotly.js asks for as a geo subplot's base layer ("world_110m" at the default
+# resolution): the app's empty one, handed over with the figure so that nothing is fetched.
+TOPOJSON = ROOT / "static" / "topojson" / "world_110m.json"
 ERROR_TEXT = "Không tải được thư viện vẽ bản đồ"
 # plotly.js's own words on the chart (mode bar, hints) in Vietnamese, and Vietnamese number and date
 # formats: registered with the bundle as the locale "vi" (Streamlit's Plotly bundle has no such locale).
@@ -110,6 +113,7 @@ def geo_chart(
             "figure": json.loads(pio.to_json(figure, validate=False)),
             "config": {**config, **FIXED_CONFIG},
             "locale": LOCALE_VI,
+            "topojson": {TOPOJSON.stem: json.loads(TOPOJSON.read_text(encoding="utf-8"))},
             "height": height,
             "bundle": static_url(f"vendor/{BUNDLE.name}"),
             "error_text": ERROR_TEXT,
