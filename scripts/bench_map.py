@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     geometry_file = (ROOT / "geo" / "data" / "provinces.geojson").stat().st_size
     topojson_file = (ROOT / "static" / "topojson" / "world_110m.json").stat().st_size
     median_warm = statistics.median(warm_fresh_browser)
+    median_cached = statistics.median(warm_cached_browser)
 
     def phase(name: str) -> str:
         values = [p[name] for p in phases if p.get(name) is not None]
@@ -287,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         "|---|---|---|---|---|---|",
         f"| cold server (fresh `streamlit run`, first visit, empty browser cache) | {len(cold)} | {statistics.median(cold):.2f} s | {min(cold):.2f} s | {max(cold):.2f} s | — |",
         f"| warm server, new browser context (empty HTTP cache) | {len(warm_fresh_browser)} | {median_warm:.2f} s | {min(warm_fresh_browser):.2f} s | {max(warm_fresh_browser):.2f} s | ≤ {BUDGET_WARM_S:.0f} s {'OK' if median_warm <= BUDGET_WARM_S else 'OVER'} |",
-        f"| warm server, new page, JavaScript cached | {len(warm_cached_browser)} | {statistics.median(warm_cached_browser):.2f} s | {min(warm_cached_browser):.2f} s | {max(warm_cached_browser):.2f} s | ≤ {BUDGET_WARM_S:.0f} s |",
+        f"| warm server, new page, JavaScript cached | {len(warm_cached_browser)} | {median_cached:.2f} s | {min(warm_cached_browser):.2f} s | {max(warm_cached_browser):.2f} s | ≤ {BUDGET_WARM_S:.0f} s {'OK' if median_cached <= BUDGET_WARM_S else 'OVER'} |",
         f"| for comparison: overview page, warm server, JavaScript cached → its first chart drawn | {len(overview)} | {statistics.median(overview):.2f} s | {min(overview):.2f} s | {max(overview):.2f} s | — |",
         f"| warm, in the app: overview drawn, click \"{SIDEBAR_LINK}\" in the sidebar → map drawn (no page load) | {len(in_app)} | {statistics.median(in_app):.2f} s | {min(in_app):.2f} s | {max(in_app):.2f} s | — |",
         f"| warm, after load: click \"Trạng thái\" → status map drawn (a rerun) | {len(reruns)} | {statistics.median(reruns):.2f} s | {min(reruns):.2f} s | {max(reruns):.2f} s | — |",
