@@ -283,7 +283,7 @@ def island_points(geojson: dict, province_codes: list[str], *, min_lon: float = 
 
 
 def _title(text: str, subtitle: str | None) -> dict:
-    title = dict(text=text, font=dict(size=18), x=0, xanchor="left", xref="paper")
+    title = dict(text=text, font=dict(size=18, weight=600), x=0, xanchor="left", xref="paper")
     if subtitle:
         title["subtitle"] = dict(text=subtitle, font=dict(size=14, color="#374151"))
     return title
