@@ -125,7 +125,11 @@ def geo_chart(
 
 
 def click_event(click: dict | None) -> dict | None:
-    """The component's click payload as a Streamlit plotly selection event, or None."""
+    """The component's click payload as a Streamlit plotly selection event, or None. The payload comes
+    from the browser: only a text location and a list whose first item is text are passed on."""
     if not isinstance(click, dict):
         return None
-    return {"selection": {"points": [{"location": click.get("location"), "customdata": click.get("customdata")}]}}
+    location, customdata = click.get("location"), click.get("customdata")
+    location = location if isinstance(location, str) else None
+    customdata = [customdata[0]] if isinstance(customdata, list) and customdata and isinstance(customdata[0], str) else None
+    return {"selection": {"points": [{"location": location, "customdata": customdata}]}}
