@@ -15,8 +15,9 @@ from ui.geo_chart import click_event, geo_chart, static_url
 from ui.maps import MAP_VALUE_LABEL, MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
 
 PROVINCE_PAGE = "app_pages/province.py"
-# Plotly.js asks for world_110m.json for a geo subplot even with every base layer off (seen in
-# Chromium): it gets the app's own empty topology (static/topojson/), never cdn.plot.ly.
+# Plotly.js wants world_110m.json for a geo subplot even with every base layer off (seen in Chromium):
+# geo_chart hands it the app's empty topology with the figure; topojsonURL (the app's own
+# static/topojson/, never cdn.plot.ly) is only the fallback.
 CHART_CONFIG = {"topojsonURL": static_url("topojson/"), "scrollZoom": False}
 KINDS = {"map": "Bản đồ hành chính", "tiles": "Lưới ô đều (mỗi tỉnh một ô)"}
 

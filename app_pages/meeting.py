@@ -13,11 +13,12 @@ from exports.slides import Slide, table_html
 from exports.spreadsheet import XLSX_MIME, handout_file_name
 from ui import controls, data, meeting_data
 from ui import format as fmt
+from ui.geo_chart import static_url
 from ui.labels import SIMULATED_LABEL, STATUS_COLOR
 
 AUTO_CHOICES = [0, 15, 30, 60]  # seconds per slide; 0 = advance by hand only
 SHARED_PARAMS = ("as_of", "metric", "denominator", "province")
-CHART_CONFIG = {"displayModeBar": False, "locale": "vi", "topojsonURL": "/app/static/topojson/", "scrollZoom": False,
+CHART_CONFIG = {"displayModeBar": False, "locale": "vi", "topojsonURL": static_url("topojson/"), "scrollZoom": False,
                 "responsive": True}
 
 # Chrome off, type large (nothing under 24 px at 1280×720), high contrast, and a slide that always
