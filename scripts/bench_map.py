@@ -1,9 +1,11 @@
 """Map benchmark in a real Chromium: navigation → 63 provinces drawn, on a cold and a warm server, and
 the bytes the map costs (figure over the websocket, shipped geometry).
 
-Usage: python -m scripts.bench_map [--sqlite data/cccd.sqlite] [--cold 3] [--warm 5] [--write]
+Usage: python -m scripts.bench_map [--sqlite data/cccd.sqlite] [--cold 3] [--warm 5] [--cpu-slowdown N] [--write]
 Budget (issue: national map): ≤ 3 s warm, ≤ 300 KB of geometry. With --write the results replace the
-block between the bench_map markers in docs/map.md. Chromium resolves no host name (the app is reached by
+block between the bench_map markers in docs/map.md (a separate block for each --cpu-slowdown).
+--cpu-slowdown N runs every page with Chromium's CPU throttled N× (DevTools' CPU throttling, as in its
+Performance panel): a slower client than this machine, such as an old projector PC. Chromium resolves no host name (the app is reached by
 IP), so nothing leaves the machine; any request to another host is recorded and reported. Requests are
 not intercepted, because interception switches the browser's HTTP cache off.
 """
@@ -72,8 +74,9 @@ RERUN_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot .legendtex
 SPEED_CHECK = "() => { const t = performance.now(); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) % 1000003; return performance.now() - t + x * 0; }"
 
 
-def speed_check(browser) -> float:
+def speed_check(browser, rate: float = 1) -> float:
     page = browser.new_page()
+    throttle(page, rate)
     try:
         return min(page.evaluate(SPEED_CHECK) for _ in range(3)) / 1000
     finally:
@@ -84,6 +87,27 @@ def speed_check(browser) -> float:
 # would time every "cached" visit as a first one. Instead Chromium resolves no host name at all (the app
 # is reached by IP), and every request to anything but this machine is recorded and reported.
 NO_OUTSIDE_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
+
+
+def throttle(page, rate: float) -> None:
+    """Slow this page's CPU rate× (Chromium DevTools Emulation.setCPUThrottlingRate); 1 = as the machine is."""
+    if rate > 1:
+        page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+
+
+def markers(rate: float) -> tuple[str, str]:
+    """The docs/map.md block a run with this CPU slowdown writes to."""
+    return (START, END) if rate == 1 else (f"<!-- bench_map cpu-slowdown {rate:g}: start -->", f"<!-- bench_map cpu-slowdown {rate:g}: end -->")
+
+
+def replace_block(text: str, rate: float, report: str) -> str:
+    """`text` with the block for this CPU slowdown replaced by `report`; exactly one such block must exist."""
+    start, end = markers(rate)
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise SystemExit(f"{DOC.name} must hold exactly one {start} … {end} block")
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    return before + start + "\n" + report + "\n" + end + after
 
 
 def record_outside(outside: list[str]):
@@ -130,8 +154,9 @@ def server(database_url: str):
 class Visit:
     """One navigation to the map in a browser context: time to drawn, websocket and HTTP bytes, requests off the machine."""
 
-    def __init__(self, context, base: str):
+    def __init__(self, context, base: str, slowdown: float = 1):
         self.page = context.new_page()
+        throttle(self.page, slowdown)
         self.outside: list[str] = []
         self.ws_received: list[int] = []
         self.http_bytes = 0
@@ -195,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sqlite", type=Path, default=ROOT / "data" / "cccd.sqlite")
     ap.add_argument("--cold", type=int, default=3, help="fresh servers, one first visit each")
     ap.add_argument("--warm", type=int, default=5, help="visits per warm mode on the last server")
+    ap.add_argument("--cpu-slowdown", type=float, default=1, help="throttle Chromium's CPU this many times (a slower client)")
     ap.add_argument("--write", action="store_true", help="write the results into docs/map.md")
     args = ap.parse_args(argv)
     if not args.sqlite.exists():
@@ -218,10 +244,11 @@ def main(argv: list[str] | None = None) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[NO_OUTSIDE_HOSTS, "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                                                     "--disable-component-update", "--disable-sync", "--no-first-run"])
         speed_before = speed_check(browser)
+        speed_throttled = speed_check(browser, args.cpu_slowdown) if args.cpu_slowdown > 1 else None
         for i in range(args.cold):
             with server(url) as base:
                 context = browser.new_context(viewport={"width": 1920, "height": 1080})
-                visit = Visit(context, base)
+                visit = Visit(context, base, args.cpu_slowdown)
                 cold.append(visit.drawn_ms / 1000)
                 visit.settle_and_close()
                 outside += visit.outside
@@ -230,15 +257,15 @@ def main(argv: list[str] | None = None) -> None:
                     # Warm server: new browser contexts (empty HTTP cache), then pages of one context (cached JS).
                     for _ in range(args.warm):
                         fresh = browser.new_context(viewport={"width": 1920, "height": 1080})
-                        visit = Visit(fresh, base)
+                        visit = Visit(fresh, base, args.cpu_slowdown)
                         warm_fresh_browser.append(visit.drawn_ms / 1000)
                         visit.settle_and_close()
                         outside += visit.outside
                         fresh.close()
                     cached = browser.new_context(viewport={"width": 1920, "height": 1080})
-                    Visit(cached, base).settle_and_close()  # fills the HTTP cache
+                    Visit(cached, base, args.cpu_slowdown).settle_and_close()  # fills the HTTP cache
                     for _ in range(args.warm):
-                        visit = Visit(cached, base)
+                        visit = Visit(cached, base, args.cpu_slowdown)
                         warm_cached_browser.append(visit.drawn_ms / 1000)
                         phases.append(visit.phases | {"drawn": visit.drawn_ms})
                         # A rerun: colour by status instead (the figure changes, the JavaScript is loaded).
@@ -254,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
                         outside += visit.outside
                     for _ in range(args.warm):
                         page = cached.new_page()
+                        throttle(page, args.cpu_slowdown)
                         page.on("request", record_outside(outside))
                         page.goto(base + OVERVIEW_PATH, timeout=300_000)
                         overview.append(page.wait_for_function(OVERVIEW_DRAWN, polling="raf", timeout=300_000).json_value() / 1000)
@@ -281,6 +309,8 @@ def main(argv: list[str] | None = None) -> None:
     geometry_sent = figures["coverage"][1]
     lines = [
         f"Measured {datetime.now().strftime('%d/%m/%Y %H:%M')} on {machine()}; Chromium {CHROMIUM}, viewport 1920×1080;",
+        *([f"**Chromium's CPU throttled {args.cpu_slowdown:g}×** (DevTools CPU throttling on every page; the server is not throttled): a client {args.cpu_slowdown:g} times slower than this machine."]
+          if args.cpu_slowdown > 1 else []),
         f"data `{args.sqlite.name}` ({args.sqlite.stat().st_size / 2**20:,.0f} MiB, full national simulation); page `{PATH}`.",
         "Time = navigation start → all 63 province shapes and both archipelago labels in the page (`performance.now()`).",
         "",
@@ -307,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Load average (1, 5, 15 min) at the start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; at the end: "
         + ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (the cores are shared with other work).",
         f"Speed check (a fixed JavaScript loop in this Chromium, best of 3): {speed_before:.2f} s before the runs, {speed_after:.2f} s after;",
+        *([f"The same check with the throttle on: {speed_throttled:.2f} s."] if speed_throttled is not None else []),
         "compare it between two measurements before comparing their times.",
         "",
         "| bytes | size | budget |",
@@ -324,12 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     report = "\n".join(lines)
     print(report)
     if args.write:
-        text = DOC.read_text(encoding="utf-8")
-        if START not in text or END not in text:
-            raise SystemExit(f"{DOC} has no {START} … {END} block")
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
-        DOC.write_text(before + START + "\n" + report + "\n" + END + after, encoding="utf-8")
+        DOC.write_text(replace_block(DOC.read_text(encoding="utf-8"), args.cpu_slowdown, report), encoding="utf-8")
         print(f"\nwritten to {DOC.relative_to(ROOT)}")
 
 
