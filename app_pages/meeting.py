@@ -196,11 +196,11 @@ def _downloads() -> None:
     with st.container(key="mt_downloads", horizontal=True):
         st.download_button(
             "Tải bài trình chiếu (PowerPoint)", data=lambda: meeting_data.deck_bytes(ctx.version, **params),
-            file_name=deck_file_name(ctx.as_of, ctx.province), mime=PPTX_MIME, icon=":material/slideshow:", key="mt_deck",
+            file_name=deck_file_name(ctx.as_of, ctx.province), mime=PPTX_MIME, icon=":material/slideshow:", key="mt_deck", on_click="ignore",
         )
         st.download_button(
             "Tải bảng số liệu (Excel)", data=lambda: meeting_data.handout_bytes(ctx.version, **params),
-            file_name=handout_file_name(ctx.as_of, ctx.province), mime=XLSX_MIME, icon=":material/table_view:", key="mt_xlsx",
+            file_name=handout_file_name(ctx.as_of, ctx.province), mime=XLSX_MIME, icon=":material/table_view:", key="mt_xlsx", on_click="ignore",
         )
 
 

@@ -32,11 +32,11 @@ with st.container(horizontal=True, vertical_alignment="center", key="handouts"):
     # Built only when clicked (a deck takes seconds: charts are drawn by Chromium); national, as on this page.
     st.download_button(
         "Tải bài trình chiếu (PowerPoint)", data=lambda: meeting_data.deck_bytes(ctx.version, **handout),
-        file_name=deck_file_name(ctx.as_of), mime=PPTX_MIME, icon=":material/slideshow:", key="overview_deck",
+        file_name=deck_file_name(ctx.as_of), mime=PPTX_MIME, icon=":material/slideshow:", key="overview_deck", on_click="ignore",
     )
     st.download_button(
         "Tải bảng số liệu (Excel)", data=lambda: meeting_data.handout_bytes(ctx.version, **handout),
-        file_name=handout_file_name(ctx.as_of), mime=XLSX_MIME, icon=":material/table_view:", key="overview_xlsx",
+        file_name=handout_file_name(ctx.as_of), mime=XLSX_MIME, icon=":material/table_view:", key="overview_xlsx", on_click="ignore",
     )
 
 national = {

@@ -114,4 +114,5 @@ st.download_button(
     mime="text/csv",
     icon=":material/download:",
     key="followup_csv",
+    on_click="ignore",
 )

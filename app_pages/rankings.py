@@ -76,12 +76,14 @@ left.download_button(
     ),
     file_name=f"xep-hang-{ctx.metric.value}-{ctx.as_of.isoformat()}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click="ignore",
 )
 right.download_button(
     "Tải bảng (CSV)",
     data=data.rankings_csv(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions)),
     file_name=f"xep-hang-{ctx.metric.value}-{ctx.as_of.isoformat()}.csv",
     mime="text/csv",
+    on_click="ignore",
 )
 
 st.subheader("Thứ hạng theo tuần")

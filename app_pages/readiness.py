@@ -161,9 +161,9 @@ with st.expander("Cập nhật số liệu sẵn sàng (nhóm dữ liệu)", exp
     st.markdown("**Hoặc gửi tệp** (Excel theo mẫu, hoặc CSV UTF-8 một bảng)")
     a, b = st.columns(2)
     a.download_button("Tải mẫu trống (Excel)", data=rd.template_bytes(ctx.version, prefill=False), file_name="mau-san-sang-trien-khai.xlsx",
-                      mime=XLSX, icon=":material/download:", key="readiness_template")
+                      mime=XLSX, icon=":material/download:", key="readiness_template", on_click="ignore")
     b.download_button("Tải mẫu kèm số liệu hiện có", data=rd.template_bytes(ctx.version, prefill=True),
-                      file_name="so-lieu-san-sang-trien-khai.xlsx", mime=XLSX, icon=":material/download:", key="readiness_template_filled")
+                      file_name="so-lieu-san-sang-trien-khai.xlsx", mime=XLSX, icon=":material/download:", key="readiness_template_filled", on_click="ignore")
     uploaded = st.file_uploader("Tệp cập nhật", type=["csv", "xlsx"], key="readiness_file")
     dry_run = st.toggle("Chỉ kiểm tra (không ghi)", key="readiness_dry_run")
     if st.button("Kiểm tra" if dry_run else "Kiểm tra và ghi tệp", key="readiness_go", disabled=uploaded is None):

@@ -27,6 +27,7 @@ st.download_button(
     file_name="mau-bao-cao-cccd.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
+    on_click="ignore",
 )
 
 who = st.text_input("Họ tên, đơn vị người gửi (ghi vào nhật ký)", key="intake_submitter", max_chars=120)
@@ -62,7 +63,7 @@ if result is not None:
         st.dataframe(intake_data.problems_table(result.problems), hide_index=True, width="stretch",
                      height=min(38 * (len(result.problems) + 1), 600))
         st.download_button("Tải danh sách lỗi (CSV)", data=intake_data.problems_csv(result.problems),
-                           file_name=f"loi-{result.filename}.csv", mime="text/csv", key="intake_problems_csv")
+                           file_name=f"loi-{result.filename}.csv", mime="text/csv", key="intake_problems_csv", on_click="ignore")
     else:
         st.markdown("  \n".join(figure_lines(result)[:3]))
         st.dataframe(intake_data.totals_table(result), hide_index=True)
