@@ -15,15 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+
+from scripts.local_server import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -118,37 +114,6 @@ def record_outside(outside: list[str]):
             outside.append(request.url)
 
     return listen
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def server(database_url: str):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise SystemExit("streamlit did not start")
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 class Visit:
@@ -246,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         speed_before = speed_check(browser)
         speed_throttled = speed_check(browser, args.cpu_slowdown) if args.cpu_slowdown > 1 else None
         for i in range(args.cold):
-            with server(url) as base:
+            with streamlit_server(url) as base:
                 context = browser.new_context(viewport={"width": 1920, "height": 1080})
                 visit = Visit(context, base, args.cpu_slowdown)
                 cold.append(visit.drawn_ms / 1000)

@@ -8,15 +8,12 @@ only when a browser is actually launched.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from scripts import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -34,41 +31,13 @@ def require_chromium() -> None:
         pytest.skip("Debian chromium not installed", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def streamlit_server(database_url: str, *, log_name: str = "streamlit-server.log"):
-    """`streamlit run app.py` on a free port against `database_url`; yields its base URL. Output goes
-    to test-artifacts/`log_name` (an undrained pipe would block a chatty server once full)."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    """`streamlit run app.py` on a free port against `database_url` (scripts/local_server.py); yields
+    its base URL. Output goes to test-artifacts/`log_name`."""
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / log_name
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            proc.kill()
-            raise RuntimeError(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
-        try:
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with local_server.streamlit_server(database_url, log=ARTIFACTS / log_name, start_timeout=120) as base:
+        yield base
 
 
 @contextmanager
