@@ -4,10 +4,11 @@ the bytes the map costs (figure over the websocket, shipped geometry).
 Usage: python -m scripts.bench_map [--sqlite data/cccd.sqlite] [--cold 3] [--warm 5] [--cpu-slowdown N] [--write]
 Budget (issue: national map): ≤ 3 s warm, ≤ 300 KB of geometry. With --write the results replace the
 block between the bench_map markers in docs/map.md (a separate block for each --cpu-slowdown).
---cpu-slowdown N runs every page with Chromium's CPU throttled N× (DevTools' CPU throttling, as in its
-Performance panel): a slower client than this machine, such as an old projector PC. Chromium resolves no host name (the app is reached by
-IP), so nothing leaves the machine; any request to another host is recorded and reported. Requests are
-not intercepted, because interception switches the browser's HTTP cache off.
+--cpu-slowdown N (≥ 1) runs every page with Chromium's CPU throttled N× (DevTools' CPU throttling, as
+in its Performance panel): a slower client than this machine, such as an old projector PC.
+Chromium resolves no host name (the app is reached by IP), so nothing leaves the machine; any request
+to another host is recorded and reported. Requests are not intercepted, because interception switches
+the browser's HTTP cache off.
 """
 
 from __future__ import annotations
@@ -188,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cpu-slowdown", type=float, default=1, help="throttle Chromium's CPU this many times (a slower client)")
     ap.add_argument("--write", action="store_true", help="write the results into docs/map.md")
     args = ap.parse_args(argv)
+    if args.cpu_slowdown < 1:
+        ap.error("--cpu-slowdown must be 1 (no throttling) or more")
     if not args.sqlite.exists():
         raise SystemExit(f"{args.sqlite} not found: build it with `python cli.py demo` first")
     if not Path(CHROMIUM).exists():
