@@ -14,7 +14,6 @@ import logging
 import os
 import shutil
 import threading
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,11 +22,14 @@ import plotly.graph_objects as go
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.lang import MSO_LANGUAGE_ID
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.util import Emu, Inches, Pt
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.util import Emu, Pt
 from sqlalchemy import Connection
 
 import settings
+from exports.deck_layout import (
+    CELL_X, CELL_Y, INSET_X, INSET_Y, SLIDE_H, SLIDE_W, Box, SlidePlan, TablePlan, footer_texts, plan_cover, plan_deck,
+)
 from exports.slides import Slide, SlideInputs, Table, build_slides, deck_cover, load_inputs
 from queries.metrics import Status
 from ui import format as fmt
@@ -38,9 +40,8 @@ TOPOJSON_DIR = settings.PROJECT_ROOT / "static" / "topojson"
 CHROMIUM = "/usr/bin/chromium"
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
-SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 × 7.5 in, PowerPoint's 16:9
-MARGIN = Inches(0.45)
-BODY_TOP, BODY_BOTTOM = Inches(1.85), Inches(6.9)
+# Arial is on every office PC with PowerPoint, and LibreOffice draws it with the metric-compatible
+# Liberation Sans: the layout measures text with Liberation Sans (exports/text_metrics.py).
 FONT_NAME = "Arial"
 INK = RGBColor(0x11, 0x18, 0x27)
 MUTED = RGBColor(0x37, 0x41, 0x51)
@@ -130,15 +131,7 @@ def render_pngs(charts: list[tuple[go.Figure, int, int]], *, scale: int = PNG_SC
         raise ChartRenderError(f"could not render charts with kaleido/Chromium ({path or 'not found'}): {exc}") from exc
 
 
-# --- layout ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Box:
-    left: int
-    top: int
-    width: int
-    height: int
+# --- drawing the planned frames (exports/deck_layout.py measures and places them) -----------------------
 
 
 def _rgb(hex_colour: str) -> RGBColor:
@@ -151,15 +144,23 @@ def _status_rgb(status: str | None) -> RGBColor:
     return _rgb(STATUS_COLOR[Status(status)]) if status else INK
 
 
-def _text(slide, box: _Box, paragraphs: list[tuple[str, int, bool, RGBColor]], *, align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, name=None):
+def _frame(frame, *, anchor=MSO_ANCHOR.TOP) -> None:
+    """The text frame settings the layout measured for: wrap inside the box, fixed insets, no autofit
+    (a client that grows or shrinks a box on its own would undo the plan)."""
+    frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.vertical_anchor = anchor
+    frame.margin_left = frame.margin_right = INSET_X
+    frame.margin_top = frame.margin_bottom = INSET_Y
+
+
+def _text(slide, box: Box, paragraphs: list[tuple[str, float, bool, RGBColor]], *, align=PP_ALIGN.LEFT, name=None):
     """A text box; each paragraph is (text, size pt, bold, colour). Returns the shape."""
     shape = slide.shapes.add_textbox(box.left, box.top, box.width, box.height)
     if name:
         shape.name = name
     frame = shape.text_frame
-    frame.word_wrap = True
-    frame.vertical_anchor = anchor
-    frame.margin_left = frame.margin_right = Inches(0.05)
+    _frame(frame)
     for i, (text, size, bold, colour) in enumerate(paragraphs):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.alignment = align
@@ -169,7 +170,7 @@ def _text(slide, box: _Box, paragraphs: list[tuple[str, int, bool, RGBColor]], *
     return shape
 
 
-def _font(font, size: int, bold: bool, colour: RGBColor) -> None:
+def _font(font, size: float, bold: bool, colour: RGBColor) -> None:
     font.name = FONT_NAME
     font.size = Pt(size)
     font.bold = bold
@@ -177,90 +178,69 @@ def _font(font, size: int, bold: bool, colour: RGBColor) -> None:
     font.language_id = MSO_LANGUAGE_ID.VIETNAMESE
 
 
-def _header(slide, title: str, message: str) -> None:
+def _header(slide, item: Slide, plan: SlidePlan) -> None:
     shape = slide.shapes.title
-    shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(0.8)
+    box = plan.title
+    shape.left, shape.top, shape.width, shape.height = box.left, box.top, box.width, box.height
     frame = shape.text_frame
-    frame.word_wrap = True
-    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    frame.text = title
+    frame.text = item.title
+    _frame(frame)
     paragraph = frame.paragraphs[0]
     paragraph.alignment = PP_ALIGN.LEFT
-    _font(paragraph.runs[0].font, 30, True, INK)
-    _text(slide, _Box(MARGIN, Inches(1.1), SLIDE_W - 2 * MARGIN, Inches(0.7)), [(message, 20, True, ACCENT)], name="message")
+    paragraph.line_spacing = 1.0  # the master's title style says 90%; the plan measured single lines
+    _font(paragraph.runs[0].font, plan.title_pt, True, INK)
+    _text(slide, plan.message, [(item.message, plan.message_pt, True, ACCENT)], name="message")
 
 
-def _footer(slide, slide_obj: Slide, position: int, total: int) -> None:
-    top, height = Inches(6.98), Inches(0.4)
-    _text(slide, _Box(MARGIN, top, Inches(8.5), height),
-          [(f"Số liệu đến ngày {fmt.day(slide_obj.as_of)} · {slide_obj.context}", 12, False, MUTED)], name="footer")
-    right = []
-    if slide_obj.simulated:
-        right.append(SIMULATED_LABEL)
-    right.append(f"{position}/{total}")
-    _text(slide, _Box(SLIDE_W - MARGIN - Inches(3.6), top, Inches(3.6), height), [(" · ".join(right), 12, True, ACCENT)],
-          align=PP_ALIGN.RIGHT, name="footer-right")
+def _footer(slide, texts: tuple[str, str], plan: SlidePlan) -> None:
+    left, right = texts
+    _text(slide, plan.footer_left, [(left, plan.footer_pt, False, MUTED)], name="footer")
+    _text(slide, plan.footer_right, [(right, plan.footer_pt, True, ACCENT)], align=PP_ALIGN.RIGHT, name="footer-right")
 
 
-def _numbers(slide, numbers, box: _Box, *, columns: int) -> None:
-    rows = -(-len(numbers) // columns)
-    cell_w, cell_h = box.width // columns, box.height // max(rows, 1)
-    value_pt = 34 if columns > 1 else 30
-    for i, number in enumerate(numbers):
-        r, c = divmod(i, columns)
-        cell = _Box(box.left + c * cell_w, box.top + r * cell_h, cell_w - Inches(0.15), cell_h - Inches(0.1))
-        _text(slide, cell, [(number.value, value_pt, True, _status_rgb(number.status)), (number.label, 15, False, MUTED)],
+def _numbers(slide, numbers, plan: SlidePlan) -> None:
+    for number, cell in zip(numbers, plan.numbers, strict=True):
+        _text(slide, cell, [(number.value, plan.value_pt, True, _status_rgb(number.status)), (number.label, plan.label_pt, False, MUTED)],
               name="number")
 
 
-def _table(slide, table: Table, box: _Box) -> None:
-    top = box.top
+def _table(slide, table: Table, plan: TablePlan) -> None:
     if table.title:
-        _text(slide, _Box(box.left, top, box.width, Inches(0.45)), [(table.title, 18, True, INK)], name="table-title")
-        top += Inches(0.5)
-    n_rows, n_cols = len(table.rows) + 1, len(table.columns)
-    row_h = min(Inches(0.5), (box.top + box.height - top) // n_rows)
-    shape = slide.shapes.add_table(n_rows, n_cols, box.left, top, box.width, row_h * n_rows)
+        _text(slide, plan.title, [(table.title, plan.title_pt, True, INK)], name="table-title")
+    box = plan.box
+    shape = slide.shapes.add_table(len(table.rows) + 1, len(table.columns), box.left, box.top, box.width, box.height)
     grid = shape.table
-    weights = [2.6 if not numeric else 1.0 for numeric in table.numeric]
-    if "Trạng thái" in table.columns:
-        weights[table.columns.index("Trạng thái")] = 2.0
-    total = sum(weights)
-    for j, weight in enumerate(weights):
-        grid.columns[j].width = Emu(int(box.width * weight / total))
+    for j, width in enumerate(plan.col_widths):
+        grid.columns[j].width = Emu(width)
+    for i, height in enumerate(plan.row_heights):
+        grid.rows[i].height = Emu(height)
     status_col = table.columns.index("Trạng thái") if "Trạng thái" in table.columns else None
     for j, name in enumerate(table.columns):
-        _cell(grid.cell(0, j), name, bold=True, numeric=table.numeric[j], fill=HEADER_FILL)
+        _cell(grid.cell(0, j), name, plan.font_pt, bold=True, numeric=table.numeric[j], fill=HEADER_FILL)
     for i, row in enumerate(table.rows, start=1):
         mine = (i - 1) in table.highlight
         for j, value in enumerate(row):
             colour = _status_rgb(table.status[i - 1]) if j == status_col and i - 1 < len(table.status) else INK
-            _cell(grid.cell(i, j), value, bold=mine or j == status_col, numeric=table.numeric[j],
+            _cell(grid.cell(i, j), value, plan.font_pt, bold=mine or j == status_col, numeric=table.numeric[j],
                   fill=HIGHLIGHT if mine else RGBColor(0xFF, 0xFF, 0xFF), colour=colour)
 
 
-def _cell(cell, text: str, *, bold: bool, numeric: bool, fill: RGBColor, colour: RGBColor = INK) -> None:
+def _cell(cell, text: str, size: float, *, bold: bool, numeric: bool, fill: RGBColor, colour: RGBColor = INK) -> None:
     cell.fill.solid()
     cell.fill.fore_color.rgb = fill
     cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    cell.margin_left = cell.margin_right = CELL_X
+    cell.margin_top = cell.margin_bottom = CELL_Y
     frame = cell.text_frame
+    frame.word_wrap = True
     frame.text = text
     paragraph = frame.paragraphs[0]
     paragraph.alignment = PP_ALIGN.RIGHT if numeric else PP_ALIGN.LEFT
-    _font(paragraph.runs[0].font, 16, bold, colour)
+    _font(paragraph.runs[0].font, size, bold, colour)
 
 
-def _bullets(slide, bullets, box: _Box) -> None:
-    _text(slide, box, [(f"• {b}", 18, False, INK) for b in bullets], name="bullets")
-
-
-# Where each kind of slide puts its chart, in CSS pixels (the PNG is twice that).
-def _figure_box(slide: Slide) -> _Box:
-    if slide.figure_side:  # the map: a square on the left, the counts on the right
-        side = BODY_BOTTOM - BODY_TOP
-        return _Box(MARGIN, BODY_TOP, side, side)
-    top = BODY_TOP + (Inches(0.5) if slide.bullets else 0)
-    return _Box(MARGIN, top, SLIDE_W - 2 * MARGIN, BODY_BOTTOM - top)
+def _bullets(slide, bullets, plan: SlidePlan) -> None:
+    _text(slide, plan.bullets, [(f"• {b}", plan.bullet_pt, False, INK) for b in bullets], name="bullets")
 
 
 def _px(length: int) -> int:
@@ -268,17 +248,13 @@ def _px(length: int) -> int:
 
 
 def chart_sizes(slides: list[Slide]) -> list[tuple[int, int] | None]:
-    """(width, height) in CSS pixels of each slide's chart in the deck (None: no chart)."""
-    return [(_px(_figure_box(s).width), _px(_figure_box(s).height)) if s.figure is not None else None for s in slides]
+    """(width, height) in CSS pixels of each slide's chart in the deck (None: no chart), as planned
+    with every text block above or beside it measured."""
+    return [(_px(p.chart.width), _px(p.chart.height)) if p.chart is not None else None for p in plan_deck(slides)]
 
 
 def _title_slide(prs, cover, total: int) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[5])
-    shape = slide.shapes.title
-    shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(2.0), SLIDE_W - 2 * MARGIN, Inches(1.4)
-    shape.text_frame.word_wrap = True
-    shape.text_frame.text = cover.title
-    _font(shape.text_frame.paragraphs[0].runs[0].font, 40, True, INK)
     lines = [
         (cover.subtitle, 22, False, MUTED),
         (f"Số liệu đến ngày {fmt.day(cover.as_of)}", 28, True, ACCENT),
@@ -286,7 +262,15 @@ def _title_slide(prs, cover, total: int) -> None:
     ]
     if cover.simulated:
         lines.append((f"{SIMULATED_LABEL} — không phải số liệu thật của Bộ Công an", 20, True, ACCENT))
-    _text(slide, _Box(MARGIN, Inches(3.5), SLIDE_W - 2 * MARGIN, Inches(2.6)), lines, name="cover")
+    plan = plan_cover(cover.title, [(t, s, b) for t, s, b, _ in lines])
+    shape = slide.shapes.title
+    box = plan.title
+    shape.left, shape.top, shape.width, shape.height = box.left, box.top, box.width, box.height
+    shape.text_frame.text = cover.title
+    _frame(shape.text_frame)
+    shape.text_frame.paragraphs[0].line_spacing = 1.0
+    _font(shape.text_frame.paragraphs[0].runs[0].font, plan.title_pt, True, INK)
+    _text(slide, plan.lines, [(t, round(s * plan.scale, 1), b, c) for t, s, b, c in lines], name="cover")
 
 
 def deck_pptx(slides: list[Slide], cover, *, pictures: list[bytes | None] | None = None) -> bytes:
@@ -305,31 +289,20 @@ def deck_pptx(slides: list[Slide], cover, *, pictures: list[bytes | None] | None
     prs.core_properties.author = "Bảng điều hành tiến độ CCCD gắn chip"
     total = len(slides) + 1
     _title_slide(prs, cover, total)
-    width = SLIDE_W - 2 * MARGIN
-    for position, (item, picture) in enumerate(zip(slides, pictures, strict=True), start=2):
+    plans = plan_deck(slides, charts=[p is not None for p in pictures])
+    for position, (item, picture, plan) in enumerate(zip(slides, pictures, plans, strict=True), start=2):
         slide = prs.slides.add_slide(prs.slide_layouts[5])
-        _header(slide, item.title, item.message)
+        _header(slide, item, plan)
         if picture is not None:
-            box = _figure_box(item)
+            box = plan.chart
             slide.shapes.add_picture(io.BytesIO(picture), box.left, box.top, box.width, box.height).name = f"chart:{item.key}"
-            if item.figure_side and item.numbers:
-                left = box.left + box.width + Inches(0.4)
-                _numbers(slide, item.numbers, _Box(left, BODY_TOP, SLIDE_W - MARGIN - left, BODY_BOTTOM - BODY_TOP), columns=1)
-        elif item.numbers:
-            _numbers(slide, item.numbers, _Box(MARGIN, BODY_TOP + Inches(0.2), width, BODY_BOTTOM - BODY_TOP - Inches(0.2)), columns=3)
-        if item.tables:
-            gap = Inches(0.4)
-            each = (width - gap * (len(item.tables) - 1)) // len(item.tables)
-            for k, table in enumerate(item.tables):
-                _table(slide, table, _Box(MARGIN + k * (each + gap), BODY_TOP + Inches(0.1), each, Inches(4.0)))
+        if item.numbers:
+            _numbers(slide, item.numbers, plan)
+        for table, table_plan in zip(item.tables, plan.tables, strict=True):
+            _table(slide, table, table_plan)
         if item.bullets:
-            if item.tables:
-                _bullets(slide, item.bullets, _Box(MARGIN, BODY_BOTTOM - Inches(0.6), width, Inches(0.6)))
-            elif picture is not None:
-                _bullets(slide, item.bullets, _Box(MARGIN, BODY_TOP, width, Inches(0.5)))
-            else:
-                _bullets(slide, item.bullets, _Box(MARGIN, BODY_TOP + Inches(0.1), width, BODY_BOTTOM - BODY_TOP))
-        _footer(slide, item, position, total)
+            _bullets(slide, item.bullets, plan)
+        _footer(slide, footer_texts(item, position, total), plan)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
