@@ -1,4 +1,4 @@
-"""The rankings table as a formatted XLSX: Vietnamese headers, number formats, as-of date and data notes."""
+"""The rankings table and the handout workbook as formatted XLSX: Vietnamese headers, number formats, as-of date, data notes, print set-up."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import xlsxwriter
 
 from queries.metrics import Status
 from ui import format as fmt
-from ui.labels import STATUS_LABEL
+from exports.print_setup import ROW_PT, SOURCE, PageFacts, column_width, print_setup, wrapped_lines
+from ui.labels import SIMULATED_LABEL, STATUS_LABEL
 from ui.tables import INCOMPLETE, OVER_100, RANKING_COLUMNS
 
 COUNT = "#,##0"
@@ -28,41 +29,21 @@ COLUMN_FORMATS = {
 }
 
 
-def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[str]) -> bytes:
+def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[str], simulated: bool | None = None,
+                  source: str = SOURCE) -> bytes:
     """One sheet "Xếp hạng" (title, as-of, table) and one "Ghi chú" (notes). Numbers stay numbers,
     formatted by Excel (it shows 1.234.567 and 12,5% in a Vietnamese locale); text is written as
-    text, never as a formula."""
+    text, never as a formula. Both sheets print (exports/print_setup.py): the 63 provinces on at most
+    two A4 landscape pages. `simulated` None: read from the notes (the page puts the label first)."""
+    if simulated is None:
+        simulated = any(line.startswith(SIMULATED_LABEL) for line in notes)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    bold = book.add_format({"bold": True})
-    header = book.add_format({"bold": True, "bg_color": "#f3f4f6", "border": 1, "text_wrap": True, "valign": "top"})
-    formats = {c: book.add_format({"num_format": f}) for c, f in COLUMN_FORMATS.items()}
-    sheet = book.add_worksheet("Xếp hạng")
-    sheet.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
-    sheet.write_string(1, 0, f"Số liệu đến ngày {fmt.day(as_of)}", bold)
     columns = [c for c in RANKING_COLUMNS if c in frame.columns or c == "notes"]
-    for j, column in enumerate(columns):
-        sheet.write_string(3, j, RANKING_COLUMNS[column], header)
-    for i, row in enumerate(frame.iter_rows(named=True), start=4):
-        for j, column in enumerate(columns):
-            value = _cell(row, column)
-            if value is None:
-                sheet.write_blank(i, j, None)
-            elif isinstance(value, str):
-                sheet.write_string(i, j, value)
-            elif isinstance(value, date):
-                sheet.write_datetime(i, j, value, formats.get(column, formats["projected_completion"]))
-            else:
-                sheet.write_number(i, j, value, formats.get(column))
-    sheet.freeze_panes(4, 3)
-    sheet.set_column(0, 1, 9)
-    sheet.set_column(2, 3, 24)
-    sheet.set_column(4, len(columns) - 1, 14)
-    sheet.autofilter(3, 0, 3 + frame.height, len(columns) - 1)
-    notes_sheet = book.add_worksheet("Ghi chú")
-    for i, line in enumerate(notes):
-        notes_sheet.write_string(i, 0, line)
-    notes_sheet.set_column(0, 0, 120)
+    as_of_text = f"Số liệu đến ngày {fmt.day(as_of)}"
+    _write_sheet(book, "Xếp hạng", frame, columns, RANKING_COLUMNS, title=title, as_of=as_of, freeze_cols=3,
+                 facts=PageFacts(title, as_of_text, simulated, source))
+    _write_notes(book, "Ghi chú", notes, PageFacts(f"Ghi chú số liệu — {title}", as_of_text, simulated, source))
     book.close()
     return buffer.getvalue()
 
@@ -79,6 +60,21 @@ def _cell(row: dict, column: str):
     return row[column]
 
 
+def _shown(value, number_format: str | None) -> str:
+    """A cell as Excel shows it (for its column's width): 1.234.567, 12,5%, 15/06/2021."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return "00/00/0000"
+    if number_format in (PERCENT, "0%"):
+        return f"{value * 100:,.{1 if number_format == PERCENT else 0}f}%"
+    if isinstance(value, float) and number_format is None:
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
 # --- the handout workbook: rankings, regions, districts and notes in one file ----------------------------
 
 # The same headers as the rankings sheet (ui.tables), plus what only units below a province need.
@@ -93,31 +89,60 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _write_sheet(book, name: str, frame: pl.DataFrame, columns: list[str], headers: dict[str, str], *, title: str, as_of: date,
-                 freeze_cols: int) -> None:
-    """One table on its own sheet: title, as-of date, Vietnamese headers, Excel number formats, filter."""
+                 freeze_cols: int, facts: PageFacts) -> None:
+    """One table on its own sheet: title, as-of date, Vietnamese headers, Excel number formats, filter,
+    columns as wide as what they show, and the print set-up (exports/print_setup.py)."""
     bold = book.add_format({"bold": True})
     header = book.add_format({"bold": True, "bg_color": "#f3f4f6", "border": 1, "text_wrap": True, "valign": "top"})
     formats = {c: book.add_format({"num_format": f}) for c, f in COLUMN_FORMATS.items()}
+    wrapped = book.add_format({"text_wrap": True, "valign": "top"})
     sheet = book.add_worksheet(name)
     sheet.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
     sheet.write_string(1, 0, f"Số liệu đến ngày {fmt.day(as_of)}", bold)
     for j, column in enumerate(columns):
         sheet.write_string(3, j, headers[column], header)
-    for i, row in enumerate(frame.iter_rows(named=True), start=4):
-        for j, column in enumerate(columns):
-            value = _cell(row, column)
+    shown: list[list[str]] = [[] for _ in columns]
+    rows = [[_cell(row, column) for column in columns] for row in frame.iter_rows(named=True)]
+    for cells in rows:
+        for j, value in enumerate(cells):
+            shown[j].append(_shown(value, COLUMN_FORMATS.get(columns[j])))
+    widths = [column_width(headers[c], texts) for c, texts in zip(columns, shown, strict=True)]
+    for i, cells in enumerate(rows, start=4):
+        for j, (column, value) in enumerate(zip(columns, cells, strict=True)):
             if value is None:
                 sheet.write_blank(i, j, None)
             elif isinstance(value, str):
-                sheet.write_string(i, j, value)
+                # Text longer than its column wraps onto a second line (the row grows) instead of running under the next column.
+                sheet.write_string(i, j, value, wrapped if len(value) > widths[j] - 2 else None)
             elif isinstance(value, date):
                 sheet.write_datetime(i, j, value, formats.get(column, formats["projected_completion"]))
             else:
                 sheet.write_number(i, j, value, formats.get(column))
     sheet.freeze_panes(4, freeze_cols)
-    for j, column in enumerate(columns):
-        sheet.set_column(j, j, 28 if column in ("name", "province_name", "region_name") else (9 if column in ("rank", "code") else 15))
+    for j, width in enumerate(widths):
+        sheet.set_column(j, j, width)
+    # The header row as tall as its longest header wraps (Excel does not grow a row it opens).
+    sheet.set_row(3, ROW_PT * max(wrapped_lines(headers[c], w) for c, w in zip(columns, widths, strict=True)))
     sheet.autofilter(3, 0, 3 + frame.height, len(columns) - 1)
+    print_setup(sheet, facts, widths=widths, header_row=3, last_row=3 + frame.height)
+
+
+NOTES_WIDTH = 95  # characters: the notes sheet's one column fills a portrait A4 page
+
+
+def _write_notes(book, name: str, lines: list[str], facts: PageFacts, *, first: str | None = None) -> None:
+    """A sheet of text lines (the notes), wrapped in one column a portrait page wide; `first` in bold above them."""
+    sheet = book.add_worksheet(name)
+    wrapped = book.add_format({"text_wrap": True, "valign": "top"})
+    row = 0
+    if first is not None:
+        sheet.write_string(0, 0, first, book.add_format({"bold": True}))
+        row = 1
+    for i, line in enumerate(lines, start=row):
+        sheet.write_string(i, 0, line, wrapped)
+        sheet.set_row(i, ROW_PT * wrapped_lines(line, NOTES_WIDTH * 1.15 / 1.1))
+    sheet.set_column(0, 0, NOTES_WIDTH)
+    print_setup(sheet, facts, widths=[NOTES_WIDTH], header_row=None, last_row=row + len(lines) - 1)
 
 
 def handout_xlsx(
@@ -129,33 +154,44 @@ def handout_xlsx(
     title: str,
     notes: list[str],
     readiness: pl.DataFrame | None = None,
+    simulated: bool | None = None,
+    source: str = SOURCE,
 ) -> bytes:
     """The spreadsheet handout: "Xếp hạng tỉnh" (queries.rankings.province_rankings), "Vùng" (progress
     by region), "Huyện" (progress by district, with `province_name`) and "Ghi chú". Numbers stay
-    numbers with Excel formats; text is written as text, never a formula (and is neutralised too)."""
+    numbers with Excel formats; text is written as text, never a formula (and is neutralised too).
+    Every sheet prints (exports/print_setup.py). `simulated` None: read from the notes."""
     from queries.export import neutralise_formulas
+
+    if simulated is None:
+        simulated = any(line.startswith(SIMULATED_LABEL) for line in notes)
+    as_of_text = f"Số liệu đến ngày {fmt.day(as_of)}"
+
+    def facts(sheet_title: str) -> PageFacts:
+        return PageFacts(sheet_title, as_of_text, simulated, source)
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     ranking_columns = [c for c in RANKING_COLUMNS if c in provinces.columns or c == "notes"]
-    _write_sheet(book, HANDOUT_SHEETS[0], neutralise_formulas(provinces), ranking_columns, RANKING_COLUMNS,
-                 title=f"Xếp hạng tỉnh/thành — {title}", as_of=as_of, freeze_cols=3)
-    _write_sheet(book, HANDOUT_SHEETS[1], neutralise_formulas(regions), REGION_SHEET_COLUMNS, {**UNIT_COLUMNS, "name": "Vùng"},
-                 title=f"Sáu vùng kinh tế - xã hội — {title}", as_of=as_of, freeze_cols=1)
-    _write_sheet(book, HANDOUT_SHEETS[2], neutralise_formulas(districts), DISTRICT_SHEET_COLUMNS, {**UNIT_COLUMNS, "name": "Quận/huyện"},
-                 title=f"Quận/huyện — {title}", as_of=as_of, freeze_cols=3)
+    sheets = [
+        (HANDOUT_SHEETS[0], provinces, ranking_columns, RANKING_COLUMNS, f"Xếp hạng tỉnh/thành — {title}", 3),
+        (HANDOUT_SHEETS[1], regions, REGION_SHEET_COLUMNS, {**UNIT_COLUMNS, "name": "Vùng"}, f"Sáu vùng kinh tế - xã hội — {title}", 1),
+        (HANDOUT_SHEETS[2], districts, DISTRICT_SHEET_COLUMNS, {**UNIT_COLUMNS, "name": "Quận/huyện"}, f"Quận/huyện — {title}", 3),
+    ]
+    for name, frame, columns, headers, sheet_title, freeze in sheets:
+        _write_sheet(book, name, neutralise_formulas(frame), columns, headers, title=sheet_title, as_of=as_of, freeze_cols=freeze,
+                     facts=facts(sheet_title))
     if readiness is not None and readiness.height:
-        _write_readiness_sheet(book, readiness, as_of=as_of)
-    notes_sheet = book.add_worksheet(HANDOUT_SHEETS[3])
-    notes_sheet.write_string(0, 0, f"Số liệu đến ngày {fmt.day(as_of)}", book.add_format({"bold": True}))
-    for i, line in enumerate(notes, start=1):
-        notes_sheet.write_string(i, 0, line)
-    notes_sheet.set_column(0, 0, 120)
+        _write_readiness_sheet(book, readiness, as_of=as_of, facts=facts(READINESS_TITLE))
+    _write_notes(book, HANDOUT_SHEETS[3], notes, facts(f"Ghi chú số liệu — {title}"), first=as_of_text)
     book.close()
     return buffer.getvalue()
 
 
-def _write_readiness_sheet(book, frame: pl.DataFrame, *, as_of: date) -> None:
+READINESS_TITLE = "Sẵn sàng triển khai: thiết bị, đường truyền, cán bộ, tổ lưu động, mốc"
+
+
+def _write_readiness_sheet(book, frame: pl.DataFrame, *, as_of: date, facts: PageFacts) -> None:
     """queries.readiness.readiness_export as a sheet: traffic lights and yes/no in Vietnamese words."""
     from queries.readiness import EXPORT_HEADERS_VI
     from ui.labels import READINESS_LIGHT_LABEL as LIGHT_LABEL
@@ -166,8 +202,7 @@ def _write_readiness_sheet(book, frame: pl.DataFrame, *, as_of: date) -> None:
         *[pl.when(pl.col(c)).then(pl.lit("Có")).when(~pl.col(c)).then(pl.lit("Không")).otherwise(None).alias(c) for c in ("ready", "limited")],
     )
     columns = [c for c in EXPORT_HEADERS_VI if c in frame.columns and c != "as_of"]
-    _write_sheet(book, READINESS_SHEET, frame, columns, EXPORT_HEADERS_VI, title="Sẵn sàng triển khai: thiết bị, đường truyền, cán bộ, tổ lưu động, mốc",
-                 as_of=as_of, freeze_cols=2)
+    _write_sheet(book, READINESS_SHEET, frame, columns, EXPORT_HEADERS_VI, title=READINESS_TITLE, as_of=as_of, freeze_cols=2, facts=facts)
 
 
 def handout_notes(*, metric: str, denominator: str, simulated: bool, completeness: float | None, timeliness: float | None,
@@ -218,7 +253,8 @@ def build_handout(conn, *, as_of: date, metric: str, denominator: str, province:
     notes = handout_notes(metric=metric, denominator=denominator, simulated=info.simulated, completeness=scope_row["completeness"],
                           timeliness=scope_row["timeliness"], as_of=as_of, quota_note=info.quota_note, district_scope=scope)
     title = f"{METRIC_LABEL[m]} ({METRIC_UNIT[m]}) so với {denominator_label(m, d)}"
-    return handout_xlsx(provinces, regions, districts, as_of=as_of, title=title, notes=notes, readiness=_readiness_or_none(conn, as_of))
+    return handout_xlsx(provinces, regions, districts, as_of=as_of, title=title, notes=notes, readiness=_readiness_or_none(conn, as_of),
+                        simulated=info.simulated)
 
 
 def _readiness_or_none(conn, as_of: date) -> pl.DataFrame | None:
