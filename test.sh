@@ -11,6 +11,10 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "Debian's chromium is needed: sudo apt-get install -y chromium" >&2; exit 1
   fi
 fi
+# LibreOffice and poppler: tests/test_print_layout.py converts the handouts to PDF as the offices open them (it says what to install when not root).
+if [ "$(id -u)" = 0 ] && ! { command -v soffice && command -v pdftotext; } >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-impress libreoffice-calc poppler-utils) >/dev/null || { echo "could not install libreoffice/poppler-utils" >&2; exit 1; }
+fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if [ -d /etc/postgresql ]; then
