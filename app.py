@@ -1,4 +1,4 @@
-"""Router: page config, database check, shared controls, simulated-data label, navigation. Nothing else.
+"""Router: page config, database check, who is signed in, shared controls, simulated-data label, navigation.
 
 Pages live in app_pages/, not pages/: a pages/ folder next to app.py switches on Streamlit's
 classic multipage mode, which fights st.navigation on deep links (BRIEF §5).
@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import streamlit as st
 
+from db.access import Permission
 from db.engine import DatabaseUnavailable
-from ui import controls, data
+from ui import access, controls, data
 from ui.labels import SIMULATED_LABEL
 
 st.set_page_config(page_title="Tiến độ CCCD gắn chip", page_icon="🪪", layout="wide")
 
 try:
     if not data.schema_ready():
-        st.error("Cơ sở dữ liệu chưa được khởi tạo. Chạy `python cli.py init-db` (triển khai thật) hoặc `python cli.py demo` (dữ liệu mô phỏng).")
+        st.error("Cơ sở dữ liệu chưa được khởi tạo hoặc cần cập nhật cấu trúc. Chạy `python cli.py init-db` (triển khai thật, "
+                 "không mất số liệu) hoặc `python cli.py demo` (dữ liệu mô phỏng).")
         st.stop()
+    state = access.gate()  # shows the sign-in prompt and stops when reading needs a session
     version = data.data_version()
     info = data.dataset_info(version)
 except DatabaseUnavailable as exc:
@@ -26,6 +29,7 @@ except DatabaseUnavailable as exc:
     st.stop()
 
 upload_page = st.Page("app_pages/upload.py", title="Nhập báo cáo", icon=":material/upload_file:", url_path="nhap-bao-cao")
+may_submit = access.allowed(Permission.submit_report)
 if not info.has_reports:
     # A new production database: nothing to show yet, but the first report has to come in somewhere.
     st.info("Chưa có báo cáo nào từ các tỉnh. Số liệu sẽ hiện khi báo cáo đầu tiên được nhập — nhập báo cáo ở dưới đây.")
@@ -33,7 +37,9 @@ if not info.has_reports:
     st.navigation([upload_page], position="hidden").run()
     st.stop()
 
-ctx = controls.sidebar(info.first_day, info.last_day, version, data.province_names(version))
+names = data.province_names(version)
+ctx = controls.sidebar(info.first_day, info.last_day, version, names, home_province=state.actor.province_code if state.actor else None)
+access.sidebar_box(state, names)
 if info.simulated:
     st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")
 
@@ -50,6 +56,13 @@ def overview_alias() -> None:
     st.switch_page(overview_page, query_params=st.query_params.to_dict())
 
 
+# Pages a role cannot use are not offered; the writers refuse them anyway (db.access).
+own_pages = []
+if access.allowed(Permission.view_audit):
+    own_pages.append(st.Page("app_pages/audit.py", title="Nhật ký thao tác", icon=":material/history:", url_path="nhat-ky"))
+if access.allowed(Permission.manage_users):
+    own_pages.append(st.Page("app_pages/users.py", title="Tài khoản", icon=":material/manage_accounts:", url_path="tai-khoan"))
+
 page = st.navigation(
     [
         overview_page,
@@ -57,12 +70,13 @@ page = st.navigation(
         st.Page("app_pages/map.py", title="Bản đồ", icon=":material/map:", url_path="ban-do"),
         st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon=":material/leaderboard:", url_path="xep-hang"),
         st.Page("app_pages/scorecard.py", title="Tỉnh của tôi", icon=":material/person_pin_circle:", url_path="tinh-cua-toi"),
-        upload_page,
+        *([upload_page] if may_submit else []),
         st.Page("app_pages/quality.py", title="Chất lượng số liệu", icon=":material/fact_check:", url_path="chat-luong"),
         st.Page("app_pages/readiness.py", title="Sẵn sàng triển khai", icon=":material/checklist:", url_path="san-sang"),
         meeting_page,
         st.Page("app_pages/events.py", title="Sự kiện trên biểu đồ", icon=":material/event_note:", url_path="su-kien"),
         st.Page("app_pages/province.py", title="Trang tỉnh", icon=":material/location_city:", url_path="tinh"),
+        *own_pages,
     ],
 )
 if st.query_params.get("mode") == "meeting" and page is not meeting_page:

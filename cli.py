@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
-from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from db.engine import DatabaseUnavailable, check_connection, make_engine, safe_url
+from cli_common import AS_USER, database_errors as _database_errors, engine as _engine, os_user as _os_user
+from cli_common import access_errors as _access_errors, actor as _actor
+from db.engine import safe_url
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bảng điều hành tiến độ CCCD gắn chip — công cụ dòng lệnh.")
+
+
+@app.callback()
+def _main(as_user: str | None = typer.Option(None, "--as", metavar="USERNAME",
+                                             help="Act as this account (its role and province apply); default: the OS user as operator.")) -> None:
+    """The server operator's tool: every change is recorded under the OS user, or the account given with --as."""
+    AS_USER["username"] = as_user
 export_app = typer.Typer(no_args_is_help=True, help="Export numbers as CSV (UTF-8) to stdout.")
 app.add_typer(export_app, name="export")
 
@@ -40,33 +47,6 @@ class DenominatorOption(StrEnum):
 class LangOption(StrEnum):
     vi = "vi"
     en = "en"
-
-
-@contextmanager
-def _database_errors():
-    """A database error mid-command is one clear line and exit 2, not a traceback."""
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        yield
-    except DBAPIError as exc:
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
-        hint = " (is another build or import running?)" if "locked" in first else ""
-        typer.echo(f"error: database error: {first}{hint}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _engine():
-    """The configured engine, or exit 2 with a clear message when the database cannot be reached."""
-    engine = make_engine()
-    try:
-        check_connection(engine)
-    except DatabaseUnavailable as exc:
-        typer.echo(f"error: cannot reach the database {safe_url(exc.url)}: {exc.cause.__class__.__name__}: "
-                   f"{str(exc.cause).strip().splitlines()[0] if str(exc.cause).strip() else ''}", err=True)
-        typer.echo("hint: check DATABASE_URL or [connections.cccd] url in .streamlit/secrets.toml", err=True)
-        raise typer.Exit(2) from None
-    return engine
 
 
 @app.command("init-db")
@@ -108,6 +88,7 @@ def demo(
             with _database_errors():
                 migrate.upgrade(engine)  # a data set built by an older version gets the newer tables
             typer.echo("reports already present; schema up to date, nothing else to do (drop --if-missing to rebuild)")
+            _demo_accounts(engine)
             return
     typer.echo("building the simulated data set (several minutes on a slow machine)…", err=True)
     with _database_errors():
@@ -116,6 +97,33 @@ def demo(
         f"simulated data set built (seed {build.seed}): {build.rows:,} daily reports in {build.batches:,} batches; "
         f"simulate {build.seconds_simulate:.1f} s, write {build.seconds_write:.1f} s"
     )
+    _demo_accounts(engine)
+
+
+DEMO_ACCOUNTS_FILE = Path(__file__).resolve().parent / "data" / "demo-accounts.txt"
+
+
+def _demo_accounts(engine) -> None:
+    """One account per role for the simulated data set: passwords printed once and kept in a file only
+    the owner can read (data/demo-accounts.txt); accounts that exist already are left alone."""
+    import os
+
+    from db.access import operator
+    from simulate.accounts import ensure_demo_accounts
+
+    with _database_errors(), engine.begin() as conn:
+        created = ensure_demo_accounts(conn, operator(_os_user()))
+    if not created:
+        return
+    lines = [f"{username:10} {role:10} {password}" for username, role, password in created]
+    DEMO_ACCOUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(DEMO_ACCOUNTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "a") as fh:
+        fh.write("# demo accounts (simulated data set) — sign in at /dang-nhap\n" + "\n".join(lines) + "\n")
+    typer.echo("demo accounts (shown once; also in data/demo-accounts.txt, readable by you only):")
+    for line in lines:
+        typer.echo("  " + line)
 
 
 @export_app.command("progress")
@@ -145,19 +153,11 @@ def export_progress(
 # --- report intake ---------------------------------------------------------------------------------
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
-
-
 @app.command("import")
 def import_file(
     path: Path = typer.Argument(..., help="Report file: CSV (UTF-8) or XLSX, one row per unit per day."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
     cumulative: bool = typer.Option(False, "--cumulative", help="Counts are cumulative (lũy kế), not daily."),
-    submitted_by: str | None = typer.Option(None, "--submitted-by", help="Who sends the report (default: the OS user)."),
     lang: LangOption = typer.Option(LangOption.vi, "--lang", help="Language of the messages."),
 ) -> None:
     """Validate a provincial report file whole, then store it in one transaction (exit 1 and nothing written if rejected)."""
@@ -169,9 +169,8 @@ def import_file(
         raise typer.Exit(2)
     data = path.read_bytes()
     engine = _engine()
-    with _database_errors():
-        result = import_report(engine, data, path.name, submitted_by=submitted_by or _os_user(), cumulative=cumulative,
-                               dry_run=dry_run, kind="cli")
+    with _database_errors(), _access_errors():
+        result = import_report(engine, data, path.name, actor=_actor(engine), cumulative=cumulative, dry_run=dry_run, kind="cli")
     for line in result_lines(result, lang.value):
         typer.echo(line)
     raise typer.Exit(0 if result.ok else 1)
@@ -212,7 +211,6 @@ def batches(
 @app.command("rollback")
 def rollback_batch(
     batch_id: int = typer.Argument(..., help="Batch number (see `batches`)."),
-    by: str | None = typer.Option(None, "--by", help="Who rolls it back (default: the OS user)."),
     lang: LangOption = typer.Option(LangOption.vi, "--lang"),
 ) -> None:
     """Undo one import batch: its figures out, the values it replaced back, rollups recomputed — one transaction."""
@@ -220,8 +218,8 @@ def rollback_batch(
 
     engine = _engine()
     try:
-        with _database_errors():
-            done = rollback(engine, batch_id, by=by or _os_user())
+        with _database_errors(), _access_errors():
+            done = rollback(engine, batch_id, actor=_actor(engine))
     except RollbackError as exc:
         typer.echo(exc.message(lang.value))
         raise typer.Exit(1) from None
@@ -364,15 +362,15 @@ def events_add(
     kind: str = typer.Option("other", "--kind", help="holiday | disruption | deadline | other"),
     day_to: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD) of a range; none for a single day."),
     provinces: str | None = typer.Option(None, "--provinces", help="Comma-separated GSO codes; none = national."),
-    by: str | None = typer.Option(None, "--by", help="Who records it (default: the OS user)."),
 ) -> None:
     """Add an event to the trend charts."""
     from queries.annotations import add_event
 
     event = _event_input(day_from, day_to, label, kind, provinces)
     engine = _engine()
-    with _database_errors(), engine.begin() as conn:
-        new_id = _event_errors(lambda: add_event(conn, event, by=by or _os_user()))
+    actor = _actor(engine)
+    with _database_errors(), _access_errors(), engine.begin() as conn:
+        new_id = _event_errors(lambda: add_event(conn, event, actor=actor))
     typer.echo(f"Đã thêm sự kiện #{new_id}.")
 
 
@@ -384,29 +382,29 @@ def events_edit(
     kind: str = typer.Option("other", "--kind"),
     day_to: str | None = typer.Option(None, "--to"),
     provinces: str | None = typer.Option(None, "--provinces"),
-    by: str | None = typer.Option(None, "--by"),
 ) -> None:
     """Replace an event's dates, label, kind and provinces."""
     from queries.annotations import update_event
 
     event = _event_input(day_from, day_to, label, kind, provinces)
     engine = _engine()
-    with _database_errors(), engine.begin() as conn:
-        _event_errors(lambda: update_event(conn, event_id, event, by=by or _os_user()))
+    actor = _actor(engine)
+    with _database_errors(), _access_errors(), engine.begin() as conn:
+        _event_errors(lambda: update_event(conn, event_id, event, actor=actor))
     typer.echo(f"Đã sửa sự kiện #{event_id}.")
 
 
 @events_app.command("delete")
 def events_delete(
     event_id: int = typer.Argument(..., help="Event number (see `events list`)."),
-    by: str | None = typer.Option(None, "--by"),
 ) -> None:
     """Remove an event from the charts (kept in the table with who deleted it and when)."""
     from queries.annotations import delete_event
 
     engine = _engine()
-    with _database_errors(), engine.begin() as conn:
-        _event_errors(lambda: delete_event(conn, event_id, by=by or _os_user()))
+    actor = _actor(engine)
+    with _database_errors(), _access_errors(), engine.begin() as conn:
+        _event_errors(lambda: delete_event(conn, event_id, actor=actor))
     typer.echo(f"Đã xóa sự kiện #{event_id}.")
 
 
@@ -420,7 +418,6 @@ app.add_typer(readiness_app, name="readiness")
 def readiness_import(
     path: Path = typer.Argument(..., help="CSV (UTF-8, one table) or XLSX (sheets Hạng mục / Mốc / Kết nối) from the template."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
-    submitted_by: str | None = typer.Option(None, "--submitted-by", help="Who sends the update (default: the OS user)."),
 ) -> None:
     """Check a readiness update whole, then store it as one audited batch (exit 1 and nothing written if rejected)."""
     from intake.readiness import import_file, result_lines
@@ -429,8 +426,8 @@ def readiness_import(
         typer.echo(f"lỗi: không có tệp {path}", err=True)
         raise typer.Exit(2)
     engine = _engine()
-    with _database_errors():
-        result = import_file(engine, path.read_bytes(), path.name, submitted_by=submitted_by or _os_user(), dry_run=dry_run)
+    with _database_errors(), _access_errors():
+        result = import_file(engine, path.read_bytes(), path.name, actor=_actor(engine), dry_run=dry_run)
     for line in result_lines(result):
         typer.echo(line)
     raise typer.Exit(0 if result.ok else 1)
@@ -499,5 +496,13 @@ def _rates_rounded(frame):
     return [pl.col(c).round(1) for c in ("pace", "required_daily_rate") if c in frame.columns]
 
 
+# --- accounts and the audit log (cli_access.py) --------------------------------------------------------
+from cli_access import audit as _audit_command, users_app  # noqa: E402 - grouped with their commands
+
+app.add_typer(users_app, name="users")
+app.command("audit")(_audit_command)
+
+
 if __name__ == "__main__":
     app()
+

@@ -43,3 +43,76 @@ def load() -> Settings:
         database_url=database_url(),
         report_cutoff_hour=int(os.environ.get("CCCD_REPORT_CUTOFF_HOUR", "17")),
     )
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """Sign-in, sessions and lock-out (docs/access.md); every value can be set in the environment."""
+
+    # None: the database decides (the demo build allows reading without signing in on simulated data).
+    public_read: bool | None
+    session_idle_hours: float = 8
+    session_days: float = 7
+    lock_after_failures: int = 10
+    lock_minutes: int = 15
+    # Failed sign-ins from one client address within lock_minutes before it is refused too.
+    client_failure_limit: int = 50
+    # Longest pause before answering a failed sign-in (it grows with the account's failures).
+    max_failure_delay_seconds: float = 4.0
+    cookie_secure: bool = False
+
+
+def _flag(name: str) -> bool | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def access() -> AccessSettings:
+    return AccessSettings(
+        public_read=_flag("CCCD_PUBLIC_READ"),
+        session_idle_hours=float(os.environ.get("CCCD_SESSION_IDLE_HOURS", "8")),
+        session_days=float(os.environ.get("CCCD_SESSION_DAYS", "7")),
+        lock_after_failures=int(os.environ.get("CCCD_LOCK_AFTER_FAILURES", "10")),
+        lock_minutes=int(os.environ.get("CCCD_LOCK_MINUTES", "15")),
+        client_failure_limit=int(os.environ.get("CCCD_CLIENT_FAILURE_LIMIT", "50")),
+        max_failure_delay_seconds=float(os.environ.get("CCCD_MAX_FAILURE_DELAY", "4")),
+        cookie_secure=bool(_flag("CCCD_COOKIE_SECURE")),
+    )
+
+
+SECRET_KEY_FILE = PROJECT_ROOT / "data" / "secret_key"
+
+
+def secret_key() -> str:
+    """Signs session cookies and form tokens. CCCD_SECRET_KEY, else `secret_key` under [access] in
+    secrets.toml, else a random key made once in data/secret_key (owner-only), which every app process
+    on this machine shares. Several machines need the same key set explicitly."""
+    key = os.environ.get("CCCD_SECRET_KEY")
+    if key:
+        return key
+    if SECRETS_FILE.is_file():
+        with SECRETS_FILE.open("rb") as fh:
+            key = tomllib.load(fh).get("access", {}).get("secret_key")
+        if key:
+            return key
+    if not SECRET_KEY_FILE.exists():
+        import secrets
+
+        SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(SECRET_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # the other process may still be writing it
+        key = SECRET_KEY_FILE.read_text().strip()
+        if key:
+            return key
+        import time
+
+        time.sleep(0.02)
+    raise RuntimeError(f"{SECRET_KEY_FILE} is empty: delete it and start again")

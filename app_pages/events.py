@@ -8,8 +8,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from db.access import AccessDenied, Permission
 from queries.annotations import KIND_LABEL, KINDS, EventError, EventInput
-from ui import controls, data, meeting_data
+from ui import access, controls, data, meeting_data
 from ui import format as fmt
 
 FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2022, 12, 31)
@@ -27,10 +28,8 @@ if not meeting_data.events_ready():
     st.error("Cơ sở dữ liệu chưa có bảng sự kiện. Chạy `python cli.py init-db` để cập nhật cấu trúc (không mất số liệu).")
     st.stop()
 
-author = st.text_input(
-    "Người thực hiện (họ tên, đơn vị)", key="ev_author", max_chars=120,
-    help="Ghi vào mỗi lần thêm, sửa, xóa cùng thời điểm thực hiện.",
-)
+actor = access.actor()
+may_edit = access.allowed(Permission.edit_events)
 show_deleted = st.toggle("Hiện cả sự kiện đã xóa", key="ev_show_deleted")
 frame = meeting_data.events_frame(meeting_data.events_stamp(), include_deleted=show_deleted)
 
@@ -88,6 +87,8 @@ def _attempt(action, success: str) -> None:
         action()
     except EventError as exc:
         st.error(str(exc))
+    except AccessDenied as exc:
+        st.error(exc.message_vi, icon=":material/block:")
     else:
         st.session_state["ev_flash"] = success
         st.rerun()
@@ -96,11 +97,15 @@ def _attempt(action, success: str) -> None:
 if flash := st.session_state.pop("ev_flash", None):
     st.success(flash)
 
+if not may_edit:
+    st.info("Tổ dữ liệu C06 thêm, sửa, xóa sự kiện (đăng nhập bằng tài khoản của Tổ).", icon=":material/lock:")
+    st.stop()
+st.caption(f"Người thực hiện: **{access.md(actor.display_name)}** ({access.md(actor.username)}) — ghi vào mỗi lần thêm, sửa, xóa.")
 st.subheader("Thêm sự kiện")
 with st.form("ev_add", clear_on_submit=False, border=True):
     new_event = _fields("ev_new")
     if st.form_submit_button("Thêm sự kiện", icon=":material/add:"):
-        _attempt(lambda: meeting_data.add_event(new_event, by=author), "Đã thêm sự kiện.")
+        _attempt(lambda: meeting_data.add_event(new_event, actor=actor), "Đã thêm sự kiện.")
 
 live = frame.filter(pl.col("deleted_at").is_null()) if "deleted_at" in frame.columns else frame
 if live.height:
@@ -116,8 +121,8 @@ if live.height:
         edited = _fields(f"ev_edit_{chosen_id}", current)
         save = st.form_submit_button("Lưu thay đổi", icon=":material/save:")
     if save:
-        _attempt(lambda: meeting_data.update_event(chosen_id, edited, by=author), f"Đã sửa sự kiện #{chosen_id}.")
+        _attempt(lambda: meeting_data.update_event(chosen_id, edited, actor=actor), f"Đã sửa sự kiện #{chosen_id}.")
     with st.container(border=True):
         sure = st.checkbox(f"Xóa sự kiện #{chosen_id} khỏi mọi biểu đồ (vẫn lưu lại ai xóa, lúc nào)", key=f"ev_sure_{chosen_id}")
         if st.button("Xóa sự kiện", icon=":material/delete:", disabled=not sure, key=f"ev_delete_{chosen_id}"):
-            _attempt(lambda: meeting_data.delete_event(chosen_id, by=author), f"Đã xóa sự kiện #{chosen_id}.")
+            _attempt(lambda: meeting_data.delete_event(chosen_id, actor=actor), f"Đã xóa sự kiện #{chosen_id}.")

@@ -8,10 +8,11 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from db.access import AccessDenied, Permission
 from db.engine import DatabaseUnavailable
 from intake.readiness import ACCEPTED, MILESTONE_LABEL_VI, REJECTED, headline
 from queries.readiness import CARDS_PER_SET_PER_DAY, MILESTONES
-from ui import controls, data, readiness_data as rd
+from ui import access, controls, data, readiness_data as rd
 from ui import format as fmt
 from ui.labels import SIMULATED_LABEL
 
@@ -124,56 +125,65 @@ with right:
     st.plotly_chart(rd.capacity_figure(series, as_of=ctx.as_of, required=check["required_daily_rate"]),
                     config={"displaylogo": False, "locale": "vi"}, key="readiness_capacity_chart")
 
-# --- the data team: form and upload ---------------------------------------------------------------------
-with st.expander("Cập nhật số liệu sẵn sàng (nhóm dữ liệu)", expanded=False):
+# --- updates: a provincial team for its own province, the data team for every province ------------------
+actor = access.actor()
+may_edit = access.allowed(Permission.edit_readiness, [province])
+with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
     st.caption("Mọi cập nhật được kiểm tra trước khi ghi: có lỗi thì không ghi gì; mỗi lần ghi là một lô có người gửi và thời điểm; "
-               "số cũ được giữ trong lịch sử.")
-    who = st.text_input("Họ tên, đơn vị người cập nhật (ghi vào nhật ký)", key="readiness_submitter", max_chars=120)
-    with st.form("readiness_form"):
-        st.markdown(f"**{names[province]}** — hạng mục và mốc (số hiện có đến hôm nay)")
-        today_items = rd.province_items(rd.matrix(ctx.version, as_of=date.today()), province)
-        edited = st.data_editor(
-            rd.editor_frame(today_items), hide_index=True, disabled=["Hạng mục"], key="readiness_editor",
-            column_config={
-                "Kế hoạch": st.column_config.NumberColumn(min_value=0, step=1, format="%d"),
-                "Đã hoàn thành": st.column_config.NumberColumn(min_value=0, step=1, format="%d"),
-                "Ngày kế hoạch": st.column_config.DateColumn(format="DD/MM/YYYY"),
-                "Ngày hoàn thành": st.column_config.DateColumn(format="DD/MM/YYYY", max_value=date.today()),
-            },
-        )
-        columns = st.columns(len(MILESTONES))
-        picked = {k: col.date_input(MILESTONE_LABEL_VI[k], value=days.get(k), min_value=date(2019, 1, 1), max_value=date.today(),
-                                    format="DD/MM/YYYY", key=f"readiness_day_{k}") for k, col in zip(MILESTONES, columns, strict=True)}
-        send = st.form_submit_button("Kiểm tra và ghi", type="primary")
-    if send:
-        if not who.strip():
-            st.warning("Nhập họ tên, đơn vị người cập nhật trước: mỗi lần ghi đều lưu người gửi.")
-        else:
+               "số cũ được giữ trong lịch sử. Cán bộ tỉnh cập nhật tỉnh mình; Tổ dữ liệu C06 cập nhật mọi tỉnh và các bộ, ngành.")
+    if not access.allowed(Permission.edit_readiness):
+        st.info("Đăng nhập bằng tài khoản cán bộ tỉnh hoặc Tổ dữ liệu C06 để cập nhật.", icon=":material/lock:")
+    else:
+        st.caption(f"Người cập nhật: **{access.md(actor.display_name)}** ({access.md(actor.username)}).")
+    if may_edit:
+        with st.form("readiness_form"):
+            st.markdown(f"**{names[province]}** — hạng mục và mốc (số hiện có đến hôm nay)")
+            today_items = rd.province_items(rd.matrix(ctx.version, as_of=date.today()), province)
+            edited = st.data_editor(
+                rd.editor_frame(today_items), hide_index=True, disabled=["Hạng mục"], key="readiness_editor",
+                column_config={
+                    "Kế hoạch": st.column_config.NumberColumn(min_value=0, step=1, format="%d"),
+                    "Đã hoàn thành": st.column_config.NumberColumn(min_value=0, step=1, format="%d"),
+                    "Ngày kế hoạch": st.column_config.DateColumn(format="DD/MM/YYYY"),
+                    "Ngày hoàn thành": st.column_config.DateColumn(format="DD/MM/YYYY", max_value=date.today()),
+                },
+            )
+            columns = st.columns(len(MILESTONES))
+            picked = {k: col.date_input(MILESTONE_LABEL_VI[k], value=days.get(k), min_value=date(2019, 1, 1), max_value=date.today(),
+                                        format="DD/MM/YYYY", key=f"readiness_day_{k}") for k, col in zip(MILESTONES, columns, strict=True)}
+            send = st.form_submit_button("Kiểm tra và ghi", type="primary")
+        if send:
             frames = rd.frames_from_form(edited, province=province, milestone_days=picked, stored_milestones=days)
             try:
-                st.session_state[_RESULT] = rd.submit_form(frames, source_name=f"Biểu mẫu trên trang — {names[province]}", submitted_by=who)
+                st.session_state[_RESULT] = rd.submit_form(frames, source_name=f"Biểu mẫu trên trang — {names[province]}", actor=actor)
             except DatabaseUnavailable as exc:
                 st.error(f"Không ghi được vào cơ sở dữ liệu, không có gì được ghi. ({exc.cause.__class__.__name__})")
+            except AccessDenied as exc:
+                st.error(exc.message_vi, icon=":material/block:")
             else:
                 if st.session_state[_RESULT].status == ACCEPTED:
                     st.rerun()
+    elif access.allowed(Permission.edit_readiness):
+        st.info(f"Biểu mẫu chỉ mở cho {access.province_label(actor)}: chọn tỉnh đó ở trên để sửa.", icon=":material/lock:")
 
-    st.markdown("**Hoặc gửi tệp** (Excel theo mẫu, hoặc CSV UTF-8 một bảng)")
-    a, b = st.columns(2)
-    a.download_button("Tải mẫu trống (Excel)", data=rd.template_bytes(ctx.version, prefill=False), file_name="mau-san-sang-trien-khai.xlsx",
-                      mime=XLSX, icon=":material/download:", key="readiness_template", on_click="ignore")
-    b.download_button("Tải mẫu kèm số liệu hiện có", data=rd.template_bytes(ctx.version, prefill=True),
-                      file_name="so-lieu-san-sang-trien-khai.xlsx", mime=XLSX, icon=":material/download:", key="readiness_template_filled", on_click="ignore")
-    uploaded = st.file_uploader("Tệp cập nhật", type=["csv", "xlsx"], key="readiness_file")
-    dry_run = st.toggle("Chỉ kiểm tra (không ghi)", key="readiness_dry_run")
-    if st.button("Kiểm tra" if dry_run else "Kiểm tra và ghi tệp", key="readiness_go", disabled=uploaded is None):
-        if not who.strip():
-            st.warning("Nhập họ tên, đơn vị người cập nhật trước: mỗi lần ghi đều lưu người gửi.")
-        else:
+    if access.allowed(Permission.edit_readiness):
+        st.markdown("**Hoặc gửi tệp** (Excel theo mẫu, hoặc CSV UTF-8 một bảng)")
+        a, b = st.columns(2)
+        a.download_button("Tải mẫu trống (Excel)", data=rd.template_bytes(ctx.version, prefill=False), file_name="mau-san-sang-trien-khai.xlsx",
+                          mime=XLSX, icon=":material/download:", key="readiness_template", on_click="ignore")
+        b.download_button("Tải mẫu kèm số liệu hiện có", data=rd.template_bytes(ctx.version, prefill=True),
+                          file_name="so-lieu-san-sang-trien-khai.xlsx", mime=XLSX, icon=":material/download:", key="readiness_template_filled",
+                          on_click="ignore")
+        uploaded = st.file_uploader("Tệp cập nhật", type=["csv", "xlsx"], key="readiness_file")
+        dry_run = st.toggle("Chỉ kiểm tra (không ghi)", key="readiness_dry_run")
+        if st.button("Kiểm tra" if dry_run else "Kiểm tra và ghi tệp", key="readiness_go", disabled=uploaded is None):
             try:
-                st.session_state[_RESULT] = rd.import_upload(uploaded.getvalue(), uploaded.name, submitted_by=who, dry_run=dry_run)
+                st.session_state[_RESULT] = rd.import_upload(uploaded.getvalue(), uploaded.name, actor=actor, dry_run=dry_run)
             except DatabaseUnavailable as exc:
                 st.error(f"Không ghi được vào cơ sở dữ liệu, không có gì được ghi. ({exc.cause.__class__.__name__})")
+            except AccessDenied as exc:
+                st.session_state.pop(_RESULT, None)
+                st.error(exc.message_vi, icon=":material/block:")
             else:
                 if st.session_state[_RESULT].status == ACCEPTED:
                     st.rerun()

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
+from db.access import AccessDenied, Permission
 from db.engine import DatabaseUnavailable
 from intake.batches import RollbackError
 from intake.summary import figure_lines, headline
-from ui import controls, intake_data
+from ui import access, controls, intake_data
 
 _RESULT = "intake_result"
 _ROLLBACK_DONE = "intake_rollback_done"
 _CONFIRM = "intake_confirm_rollback"
 
 ctx = controls.current()
+actor = access.actor()
 
 st.title("Nhập báo cáo")
+if not access.allowed(Permission.submit_report):
+    st.warning("Tài khoản này không được nhập báo cáo. Cán bộ tỉnh và Tổ dữ liệu C06 đăng nhập bằng tài khoản của mình để nhập.",
+               icon=":material/lock:")
+    st.stop()
 st.caption(
     "Báo cáo của công an tỉnh/thành phố: tệp Excel (.xlsx) hoặc CSV UTF-8 theo mẫu, mỗi xã (hoặc huyện không có xã) mỗi ngày một dòng. "
     "Cả tệp được kiểm tra trước khi ghi: có lỗi thì không dòng nào được ghi; gửi lại đúng tệp cũ thì không có gì thay đổi; "
@@ -30,26 +36,27 @@ st.download_button(
     on_click="ignore",
 )
 
-who = st.text_input("Họ tên, đơn vị người gửi (ghi vào nhật ký)", key="intake_submitter", max_chars=120)
+scope = (f"chỉ báo cáo của {ctx_name}" if (ctx_name := access.province_label(actor)) else "báo cáo của mọi tỉnh")
+st.caption(f"Người gửi: **{access.md(actor.display_name)}** ({access.md(actor.username)}) — được nhập {scope}. "
+           "Mỗi lần nhập, hủy lô đều ghi vào nhật ký với tài khoản này.")
 uploaded = st.file_uploader("Tệp báo cáo", type=["csv", "xlsx"], key="intake_file")
 left, right = st.columns(2)
 dry_run = left.toggle("Chỉ kiểm tra (không ghi)", key="intake_dry_run")
 cumulative = right.toggle("Số liệu lũy kế (cộng dồn đến hết ngày)", key="intake_cumulative")
 
 if st.button("Kiểm tra" if dry_run else "Kiểm tra và nhập", type="primary", key="intake_go", disabled=uploaded is None):
-    if not who.strip():
-        st.warning("Nhập họ tên, đơn vị người gửi trước: mỗi lần nhập đều ghi lại người gửi.")
+    try:
+        with st.spinner("Đang kiểm tra…"):
+            result = intake_data.import_upload(uploaded.getvalue(), uploaded.name, actor=actor, cumulative=cumulative, dry_run=dry_run)
+    except DatabaseUnavailable as exc:
+        st.error(f"Không ghi được vào cơ sở dữ liệu, không có dòng nào được ghi. Thử lại sau. ({exc.cause.__class__.__name__})")
+    except AccessDenied as exc:
+        st.session_state.pop(_RESULT, None)
+        st.error(exc.message_vi, icon=":material/block:")
     else:
-        try:
-            with st.spinner("Đang kiểm tra…"):
-                result = intake_data.import_upload(uploaded.getvalue(), uploaded.name, submitted_by=who, cumulative=cumulative,
-                                                   dry_run=dry_run)
-        except DatabaseUnavailable as exc:
-            st.error(f"Không ghi được vào cơ sở dữ liệu, không có dòng nào được ghi. Thử lại sau. ({exc.cause.__class__.__name__})")
-        else:
-            st.session_state[_RESULT] = result
-            if result.status == "accepted":
-                st.rerun()  # the sidebar and every page see the new batch at once
+        st.session_state[_RESULT] = result
+        if result.status == "accepted":
+            st.rerun()  # the sidebar and every page see the new batch at once
 
 result = st.session_state.get(_RESULT)
 if result is not None:
@@ -78,7 +85,8 @@ if batch_list.height == 0:
 for batch in batch_list.iter_rows(named=True):
     line, action = st.columns([6, 1], vertical_alignment="center")
     line.markdown(intake_data.batch_line(batch))
-    if intake_data.can_roll_back(batch) and action.button("Hủy lô", key=f"intake_rollback_{batch['id']}"):
+    if (intake_data.can_roll_back(batch) and access.allowed(Permission.rollback, [batch["province_code"]])
+            and action.button("Hủy lô", key=f"intake_rollback_{batch['id']}")):
         st.session_state[_CONFIRM] = batch["id"]
     if st.session_state.get(_CONFIRM) == batch["id"]:
         with st.container(border=True):
@@ -88,17 +96,14 @@ for batch in batch_list.iter_rows(named=True):
             )
             yes, no = st.columns(2)
             if yes.button("Xác nhận hủy lô", type="primary", key="intake_rollback_yes"):
-                if not who.strip():
-                    st.warning("Nhập họ tên người thực hiện ở ô phía trên trước khi hủy lô.")
+                try:
+                    undone = intake_data.rollback_batch(batch["id"], actor=actor)
+                except (RollbackError, AccessDenied) as exc:
+                    st.error(exc.message_vi)
                 else:
-                    try:
-                        undone = intake_data.rollback_batch(batch["id"], by=who)
-                    except RollbackError as exc:
-                        st.error(exc.message_vi)
-                    else:
-                        st.session_state.pop(_CONFIRM, None)
-                        st.session_state[_ROLLBACK_DONE] = intake_data.rollback_message(undone)
-                        st.rerun()
+                    st.session_state.pop(_CONFIRM, None)
+                    st.session_state[_ROLLBACK_DONE] = intake_data.rollback_message(undone)
+                    st.rerun()
             if no.button("Thôi", key="intake_rollback_no"):
                 st.session_state.pop(_CONFIRM, None)
                 st.rerun()

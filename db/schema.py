@@ -94,6 +94,9 @@ import_batch = Table(
     Column("date_to", Date, nullable=True),
     Column("status", String(16), nullable=False, server_default="active"),
     Column("note", Text, nullable=True),
+    # The signed-in person who sent it (app_user.id; no foreign key, see migration 0004); none for the
+    # simulation and the server operator's command line without --as (named in submitted_by and the audit log).
+    Column("user_id", Integer, nullable=True),
     Index(None, "content_hash"),
     Index(None, "province_code", "date_from"),
 )
@@ -286,4 +289,63 @@ agency_connection_history = Table(
     Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
     Column("replaced_at", DateTime, nullable=False),
     Index(None, "agency_code"),
+)
+
+# --- access: people, their sessions and what they did (docs/access.md) --------------------------------
+
+# Everyone who may sign in. Local accounts carry an argon2id password hash; single sign-on accounts an
+# identity (the provider's e-mail or subject) instead or as well. The role and, for provincial teams,
+# the province decide what the person may change (db.access).
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False),
+    Column("role", String(16), nullable=False),  # viewer | province | data_team | admin
+    Column("province_code", String(2), ForeignKey("admin_unit.code"), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("password_hash", String(255), nullable=True),
+    Column("sso_identity", String(255), nullable=True, unique=True),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime, nullable=True),
+    Column("last_sign_in_at", DateTime, nullable=True),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Signed-in browsers. The cookie carries a random token; only its SHA-256 is stored, so a copy of
+# this table signs nobody in. Ending a session (sign-out, disabled account, new password) sets ended_at.
+user_session = Table(
+    "user_session",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+    Column("client", String(64), nullable=True),
+    Index(None, "user_id"),
+)
+
+# Every write and every sign-in, failed sign-in and sign-out: who (a user id where there is one; the
+# name as it was then), what, which province, when, from where. Never a password, token or cookie.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=True),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("province_code", String(2), nullable=True),
+    Column("target", String(255), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("client", String(64), nullable=True),
+    Index(None, "at"),
+    Index(None, "user_id"),
+    Index(None, "action", "client"),
+    sqlite_autoincrement=True,
 )

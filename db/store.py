@@ -62,6 +62,7 @@ class BatchMeta:
     province_code: str | None = None
     content_hash: str | None = None
     note: str | None = None
+    user_id: int | None = None  # the signed-in person (app_user.id); none for the simulation
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def _insert_batches(conn: Connection, facts: pl.DataFrame, batches: list[BatchMe
                 "date_to": s["date_to"],
                 "note": meta.note,
                 "status": "active",
+                "user_id": meta.user_id,
             }
         )
     stmt = insert(import_batch).returning(import_batch.c.id, sort_by_parameter_order=True)

@@ -8,7 +8,8 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy import Connection, Engine, and_, delete, insert, literal, select, update
 
-from db import store
+from db import audit, store
+from db.access import Actor, Permission, require
 from db.schema import COUNT_COLUMNS, daily_fact, fact_history, import_batch
 from intake.load import IMPORT_KINDS
 from intake.lock import serialize_writes
@@ -99,7 +100,7 @@ def _values_to_restore(conn: Connection, removed: pl.DataFrame) -> pl.DataFrame:
     return history.sort("id").group_by("unit_code", "report_date").last().select(_FACT)
 
 
-def rollback(engine: Engine, batch_id: int, *, by: str, now: datetime | None = None) -> RollbackResult:
+def rollback(engine: Engine, batch_id: int, *, actor: Actor | None, now: datetime | None = None) -> RollbackResult:
     """Undo one batch in one transaction.
 
     Its facts still in force move to fact_history (replaced by a new batch of kind "rollback", so who
@@ -107,20 +108,21 @@ def rollback(engine: Engine, batch_id: int, *, by: str, now: datetime | None = N
     still counts comes back from fact_history; the batch is marked rolled_back with who and when in
     its note; the rollups of the affected provinces are recomputed. Facts of the batch that a later
     batch already replaced stay replaced. Refuses (RollbackError) a missing batch, a rollback, or a
-    batch already rolled back.
+    batch already rolled back; AccessDenied when the actor may not roll back this batch's province
+    (a batch of several provinces: the national data team only).
     """
-    who = by.strip()
-    if not who:
-        raise ValueError("by is required: every change has a name")
+    require(actor, Permission.rollback)
+    who = actor.label
     now = (now or datetime.now()).replace(microsecond=0)
     with engine.begin() as conn:
         serialize_writes(conn)
         batch = conn.execute(select(import_batch).where(import_batch.c.id == batch_id)).first()
         _refuse(batch, batch_id)
+        require(actor, Permission.rollback, [batch.province_code])
         removed = _read(conn, select(*[daily_fact.c[c] for c in _FACT]).where(daily_fact.c.batch_id == batch_id), _fact_schema())
         undo_id = conn.execute(
             insert(import_batch).returning(import_batch.c.id),
-            {"kind": ROLLBACK_KIND, "source_name": f"Hủy lô #{batch_id}", "content_hash": None, "submitted_by": who[:120],
+            {"kind": ROLLBACK_KIND, "source_name": f"Hủy lô #{batch_id}", "content_hash": None, "submitted_by": who, "user_id": actor.user_id,
              "received_at": now, "province_code": batch.province_code, "row_count": removed.height,
              "date_from": batch.date_from, "date_to": batch.date_to, "status": APPLIED,
              "note": f"Hủy lô #{batch_id} ({batch.source_name})"},
@@ -130,6 +132,8 @@ def rollback(engine: Engine, batch_id: int, *, by: str, now: datetime | None = N
             update(import_batch).where(import_batch.c.id == batch_id)
             .values(status=ROLLED_BACK, note=(f"{batch.note} | {done}" if batch.note else done))
         )
+        audit.record(conn, actor, "rollback", province_code=batch.province_code, target=f"batch #{batch_id}",
+                     detail={"undo_batch": undo_id, "rows": removed.height}, at=now)
         if removed.height == 0:
             return RollbackResult(batch_id, undo_id, 0, 0, [])
         kept = select(

@@ -11,7 +11,8 @@ import polars as pl
 from sqlalchemy import Connection, Engine, and_, func, select
 
 import settings
-from db import store
+from db import audit, store
+from db.access import Actor, Permission, require
 from db.schema import admin_unit, daily_fact, import_batch
 from intake.lock import serialize_writes
 from intake.problems import Problem
@@ -160,7 +161,7 @@ def import_report(
     data: bytes,
     filename: str,
     *,
-    submitted_by: str,
+    actor: Actor | None,
     cumulative: bool = False,
     dry_run: bool = False,
     now: datetime | None = None,
@@ -176,10 +177,11 @@ def import_report(
       replaced values are kept in fact_history by db.store; unchanged rows are not rewritten (so an
       on-time report does not turn late by being sent again).
     Database errors propagate (the transaction is rolled back: nothing partial).
+    Access: checking or storing needs the submit permission for every province in the file (a
+    provincial account: its own only); otherwise AccessDenied is raised and nothing is written.
     """
-    submitter = submitted_by.strip()
-    if not submitter:
-        raise ValueError("submitted_by is required: every change has a submitter")
+    require(actor, Permission.submit_report)
+    submitter = actor.label
     if kind not in IMPORT_KINDS:
         raise ValueError(f"kind must be one of {IMPORT_KINDS}")
     now = (now or datetime.now()).replace(microsecond=0)
@@ -198,6 +200,7 @@ def import_report(
         if daily.problems:
             return ImportResult(REJECTED, name, digest, daily.problems, value_type=value_type)
         report = daily.report
+        require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list())
         earlier = _earlier_import(conn, digest)
         if earlier is not None:
             return _summary(UNCHANGED, name, digest, report, value_type, duplicate_of=earlier)
@@ -216,7 +219,10 @@ def import_report(
             province_code=provinces[0] if len(provinces) == 1 else None,
             content_hash=digest,
             note=f"Số liệu {VALUE_TYPE_LABEL_VI[CUMULATIVE]}, đã quy đổi thành số theo ngày." if value_type == CUMULATIVE else None,
+            user_id=actor.user_id,
         )
         rows = changed.select(pl.lit(0).alias("batch_index"), "unit_code", "report_date", *COUNT_FIELDS)
         written = store.write_reports(conn, rows, [meta], cutoff_hour=settings.load().report_cutoff_hour)
+        audit.record(conn, actor, "report_import", province_code=meta.province_code, target=f"batch #{written.batch_ids[0]}",
+                     detail={"file": name, "rows": rows.height, "kind": kind, "value_type": value_type}, at=now)
     return _summary(ACCEPTED, name, digest, report, value_type, changes, batch_id=written.batch_ids[0])

@@ -18,6 +18,8 @@ import polars as pl
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 import settings
+from db import audit
+from db.access import Actor, Permission, require
 from db.schema import (
     admin_unit,
     agency_connection,
@@ -567,7 +569,7 @@ def _dates(changed: dict[str, pl.DataFrame]) -> list[date]:
 
 
 def apply(conn: Connection, parsed: Parsed, *, source_name: str, submitted_by: str, received_at: datetime, content_hash: str,
-          dry_run: bool = False, note: str | None = None) -> Result:
+          dry_run: bool = False, note: str | None = None, actor: Actor | None = None) -> Result:
     """Inside the caller's transaction: compare with what is stored and write the changed rows as one
     batch — previous values to the history tables with the replacing batch and time. Same content hash
     already imported, or nothing changed: no batch. Call with checked rows only (see check_rows)."""
@@ -582,13 +584,18 @@ def apply(conn: Connection, parsed: Parsed, *, source_name: str, submitted_by: s
     if dry_run:
         return Result(DRY_RUN, source_name, content_hash, changes=changes)
     provinces = {p for kind in ("items", "milestones") if kind in changed for p in changed[kind]["province_code"].to_list()}
+    batch_province = next(iter(provinces)) if len(provinces) == 1 else None
     days = _dates(changed)
     batch_id = conn.execute(insert(import_batch).returning(import_batch.c.id), {
         "kind": BATCH_KIND, "source_name": source_name[:255], "content_hash": content_hash, "submitted_by": submitted_by[:120],
-        "received_at": received_at, "province_code": provinces.pop() if len(provinces) == 1 else None,
+        "received_at": received_at, "province_code": batch_province,
         "row_count": sum(f.height for f in changed.values()), "date_from": min(days, default=None), "date_to": max(days, default=None),
-        "status": "active", "note": note,
+        "status": "active", "note": note, "user_id": actor.user_id if actor else None,
     }).scalar_one()
+    if actor is not None:
+        audit.record(conn, actor, "readiness_update", province_code=sorted(provinces)[0] if len(provinces) == 1 else None,
+                     target=f"batch #{batch_id}", detail={"source": source_name[:120], **{k: f.height for k, f in changed.items()}},
+                     at=received_at)
     for kind, frame in changed.items():
         if frame.height:
             _write(conn, kind, frame, batch_id=batch_id, who=submitted_by[:120], when=received_at)
@@ -615,13 +622,12 @@ def _write(conn: Connection, kind: str, frame: pl.DataFrame, *, batch_id: int, w
     conn.execute(insert(table), rows)
 
 
-def import_file(engine: Engine, data: bytes, filename: str, *, submitted_by: str, dry_run: bool = False,
+def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | None, dry_run: bool = False,
                 now: datetime | None = None) -> Result:
     """Check the whole file, then in one transaction write it as one batch — or nothing (rejected,
-    unchanged, dry run). Database errors propagate after the rollback: nothing partial."""
-    who = submitted_by.strip()
-    if not who:
-        raise ValueError("submitted_by is required: every change has a submitter")
+    unchanged, dry run). Database errors propagate after the rollback: nothing partial. AccessDenied
+    (nothing written) when a row concerns a province, or the ministries' list, the actor may not change."""
+    require(actor, Permission.edit_readiness)
     now = (now or datetime.now()).replace(microsecond=0)
     name = PurePath(filename).name[:255]
     digest = hashlib.sha256(data).hexdigest()
@@ -631,31 +637,41 @@ def import_file(engine: Engine, data: bytes, filename: str, *, submitted_by: str
         return Result(REJECTED, name, digest, found)
     with engine.begin() as conn:
         serialize_writes(conn)
-        return _checked_apply(conn, parsed, source_name=name, who=who, now=now, digest=digest, dry_run=dry_run)
+        return _checked_apply(conn, parsed, source_name=name, actor=actor, now=now, digest=digest, dry_run=dry_run)
 
 
-def submit(engine: Engine, frames: dict[str, pl.DataFrame], *, source_name: str, submitted_by: str, dry_run: bool = False,
+def submit(engine: Engine, frames: dict[str, pl.DataFrame], *, source_name: str, actor: Actor | None, dry_run: bool = False,
            now: datetime | None = None) -> Result:
     """The form's path: typed rows (with `_row` = the line on screen) checked like a file, then written as one batch."""
-    who = submitted_by.strip()
-    if not who:
-        raise ValueError("submitted_by is required: every change has a submitter")
+    require(actor, Permission.edit_readiness)
     now = (now or datetime.now()).replace(microsecond=0)
     frames = {k: f.select([pl.col(c).cast(t) for c, t in TYPED_SCHEMA[k].items()]) for k, f in frames.items()}
     with engine.begin() as conn:
         serialize_writes(conn)
-        return _checked_apply(conn, Parsed(frames), source_name=source_name, who=who, now=now, digest=frames_hash(frames), dry_run=dry_run)
+        return _checked_apply(conn, Parsed(frames), source_name=source_name, actor=actor, now=now, digest=frames_hash(frames),
+                              dry_run=dry_run)
 
 
-def _checked_apply(conn: Connection, parsed: Parsed, *, source_name: str, who: str, now: datetime, digest: str, dry_run: bool) -> Result:
+def _require_scope(actor: Actor, parsed: Parsed) -> None:
+    """Every row of the update must be the actor's to change: provinces' rows need the readiness
+    permission for that province, ministry rows the national one. Refused whole, before any write."""
+    provinces = {p for kind in ("items", "milestones") if kind in parsed.frames for p in parsed.frames[kind]["province_code"].to_list()}
+    require(actor, Permission.edit_readiness, provinces)
+    if "agencies" in parsed.frames and parsed.frames["agencies"].height:
+        require(actor, Permission.edit_agencies)
+
+
+def _checked_apply(conn: Connection, parsed: Parsed, *, source_name: str, actor: Actor, now: datetime, digest: str, dry_run: bool) -> Result:
     """Row checks again inside the write transaction (the register or stored milestones may have changed), then apply."""
+    _require_scope(actor, parsed)
     ref = Reference.load(conn)
     found = [SheetProblem(parsed.sheet_names.get(kind, SHEET[kind].title), p)
              for kind, frame in parsed.frames.items() for p in check_rows(kind, frame, ref)]
     found += [SheetProblem(SHEET[kind].title, p) for kind, frame in parsed.frames.items() for p in _typed_rules(kind, frame, now.date())]
     if found:
         return Result(REJECTED, source_name, digest, found)
-    return apply(conn, parsed, source_name=source_name, submitted_by=who, received_at=now, content_hash=digest, dry_run=dry_run)
+    return apply(conn, parsed, source_name=source_name, submitted_by=actor.label, received_at=now, content_hash=digest, dry_run=dry_run,
+                 actor=actor)
 
 
 def _typed_rules(kind: str, frame: pl.DataFrame, today: date) -> list[Problem]:

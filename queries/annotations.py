@@ -13,6 +13,8 @@ from datetime import date, datetime
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select, update
 
+from db import audit
+from db.access import Actor, Permission, require
 from db.schema import admin_unit, annotation
 
 KINDS = ("holiday", "disruption", "deadline", "other")
@@ -80,8 +82,10 @@ def events_stamp(conn: Connection) -> tuple:
     return tuple(str(v) for v in row)
 
 
-def _clean(conn: Connection, event: EventInput, by: str) -> dict:
-    """Validate an event; return its column values. Raises EventError with a Vietnamese message."""
+def _clean(conn: Connection, event: EventInput, actor: Actor | None) -> dict:
+    """Check the actor may edit events (AccessDenied), validate the event; return its column values.
+    Raises EventError with a Vietnamese message."""
+    require(actor, Permission.edit_events)
     label = (event.label or "").strip()
     if not label:
         raise EventError("Tên sự kiện không được để trống.")
@@ -91,11 +95,7 @@ def _clean(conn: Connection, event: EventInput, by: str) -> dict:
         raise EventError(f"Loại sự kiện không hợp lệ: {event.kind!r} (chọn một trong: {', '.join(KINDS)}).")
     if event.day_to is not None and event.day_to < event.day_from:
         raise EventError(f"Ngày kết thúc ({event.day_to:%d/%m/%Y}) trước ngày bắt đầu ({event.day_from:%d/%m/%Y}).")
-    author = (by or "").strip()
-    if not author:
-        raise EventError("Cần ghi tên người thực hiện.")
-    if len(author) > AUTHOR_MAX:
-        raise EventError(f"Tên người thực hiện dài quá {AUTHOR_MAX} ký tự.")
+    author = actor.label[:AUTHOR_MAX]
     codes = sorted({c.strip().zfill(2) for c in event.provinces if c and c.strip()})
     if codes:
         known = set(
@@ -118,32 +118,34 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def add_event(conn: Connection, event: EventInput, *, by: str, now: datetime | None = None) -> int:
+def add_event(conn: Connection, event: EventInput, *, actor: Actor | None, now: datetime | None = None) -> int:
     """Store a new event, recording who and when; returns its id."""
-    values = _clean(conn, event, by)
+    values = _clean(conn, event, actor)
     author = values.pop("_by")
     result = conn.execute(insert(annotation).values(**values, created_by=author, created_at=now or _now()))
-    return int(result.inserted_primary_key[0])
+    event_id = int(result.inserted_primary_key[0])
+    audit.record(conn, actor, "event_add", target=f"event #{event_id}", detail={"label": values["label_vi"]}, at=now)
+    return event_id
 
 
 def _live(event_id: int):
     return and_(annotation.c.id == event_id, annotation.c.deleted_at.is_(None))
 
 
-def update_event(conn: Connection, event_id: int, event: EventInput, *, by: str, now: datetime | None = None) -> None:
+def update_event(conn: Connection, event_id: int, event: EventInput, *, actor: Actor | None, now: datetime | None = None) -> None:
     """Replace an event's fields, recording who and when."""
-    values = _clean(conn, event, by)
+    values = _clean(conn, event, actor)
     author = values.pop("_by")
     result = conn.execute(update(annotation).where(_live(event_id)).values(**values, updated_by=author, updated_at=now or _now()))
     if result.rowcount != 1:
         raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")
+    audit.record(conn, actor, "event_edit", target=f"event #{event_id}", detail={"label": values["label_vi"]}, at=now)
 
 
-def delete_event(conn: Connection, event_id: int, *, by: str, now: datetime | None = None) -> None:
+def delete_event(conn: Connection, event_id: int, *, actor: Actor | None, now: datetime | None = None) -> None:
     """Mark an event deleted (it leaves every chart), recording who and when."""
-    author = (by or "").strip()
-    if not author:
-        raise EventError("Cần ghi tên người thực hiện.")
-    result = conn.execute(update(annotation).where(_live(event_id)).values(deleted_by=author[:AUTHOR_MAX], deleted_at=now or _now()))
+    require(actor, Permission.edit_events)
+    result = conn.execute(update(annotation).where(_live(event_id)).values(deleted_by=actor.label[:AUTHOR_MAX], deleted_at=now or _now()))
     if result.rowcount != 1:
         raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")
+    audit.record(conn, actor, "event_delete", target=f"event #{event_id}", at=now)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, func, select
 
+import settings
 from db.schema import calendar, dataset_info, import_batch
 
 
@@ -42,3 +43,13 @@ def dataset_info_of(conn: Connection) -> DatasetInfo:
         built_at=info.get("built_at"),
         quota_note=info.get("quota_note"),
     )
+
+
+def public_read_of(conn: Connection) -> bool:
+    """Whether pages may be read without signing in: CCCD_PUBLIC_READ when set; otherwise only a
+    simulated data set whose build switched it on (cli.py demo). A real data set is never public by default."""
+    forced = settings.access().public_read
+    if forced is not None:
+        return forced
+    info = dict(conn.execute(select(dataset_info.c.key, dataset_info.c.value).where(dataset_info.c.key.in_(["simulated", "public_read"]))).all())
+    return info.get("simulated") == "1" and info.get("public_read") == "1"

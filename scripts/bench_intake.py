@@ -33,6 +33,7 @@ import polars as pl
 
 from db import migrate, reference
 from db.engine import make_engine
+from db.access import operator
 from intake.load import check_file, import_report
 from intake.spec import FIELD
 from scripts.bench import cpu_reference, md_table, prepare_postgres, prepare_sqlite, verdict
@@ -86,9 +87,9 @@ def run_backend(name: str, url: str, repeat: int) -> dict:
             checked = check_file(conn, first, "national.csv", cumulative=False, today=DAY)
         t1 = time.perf_counter()
         assert not checked.problems, checked.problems[:3]
-        result = import_report(engine, first, "national.csv", submitted_by="bench", now=RECEIVED)
+        result = import_report(engine, first, "national.csv", actor=operator("bench"), now=RECEIVED)
         t2 = time.perf_counter()
-        fixed = import_report(engine, corrected, "national-fixed.csv", submitted_by="bench", now=RECEIVED)
+        fixed = import_report(engine, corrected, "national-fixed.csv", actor=operator("bench"), now=RECEIVED)
         t3 = time.perf_counter()
         assert result.status == "accepted" and result.rows_new == rows, result
         assert fixed.status == "accepted" and fixed.rows_replaced > 0.99 * rows, fixed

@@ -59,6 +59,8 @@ def build_demo(engine: Engine, *, seed: int = 2021, provinces: list[str] | None 
         write_simulated_readiness(conn, seed=seed, provinces=provinces)
         info = {
             "simulated": "1",
+            # Simulated data may be read without signing in (queries.dataset.public_read_of); writes never.
+            "public_read": "1",
             "seed": str(seed),
             "built_at": datetime.now().replace(microsecond=0).isoformat(),
             "provinces": ",".join(provinces) if provinces else "all",

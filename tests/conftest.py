@@ -181,3 +181,33 @@ def browser():
 
     with chromium() as b:
         yield b
+
+
+# --- people: who acts in a write (db.access) -------------------------------------------------------------
+
+
+def person(name: str = "Công an tỉnh A", role: str = "admin", province: str | None = None, user_id: int | None = None):
+    """An acting person for the writers (no account row: user_id None unless given). The role decides
+    what the writers allow; the name is what batches and the audit log record."""
+    from db.access import Actor, Role
+
+    return Actor(user_id=user_id, username=name.lower().replace(" ", "-")[:64], display_name=name, role=Role(role), province_code=province)
+
+
+def cli_account(engine, username: str, name: str, role: str = "data_team", province: str | None = None) -> str:
+    """A real account for `cli.py --as USERNAME`; returns the username."""
+    from db import users
+    from db.access import operator
+
+    with engine.begin() as conn:
+        users.add_user(conn, operator("test"), username=username, display_name=name, role=role, province_code=province,
+                       password="mot-cum-tu-de-nho-2021")
+    return username
+
+
+def sign_in_apptest(monkeypatch, actor) -> None:
+    """AppTest cannot send cookies: make the script's session check (ui.access) find `actor`. The real
+    cookie path is tested by signing in, in Chromium (tests/test_access_browser.py)."""
+    import ui.access
+
+    monkeypatch.setattr(ui.access, "_from_cookie", lambda raw: actor)

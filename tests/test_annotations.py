@@ -14,9 +14,12 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from cli import app as cli_app
+from db.access import AccessDenied
+from db.engine import make_engine
 from db.schema import annotation
 from queries import annotations as A
 from simulate.anchors import DISRUPTIONS, HOLIDAYS
+from tests.conftest import cli_account, person, sign_in_apptest
 from ui.figures import event_lanes, event_text, trend_figure
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -64,7 +67,7 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
     t0 = datetime(2021, 6, 16, 9, 30)
     with engine.begin() as conn:
         before = A.events_stamp(conn)
-        new_id = A.add_event(conn, A.EventInput(date(2021, 6, 5), date(2021, 6, 8), "  Mất điện  ", "other", ("1",)), by="Nguyễn Văn A", now=t0)
+        new_id = A.add_event(conn, A.EventInput(date(2021, 6, 5), date(2021, 6, 8), "  Mất điện  ", "other", ("1",)), actor=person("Nguyễn Văn A", role="data_team"), now=t0)
         assert A.events_stamp(conn) != before
     with engine.connect() as conn:
         row = A.events(conn).filter(pl.col("id") == new_id).row(0, named=True)
@@ -74,7 +77,7 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
     with engine.begin() as conn:
         stamp = A.events_stamp(conn)
         A.update_event(conn, new_id, A.EventInput(date(2021, 6, 5), None, "Mất điện toàn tỉnh", "disruption", ("01", "02")),
-                       by="Trần Thị B", now=t0 + timedelta(hours=1))
+                       actor=person("Trần Thị B", role="data_team"), now=t0 + timedelta(hours=1))
         assert A.events_stamp(conn) != stamp
     with engine.connect() as conn:
         row = A.events(conn).filter(pl.col("id") == new_id).row(0, named=True)
@@ -82,13 +85,13 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
     assert (row["created_by"], row["updated_by"], row["updated_at"]) == ("Nguyễn Văn A", "Trần Thị B", t0 + timedelta(hours=1))
 
     with engine.begin() as conn:
-        A.delete_event(conn, new_id, by="Lê C", now=t0 + timedelta(hours=2))
+        A.delete_event(conn, new_id, actor=person("Lê C", role="data_team"), now=t0 + timedelta(hours=2))
     with engine.connect() as conn:
         assert new_id not in A.events(conn)["id"].to_list()
         kept = A.events(conn, include_deleted=True).filter(pl.col("id") == new_id).row(0, named=True)
         assert (kept["deleted_by"], kept["deleted_at"]) == ("Lê C", t0 + timedelta(hours=2))
         with pytest.raises(A.EventError, match="đã bị xóa"):
-            A.delete_event(conn, new_id, by="Lê C")
+            A.delete_event(conn, new_id, actor=person("Lê C", role="data_team"))
 
 
 def test_invalid_events_are_refused_in_vietnamese(mini_engine):
@@ -103,16 +106,20 @@ def test_invalid_events_are_refused_in_vietnamese(mini_engine):
     with mini_engine.begin() as conn:
         for event, message in cases:
             with pytest.raises(A.EventError, match=message):
-                A.add_event(conn, event, by="A")
-        with pytest.raises(A.EventError, match="người thực hiện"):
-            A.add_event(conn, good, by="  ")
+                A.add_event(conn, event, actor=person("A", role="data_team"))
+        with pytest.raises(AccessDenied) as viewer:
+            A.add_event(conn, good, actor=person("Lãnh đạo", role="viewer"))
+        assert "không được sửa sự kiện" in viewer.value.message_vi
+        with pytest.raises(AccessDenied) as nobody:
+            A.add_event(conn, good, actor=None)
+        assert nobody.value.message_vi == "Cần đăng nhập để sửa sự kiện trên biểu đồ."
         with pytest.raises(A.EventError, match="Không có sự kiện số 9999"):
-            A.update_event(conn, 9999, good, by="A")
+            A.update_event(conn, 9999, good, actor=person("A", role="data_team"))
 
 
 def test_province_events_show_on_that_province_and_the_nation(mini_engine):
     with mini_engine.begin() as conn:
-        A.add_event(conn, A.EventInput(date(2021, 6, 3), None, "Tỉnh A nghỉ", "other", ("01",)), by="A")
+        A.add_event(conn, A.EventInput(date(2021, 6, 3), None, "Tỉnh A nghỉ", "other", ("01",)), actor=person("A", role="data_team"))
         national = A.events(conn)["label_vi"].to_list()
         of_a = A.events(conn, province="01")["label_vi"].to_list()
         of_b = A.events(conn, province="02")["label_vi"].to_list()
@@ -126,19 +133,22 @@ def test_events_cli_list_add_edit_delete(demo_sqlite, tmp_path, monkeypatch):
     copy = tmp_path / "events.sqlite"
     shutil.copy(demo_sqlite.removeprefix("sqlite:///"), copy)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{copy}")
+    engine = make_engine(f"sqlite:///{copy}")
+    cli_account(engine, "c06", "Tổ dữ liệu C06")
+    engine.dispose()
     listed = runner.invoke(cli_app, ["events", "list"])
     assert listed.exit_code == 0 and "Tết Tân Sửu" in listed.output and "10/02/2021 – 16/02/2021" in listed.output
-    added = runner.invoke(cli_app, ["events", "add", "--from", "2021-04-30", "--to", "2021-05-03", "--label", "Nghỉ 30/4–1/5",
-                                    "--kind", "holiday", "--by", "Tổ dữ liệu C06"])
+    added = runner.invoke(cli_app, ["--as", "c06", "events", "add", "--from", "2021-04-30", "--to", "2021-05-03", "--label", "Nghỉ 30/4–1/5",
+                                    "--kind", "holiday"])
     assert added.exit_code == 0, added.output
     new_id = int(added.output.split("#")[1].split(".")[0])
-    edited = runner.invoke(cli_app, ["events", "edit", str(new_id), "--from", "2021-04-30", "--to", "2021-05-02", "--label", "Nghỉ lễ",
-                                     "--kind", "holiday", "--provinces", "48", "--by", "Tổ dữ liệu C06"])
+    edited = runner.invoke(cli_app, ["--as", "c06", "events", "edit", str(new_id), "--from", "2021-04-30", "--to", "2021-05-02", "--label", "Nghỉ lễ",
+                                     "--kind", "holiday", "--provinces", "48"])
     assert edited.exit_code == 0, edited.output
     assert "Nghỉ lễ" in runner.invoke(cli_app, ["events", "list"]).output
-    bad = runner.invoke(cli_app, ["events", "add", "--from", "2021-05-02", "--to", "2021-05-01", "--label", "X"])
+    bad = runner.invoke(cli_app, ["--as", "c06", "events", "add", "--from", "2021-05-02", "--to", "2021-05-01", "--label", "X"])
     assert bad.exit_code == 1 and "trước ngày bắt đầu" in bad.output
-    deleted = runner.invoke(cli_app, ["events", "delete", str(new_id), "--by", "Tổ dữ liệu C06"])
+    deleted = runner.invoke(cli_app, ["--as", "c06", "events", "delete", str(new_id)])
     assert deleted.exit_code == 0
     assert "Nghỉ lễ" not in runner.invoke(cli_app, ["events", "list"]).output
     with_deleted = runner.invoke(cli_app, ["events", "list", "--deleted"]).output
@@ -149,13 +159,13 @@ def test_events_page_adds_and_lists_with_author(demo_sqlite, tmp_path, monkeypat
     copy = tmp_path / "page.sqlite"
     shutil.copy(demo_sqlite.removeprefix("sqlite:///"), copy)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{copy}")
+    sign_in_apptest(monkeypatch, person("Phạm D", role="data_team"))
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["as_of"] = "2021-06-15"
     at.run()
     at.switch_page("app_pages/events.py").run()
     assert not at.exception
     assert at.title[0].value == "Sự kiện trên biểu đồ"
-    at.text_input(key="ev_author").set_value("Phạm D").run()
     # Values typed into a form travel with its submit button, in one run.
     at.text_input(key="ev_new_label").set_value("Kiểm tra <b>nhãn</b>")
     at.selectbox(key="ev_new_kind").set_value("other")

@@ -27,7 +27,7 @@ from intake.load import import_report
 from intake.read import OLE_MAGIC, read_table
 from intake.spec import FIELDS
 from intake.template import template_xlsx
-from tests.conftest import load_mini_country, migrated_engine, mini_reports
+from tests.conftest import cli_account, load_mini_country, migrated_engine, mini_reports, person
 
 NOW = datetime(2021, 6, 17, 9, 0)  # the morning after 16/06/2021
 D16 = date(2021, 6, 16)
@@ -60,7 +60,7 @@ def xlsx_file(rows, header=HEADER) -> bytes:
 
 
 def run(engine, data, name="bao-cao.csv", **kwargs):
-    kwargs.setdefault("submitted_by", "Công an tỉnh A")
+    kwargs.setdefault("actor", person("Công an tỉnh A"))
     kwargs.setdefault("now", NOW)
     return import_report(engine, data, name, **kwargs)
 
@@ -303,7 +303,7 @@ def test_the_same_file_again_changes_nothing_and_says_so(mini_engine):
     data = csv_file([row(), row("00002", applications=8)])
     first = run(mini_engine, data)
     before = snapshot(mini_engine)
-    again = run(mini_engine, data, now=datetime(2021, 6, 17, 15, 0), submitted_by="Người khác")
+    again = run(mini_engine, data, now=datetime(2021, 6, 17, 15, 0), actor=person("Người khác"))
     assert again.status == "unchanged" and again.ok and again.batch_id is None
     assert again.duplicate_of["id"] == first.batch_id and again.duplicate_of["submitted_by"] == "Công an tỉnh A"
     assert snapshot(mini_engine) == before
@@ -316,7 +316,7 @@ def test_the_same_file_again_changes_nothing_and_says_so(mini_engine):
 def test_a_corrected_resubmission_replaces_and_keeps_history(mini_engine):
     first = run(mini_engine, csv_file([row(applications=7), row("00002", applications=8)]))
     fixed = run(mini_engine, csv_file([row(applications=9), row("00002", applications=8)], sep=";"), "sua.csv",
-                submitted_by="Cán bộ sửa", now=datetime(2021, 6, 17, 11, 30))
+                actor=person("Cán bộ sửa"), now=datetime(2021, 6, 17, 11, 30))
     assert fixed.status == "accepted" and (fixed.rows_new, fixed.rows_replaced, fixed.rows_unchanged) == (0, 1, 1)
     assert fact(mini_engine, "00001")["applications_received"] == 9 and fact(mini_engine, "00001")["batch_id"] == fixed.batch_id
     assert fact(mini_engine, "00002")["batch_id"] == first.batch_id  # unchanged rows are not rewritten
@@ -336,7 +336,7 @@ def test_rollback_restores_the_values_a_batch_replaced(mini_engine):
     before_fix = snapshot(mini_engine)
     fixed = run(mini_engine, csv_file([row(applications=9), row("00002", applications=8), row("00001", day="15/06/2021", applications=12)]))
     assert cumulative(mini_engine, "01") == 450 + 2 + 9 + 8
-    done = rollback(mini_engine, fixed.batch_id, by="Quản trị", now=datetime(2021, 6, 17, 12, 0))
+    done = rollback(mini_engine, fixed.batch_id, actor=person("Quản trị"), now=datetime(2021, 6, 17, 12, 0))
     assert (done.facts_removed, done.facts_restored, done.provinces) == (2, 2, ["01"])
     assert fact(mini_engine, "00001")["applications_received"] == 7 and fact(mini_engine, "00001")["batch_id"] == first.batch_id
     assert fact(mini_engine, "00001", date(2021, 6, 15))["applications_received"] == 10
@@ -351,13 +351,13 @@ def test_rollback_restores_the_values_a_batch_replaced(mini_engine):
     # The rolled-back values are kept in history too, replaced by the rollback.
     assert [(h["applications_received"], h["replaced_by_batch_id"]) for h in history(mini_engine, "00001")][-1] == (9, done.rollback_batch_id)
     with pytest.raises(RollbackError) as twice:
-        rollback(mini_engine, fixed.batch_id, by="Quản trị")
+        rollback(mini_engine, fixed.batch_id, actor=person("Quản trị"))
     assert twice.value.code == "already_rolled_back" and "đã được hủy" in twice.value.message_vi
     with pytest.raises(RollbackError) as undo_undo:
-        rollback(mini_engine, done.rollback_batch_id, by="Quản trị")
+        rollback(mini_engine, done.rollback_batch_id, actor=person("Quản trị"))
     assert undo_undo.value.code == "is_rollback"
     with pytest.raises(RollbackError) as missing:
-        rollback(mini_engine, 99999, by="Quản trị")
+        rollback(mini_engine, 99999, actor=person("Quản trị"))
     assert missing.value.code == "not_found"
     # A rolled-back file may be imported again: its hash no longer counts.
     again = run(mini_engine, csv_file([row(applications=9), row("00002", applications=8), row("00001", day="15/06/2021", applications=12)]))
@@ -369,13 +369,13 @@ def test_rollback_skips_values_of_batches_already_rolled_back(mini_engine):
     b = run(mini_engine, csv_file([row(applications=9)]), "b.csv")
     c = run(mini_engine, csv_file([row(applications=11)]), "c.csv")
     # B's value was already replaced by C: rolling B back removes nothing that is in force.
-    assert rollback(mini_engine, b.batch_id, by="Quản trị").facts_removed == 0
+    assert rollback(mini_engine, b.batch_id, actor=person("Quản trị")).facts_removed == 0
     assert fact(mini_engine, "00001")["applications_received"] == 11
     # Rolling C back brings back A's 7, not B's 9 (B no longer counts).
-    rollback(mini_engine, c.batch_id, by="Quản trị")
+    rollback(mini_engine, c.batch_id, actor=person("Quản trị"))
     assert fact(mini_engine, "00001")["applications_received"] == 7 and fact(mini_engine, "00001")["batch_id"] == a.batch_id
     assert cumulative(mini_engine, "01") == 450 + 7
-    rollback(mini_engine, a.batch_id, by="Quản trị")
+    rollback(mini_engine, a.batch_id, actor=person("Quản trị"))
     assert fact(mini_engine, "00001") is None and cumulative(mini_engine, "01") == 450
 
 
@@ -421,7 +421,7 @@ def _in_parallel(engine, files):
     def work(i):
         start.wait()
         try:
-            results[i] = run(engines[i], files[i], f"f{i}.csv", submitted_by=f"Tỉnh {i}")
+            results[i] = run(engines[i], files[i], f"f{i}.csv", actor=person(f"Tỉnh {i}"))
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             results[i] = exc
 
@@ -510,7 +510,7 @@ def test_a_failed_rollback_leaves_the_batch_in_force(mini_engine, monkeypatch):
     before = snapshot(mini_engine)
     monkeypatch.setattr(store, "refresh_rollups", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(RuntimeError):
-        rollback(mini_engine, result.batch_id, by="Quản trị")
+        rollback(mini_engine, result.batch_id, actor=person("Quản trị"))
     assert snapshot(mini_engine) == before
 
 
@@ -546,31 +546,32 @@ def test_cli_import_batches_rollback_and_template(mini_engine, monkeypatch, tmp_
     monkeypatch.setenv("DATABASE_URL", _url(mini_engine))
     good = tmp_path / "bao-cao.csv"
     good.write_bytes(csv_file([row(applications=7), row("00002", applications=8)]))
-    dry = runner.invoke(app, ["import", str(good), "--dry-run", "--submitted-by", "Cán bộ A"])
+    cli_account(mini_engine, "canbo-a", "Cán bộ A")
+    dry = runner.invoke(app, ["--as", "canbo-a", "import", str(good), "--dry-run"])
     assert dry.exit_code == 0 and "Chạy thử" in dry.output and cumulative(mini_engine, "01", date(2021, 6, 15)) == 450
-    ok = runner.invoke(app, ["import", str(good), "--submitted-by", "Cán bộ A"])
+    ok = runner.invoke(app, ["--as", "canbo-a", "import", str(good)])
     assert ok.exit_code == 0, ok.output
     assert "Đã nhập tệp „bao-cao.csv“" in ok.output and "Số hồ sơ tiếp nhận: 15" in ok.output and "16/06/2021" in ok.output
-    again = runner.invoke(app, ["import", str(good), "--submitted-by", "Cán bộ A"])
+    again = runner.invoke(app, ["--as", "canbo-a", "import", str(good)])
     assert again.exit_code == 0 and "đã được nhập trước đó" in again.output
     bad = tmp_path / "sai.csv"
     bad.write_bytes(csv_file([row(applications=-3), row("99999")]))
-    rejected = runner.invoke(app, ["import", str(bad), "--submitted-by", "Cán bộ A"])
+    rejected = runner.invoke(app, ["--as", "canbo-a", "import", str(bad)])
     assert rejected.exit_code == 1
     lines = rejected.output.splitlines()
     assert "bị từ chối: 2 lỗi" in lines[0]
     assert lines[1].startswith("Dòng 2, cột E „Số hồ sơ tiếp nhận“: giá trị „-3“ là số âm")
     assert lines[2].startswith("Dòng 3, cột D „Mã xã“: không có xã mã 99999")
-    english = runner.invoke(app, ["import", str(bad), "--lang", "en", "--submitted-by", "A"])
+    english = runner.invoke(app, ["import", str(bad), "--lang", "en"])
     assert english.exit_code == 1 and "Row 2, column E" in english.output and "rejected: 2 problems" in english.output
     listed = runner.invoke(app, ["batches", "--limit", "3"])
     assert listed.exit_code == 0 and "bao-cao.csv" in listed.output and "Cán bộ A" in listed.output
     with mini_engine.connect() as conn:
         batch_id = conn.execute(select(func.max(import_batch.c.id))).scalar_one()
-    undone = runner.invoke(app, ["rollback", str(batch_id), "--by", "Quản trị"])
+    undone = runner.invoke(app, ["rollback", str(batch_id)])
     assert undone.exit_code == 0 and f"Đã hủy lô #{batch_id}" in undone.output
     assert cumulative(mini_engine, "01", date(2021, 6, 16)) == 450
-    twice = runner.invoke(app, ["rollback", str(batch_id), "--by", "Quản trị"])
+    twice = runner.invoke(app, ["rollback", str(batch_id)])
     assert twice.exit_code == 1 and "đã được hủy" in twice.output
     out = tmp_path / "mau.xlsx"
     made = runner.invoke(app, ["template", "-o", str(out)])
@@ -613,5 +614,5 @@ def test_a_readiness_update_is_not_rolled_back_and_is_not_the_latest_report(mini
         # A readiness update received after every report does not count as "the newest report".
         assert dataset_info_of(conn).last_received_at == before
     with pytest.raises(RollbackError) as refused:
-        rollback(mini_engine, batch_id, by="Quản trị")
+        rollback(mini_engine, batch_id, actor=person("Quản trị"))
     assert refused.value.code == "is_readiness" and "cập nhật mới" in refused.value.message_vi

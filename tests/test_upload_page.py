@@ -11,12 +11,14 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
+import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from db.schema import import_batch, unit_day
-from ui import intake_data
+from db.schema import audit_log, import_batch, unit_day
 from intake.problems import Problem
+from tests.conftest import person, sign_in_apptest
+from ui import intake_data
 
 TIMEOUT = 180
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -26,8 +28,9 @@ GOOD = (HEADER + "\n16/06/2021,01,001,00001,7,1,2,3\n16/06/2021,01,001,00002,8,1
 BAD = (HEADER + "\n16/06/2021,01,001,00001,-3,1,2,3\n16/06/2021,01,001,99999,8,1,2,=1+2\n").encode()
 
 
-def upload_page(monkeypatch, engine) -> AppTest:
+def upload_page(monkeypatch, engine, actor=None) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    sign_in_apptest(monkeypatch, actor or person("Công an tỉnh A", role="data_team"))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
@@ -41,8 +44,7 @@ def province_01_on_16_06(engine) -> int | None:
         ).scalar_one_or_none()
 
 
-def send(at: AppTest, name: str, data: bytes, *, who: str = "Công an tỉnh A", dry_run: bool = False) -> AppTest:
-    at.text_input(key="intake_submitter").input(who)
+def send(at: AppTest, name: str, data: bytes, *, dry_run: bool = False) -> AppTest:
     at.toggle(key="intake_dry_run").set_value(dry_run)
     at.file_uploader(key="intake_file").set_value((name, data, "text/csv"))
     at.run()
@@ -102,11 +104,32 @@ def test_upload_accept_reject_and_roll_back(monkeypatch, mini_engine):
         assert conn.execute(select(func.count()).select_from(import_batch).where(import_batch.c.kind == "rollback")).scalar_one() == 1
 
 
-def test_upload_needs_a_submitter(monkeypatch, mini_engine):
-    at = upload_page(monkeypatch, mini_engine)
-    send(at, "bao-cao.csv", GOOD, who="  ")
-    assert "người gửi" in at.warning[0].value
-    assert province_01_on_16_06(mini_engine) is None
+def batches_and_audit(engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return (conn.execute(select(func.count()).select_from(import_batch)).scalar_one(),
+                conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+
+
+def test_a_viewer_gets_no_upload_and_another_province_is_refused_whole(monkeypatch, mini_engine):
+    monkeypatch.setenv("DATABASE_URL", mini_engine.url.render_as_string(hide_password=False))
+    sign_in_apptest(monkeypatch, person("Lãnh đạo", role="viewer"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not offered to a viewer at all
+        at.switch_page(PAGE)
+    before = batches_and_audit(mini_engine)
+    # Tỉnh B's officer sends Tỉnh A's file: refused with a Vietnamese message, nothing written, even in a dry run.
+    at = upload_page(monkeypatch, mini_engine, person("Công an tỉnh B", role="province", province="02"))
+    for dry in (True, False):
+        send(at, "bao-cao.csv", GOOD, dry_run=dry)
+        assert not at.exception
+        assert "chỉ được nhập báo cáo của tỉnh mình (mã 02)" in at.error[0].value and "01" in at.error[0].value
+    assert province_01_on_16_06(mini_engine) is None and batches_and_audit(mini_engine) == before
+    # Tỉnh A's own officer may, and the batch and the audit record name that person.
+    at = upload_page(monkeypatch, mini_engine, person("Công an tỉnh A", role="province", province="01"))
+    send(at, "bao-cao.csv", GOOD)
+    assert at.success[0].value.startswith("Đã nhập tệp „bao-cao.csv“")
+    assert province_01_on_16_06(mini_engine) == 465
 
 
 def test_problem_list_export_neutralises_formulas():

@@ -37,9 +37,10 @@ def _date_from_url(first: date, last: date) -> date:
     return min(max(value, first), last)
 
 
-def sidebar(first: date, last: date, version: int, provinces: dict[str, str]) -> Context:
+def sidebar(first: date, last: date, version: int, provinces: dict[str, str], *, home_province: str | None = None) -> Context:
     """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…&province=48),
-    then the latest day. `provinces` maps code → name."""
+    then the latest day. `provinces` maps code → name; `home_province` (a provincial account's own)
+    is "my province" when the URL names none."""
     metrics = [m.value for m in HEADLINE_METRICS]
     denominators = [d.value for d in Denominator]
     with st.sidebar:
@@ -57,7 +58,7 @@ def sidebar(first: date, last: date, version: int, provinces: dict[str, str]) ->
             key="denominator",
         )
         codes = [None, *sorted(provinces, key=provinces.get)]
-        wanted = st.query_params.get("province")
+        wanted = st.query_params.get("province") or home_province
         province = st.selectbox(
             "Tỉnh của tôi",
             codes,

@@ -36,9 +36,19 @@ def run_query(fn, *args, **kwargs):
         raise DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc) from exc
 
 
+def run_write(fn, *args, **kwargs):
+    """Like run_query, in one transaction that commits (a session check keeps its session alive)."""
+    eng = engine()
+    try:
+        with eng.begin() as conn:
+            return fn(conn, *args, **kwargs)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc) from exc
+
+
 def schema_ready() -> bool:
-    """True when the schema exists (init-db or demo has run)."""
-    return run_query(lambda conn: inspect(conn).has_table("unit_day"))
+    """True when the schema is there and current (init-db or demo has run since the access tables came)."""
+    return run_query(lambda conn: inspect(conn).has_table("unit_day") and inspect(conn).has_table("app_user"))
 
 
 def data_version() -> int:

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db.access import Actor
 from db.engine import DatabaseUnavailable, safe_url
 from intake import batches, load, summary
 from intake.problems import Problem
@@ -23,19 +24,19 @@ def _database_error(exc: Exception) -> DatabaseUnavailable:
     return DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc)
 
 
-def import_upload(data: bytes, filename: str, *, submitted_by: str, cumulative: bool, dry_run: bool) -> load.ImportResult:
-    """Validate and (unless a dry run) store an uploaded file as one batch of kind "upload". Never cached."""
+def import_upload(data: bytes, filename: str, *, actor: Actor | None, cumulative: bool, dry_run: bool) -> load.ImportResult:
+    """Validate and (unless a dry run) store an uploaded file as one batch of kind "upload". Never cached.
+    Raises db.access.AccessDenied (nothing written) when the actor may not send this file."""
     try:
-        return load.import_report(engine(), data, filename, submitted_by=submitted_by, cumulative=cumulative, dry_run=dry_run,
-                                  kind="upload")
+        return load.import_report(engine(), data, filename, actor=actor, cumulative=cumulative, dry_run=dry_run, kind="upload")
     except (OperationalError, DBAPIError) as exc:
         raise _database_error(exc) from exc
 
 
-def rollback_batch(batch_id: int, *, by: str) -> batches.RollbackResult:
-    """Undo one batch (raises batches.RollbackError with a Vietnamese message when it cannot be done)."""
+def rollback_batch(batch_id: int, *, actor: Actor | None) -> batches.RollbackResult:
+    """Undo one batch (raises batches.RollbackError or AccessDenied with a Vietnamese message when it cannot be done)."""
     try:
-        return batches.rollback(engine(), batch_id, by=by)
+        return batches.rollback(engine(), batch_id, actor=actor)
     except (OperationalError, DBAPIError) as exc:
         raise _database_error(exc) from exc
 

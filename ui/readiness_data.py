@@ -13,6 +13,7 @@ from pandas.io.formats.style import Styler
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db.access import Actor
 from db.engine import DatabaseUnavailable, safe_url
 from intake import readiness as intake
 from queries import readiness as R
@@ -136,18 +137,18 @@ def template_bytes(version: int, *, prefill: bool) -> bytes:
     return _guard(intake.template_for, prefill=prefill)
 
 
-def import_upload(payload: bytes, filename: str, *, submitted_by: str, dry_run: bool) -> intake.Result:
+def import_upload(payload: bytes, filename: str, *, actor: Actor | None, dry_run: bool) -> intake.Result:
     """Check and (unless a dry run) store an uploaded readiness file as one batch. Never cached."""
     try:
-        return intake.import_file(data.engine(), payload, filename, submitted_by=submitted_by, dry_run=dry_run)
+        return intake.import_file(data.engine(), payload, filename, actor=actor, dry_run=dry_run)
     except (OperationalError, DBAPIError) as exc:
         raise _database_error(exc) from exc
 
 
-def submit_form(frames: dict[str, pl.DataFrame], *, source_name: str, submitted_by: str) -> intake.Result:
+def submit_form(frames: dict[str, pl.DataFrame], *, source_name: str, actor: Actor | None) -> intake.Result:
     """The edit form's rows through the same checks and the same one-batch write as a file."""
     try:
-        return intake.submit(data.engine(), frames, source_name=source_name, submitted_by=submitted_by)
+        return intake.submit(data.engine(), frames, source_name=source_name, actor=actor)
     except (OperationalError, DBAPIError) as exc:
         raise _database_error(exc) from exc
 

@@ -1,0 +1,75 @@
+"""What every command of cli.py shares: the engine (or exit 2), clear errors, and who is acting (--as)."""
+
+from __future__ import annotations
+
+import getpass
+from contextlib import contextmanager
+
+import typer
+
+from db.engine import DatabaseUnavailable, check_connection, make_engine, safe_url
+
+# Set by cli.py's --as option before any command runs.
+AS_USER: dict[str, str | None] = {"username": None}
+
+
+@contextmanager
+def database_errors():
+    """A database error mid-command is one clear line and exit 2, not a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
+        hint = " (is another build or import running?)" if "locked" in first else ""
+        typer.echo(f"error: database error: {first}{hint}", err=True)
+        raise typer.Exit(2) from None
+
+
+def engine():
+    """The configured engine, or exit 2 with a clear message when the database cannot be reached."""
+    engine = make_engine()
+    try:
+        check_connection(engine)
+    except DatabaseUnavailable as exc:
+        typer.echo(f"error: cannot reach the database {safe_url(exc.url)}: {exc.cause.__class__.__name__}: "
+                   f"{str(exc.cause).strip().splitlines()[0] if str(exc.cause).strip() else ''}", err=True)
+        typer.echo("hint: check DATABASE_URL or [connections.cccd] url in .streamlit/secrets.toml", err=True)
+        raise typer.Exit(2) from None
+    return engine
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def actor(engine):
+    """Who acts: the account named with --as (exit 2 if unknown or disabled), else the OS user as the operator."""
+    from db.access import operator
+    from db.users import UserError, find_actor
+
+    name = AS_USER["username"]
+    if not name:
+        return operator(os_user())
+    try:
+        with engine.connect() as conn:
+            return find_actor(conn, name)
+    except UserError as exc:
+        typer.echo(f"lỗi: {exc.message_vi}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def access_errors():
+    """A refusal by role or province is one Vietnamese line and exit 1 (nothing was written)."""
+    from db.access import AccessDenied
+
+    try:
+        yield
+    except AccessDenied as exc:
+        typer.echo(f"lỗi: {exc.message_vi}", err=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,122 @@
+"""Who may change what: roles, the acting person, and the one check every writer makes before writing."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    viewer = "viewer"  # ministry leadership, the steering committee: read only
+    province = "province"  # a provincial team: reports and readiness of its own province
+    data_team = "data_team"  # the national data team (C06): every province, rollbacks, events
+    admin = "admin"  # accounts and roles, plus everything the data team may do
+
+
+ROLE_LABEL_VI = {
+    Role.viewer: "Lãnh đạo, Ban chỉ đạo (chỉ xem)",
+    Role.province: "Cán bộ tỉnh",
+    Role.data_team: "Tổ dữ liệu C06",
+    Role.admin: "Quản trị hệ thống",
+}
+
+
+class Permission(StrEnum):
+    submit_report = "submit_report"  # store a report (a check without storing needs no permission)
+    rollback = "rollback"
+    edit_readiness = "edit_readiness"  # readiness items and milestones of a province
+    edit_agencies = "edit_agencies"  # ministries' connections to the population database (national)
+    edit_events = "edit_events"
+    manage_users = "manage_users"
+    view_audit = "view_audit"
+
+
+# Permissions a role has for its own province only (None: every province).
+_PROVINCIAL = {Permission.submit_report, Permission.rollback, Permission.edit_readiness}
+_GRANTS: dict[Role, set[Permission]] = {
+    Role.viewer: set(),
+    Role.province: set(_PROVINCIAL),
+    Role.data_team: {*_PROVINCIAL, Permission.edit_agencies, Permission.edit_events, Permission.view_audit},
+    Role.admin: set(Permission),
+}
+
+_ACTION_VI = {
+    Permission.submit_report: "nhập báo cáo",
+    Permission.rollback: "hủy lô báo cáo",
+    Permission.edit_readiness: "cập nhật mức sẵn sàng",
+    Permission.edit_agencies: "cập nhật kết nối của các bộ, ngành",
+    Permission.edit_events: "sửa sự kiện trên biểu đồ",
+    Permission.manage_users: "quản lý tài khoản",
+    Permission.view_audit: "xem nhật ký",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting: a signed-in user, or the server operator at the command line."""
+
+    user_id: int | None
+    username: str
+    display_name: str
+    role: Role
+    province_code: str | None = None
+    via: str = "web"  # web | sso | cli | api
+
+    @property
+    def label(self) -> str:
+        """How the person is named in batches and the audit log."""
+        return self.display_name[:120]
+
+
+def operator(username: str | None = None) -> Actor:
+    """The operating-system user running cli.py on the server: the operator may do everything."""
+    name = username or getpass.getuser()
+    return Actor(user_id=None, username=f"os:{name}", display_name=f"{name} (máy chủ)", role=Role.admin, via="cli")
+
+
+class AccessDenied(PermissionError):
+    """The role does not allow this; nothing was written. The message is meant for people."""
+
+    def __init__(self, message_vi: str, message_en: str):
+        super().__init__(message_en)
+        self.message_vi = message_vi
+        self.message_en = message_en
+
+    def message(self, lang: str = "vi") -> str:
+        return self.message_vi if lang == "vi" else self.message_en
+
+
+def allowed(actor: Actor | None, permission: Permission, provinces: Iterable[str | None] = ()) -> bool:
+    """True when `actor` may do `permission` for every province in `provinces` (a provincial role: only
+    its own; None in `provinces` means a national object, which a provincial role may never change)."""
+    if actor is None or permission not in _GRANTS[actor.role]:
+        return False
+    if actor.role is Role.province and permission in _PROVINCIAL:
+        return actor.province_code is not None and all(p == actor.province_code for p in provinces)
+    return True
+
+
+def require(actor: Actor | None, permission: Permission, provinces: Iterable[str | None] = ()) -> None:
+    """Raise AccessDenied unless `actor` may do `permission` for all of `provinces`. Every writer calls
+    this inside its transaction, before it writes."""
+    provinces = sorted({p or "" for p in provinces})
+    if allowed(actor, permission, [p or None for p in provinces]):
+        return
+    action = _ACTION_VI[permission]
+    if actor is None:
+        raise AccessDenied(f"Cần đăng nhập để {action}.", f"Sign in to {permission.value}.")
+    if permission in _GRANTS[actor.role] and actor.role is Role.province:
+        others = [p for p in provinces if p != actor.province_code]
+        where = ", ".join(p or "toàn quốc" for p in others)
+        raise AccessDenied(
+            f"Tài khoản {actor.username} chỉ được {action} của tỉnh mình (mã {actor.province_code}); "
+            f"yêu cầu này có số liệu của: {where}. Không có gì được ghi.",
+            f"Account {actor.username} may {permission.value} for its own province ({actor.province_code}) only; "
+            f"this request touches: {', '.join(p or 'national' for p in others)}. Nothing was written.",
+        )
+    raise AccessDenied(
+        f"Vai trò «{ROLE_LABEL_VI[actor.role]}» không được {action}. Không có gì được ghi.",
+        f"Role {actor.role.value} may not {permission.value}. Nothing was written.",
+    )

@@ -1,0 +1,1 @@
+"""HTTP routes served beside the Streamlit app by st.App (asgi.py): sign-in, sign-out, the sign-in gate."""
