@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup_env.sh requirements.txt
 .venv/bin/python cli.py demo --if-missing
-exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" "$@"
+exec .venv/bin/python -m streamlit run asgi.py --server.port "${PORT:-8501}" "$@"

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from db import migrate
 from db.engine import make_engine
 from queries.progress import progress
+from tests.conftest import person, sign_in_apptest
 from ui import format as fmt
 
 TIMEOUT = 180
@@ -75,6 +76,9 @@ def test_uninitialised_and_empty_databases(monkeypatch, tmp_path):
     at = run_app(monkeypatch, url)
     assert not at.exception and "chưa được khởi tạo" in at.error[0].value
     migrate.upgrade(make_engine(url))
+    at = run_app(monkeypatch, url)  # a real (not simulated) database: nothing is shown before signing in
+    assert not at.exception and "Cần đăng nhập" in at.info[0].value and not at.get("download_button")
+    sign_in_apptest(monkeypatch, person("Tổ dữ liệu", role="data_team"))
     at = run_app(monkeypatch, url)
     assert not at.exception and "Chưa có báo cáo" in at.info[0].value
     # …and the first report can be uploaded right there (the rest of the app has nothing to show yet).

@@ -93,7 +93,7 @@ def _first_sight(identity: str) -> bool:
 def _no_access(identity: str) -> None:
     st.title("Chưa được cấp quyền")
     st.error(
-        f"Tài khoản đăng nhập một lần «{identity}» chưa được cấp quyền xem hệ thống này (hoặc đã bị khóa). "
+        f"Tài khoản đăng nhập một lần «{md(identity)}» chưa được cấp quyền xem hệ thống này (hoặc đã bị khóa). "
         "Đề nghị quản trị hệ thống của Tổ dữ liệu C06 thêm tài khoản và vai trò cho bạn "
         "(`python cli.py users add … --sso-identity …`).",
         icon=":material/block:",

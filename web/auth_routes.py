@@ -78,11 +78,25 @@ def _page(body: str, *, status: int = 200) -> HTMLResponse:
     return response
 
 
+def _sso_start() -> str:
+    """Where the SSO link goes: the app at the address of `redirect_uri` in [auth]. Streamlit keeps a
+    login's state in a cookie of the host the login starts on and accepts its sign-in cookie only on
+    redirect_uri's origin, so a login begun under another name for this server (localhost for
+    127.0.0.1, the IP address for the DNS name) would come back to the sign-in form."""
+    try:
+        from streamlit.auth_util import get_origin_from_redirect_uri
+
+        origin = get_origin_from_redirect_uri() or ""
+    except Exception:  # noqa: BLE001 - no usable redirect_uri: stay on this address
+        origin = ""
+    return f"{origin}/?sso=1"
+
+
 def _form(next_path: str, *, message: str | None = None, notice: str | None = None, username: str = "") -> tuple[str, str]:
     token = secrets.token_urlsafe(24)
     sso = ""
     if sso_configured():
-        sso = ('<p class="sso"><a class="button secondary" href="/?sso=1">Đăng nhập một lần (SSO) bằng tài khoản của Bộ</a></p>'
+        sso = (f'<p class="sso"><a class="button secondary" href="{html.escape(_sso_start())}">Đăng nhập một lần (SSO) bằng tài khoản của Bộ</a></p>'
                '<p class="or">hoặc bằng tài khoản của hệ thống</p>')
     alert = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     info = f'<p class="notice" role="status">{html.escape(notice)}</p>' if notice else ""

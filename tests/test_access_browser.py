@@ -1,0 +1,207 @@
+"""Signing in as a person does, in Debian's Chromium against `streamlit run asgi.py`: the gate, the form,
+wrong and right passwords, reload and new tab, a tampered, an expired and a signed-out cookie, and what
+each role is offered and refused on the pages (the writers refuse it again: tests/test_access.py)."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from db import users
+from db.access import operator
+from db.engine import make_engine
+from db.schema import audit_log, import_batch, user_session
+from tests.browser_support import (
+    ARTIFACTS,
+    chromium,
+    offline_page,
+    require_chromium,
+    streamlit_server,
+)
+
+require_chromium()
+
+PASSWORD = "mua-thu-ha-noi-2021"
+HEADER = "Ngày báo cáo,Mã tỉnh,Mã huyện,Mã xã,Số hồ sơ tiếp nhận,Số thẻ đã trả cho công dân,Số phiếu thu thập thông tin dân cư,Số bản ghi đã cập nhật vào CSDL"
+ACCOUNTS = {  # username: (display name, role, province)
+    "bacninh": ("Cán bộ Công an tỉnh Bắc Ninh", "province", "27"),
+    "lanhdao": ("Lãnh đạo Bộ", "viewer", None),
+}
+
+
+@pytest.fixture(scope="module")
+def site(demo_sqlite, tmp_path_factory, monkeypatch_module):
+    """A copy of the small demo data set with two accounts, served with reading closed to strangers."""
+    path = tmp_path_factory.mktemp("access") / "access.sqlite"
+    shutil.copy(demo_sqlite.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for username, (name, role, province) in ACCOUNTS.items():
+            users.add_user(conn, operator("test"), username=username, display_name=name, role=role, province_code=province,
+                           password=PASSWORD)
+    monkeypatch_module.setenv("CCCD_PUBLIC_READ", "0")
+    with streamlit_server(url, log_name="server-access.log") as base:
+        yield base, engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    with chromium() as b:
+        yield b
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD, path: str = "/xep-hang?province=48") -> None:
+    page.goto(base + path)
+    page.wait_for_selector("#username")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def wait_for_app(page, text: str) -> None:
+    page.get_by_text(text).first.wait_for(timeout=60_000)
+
+
+def test_a_deep_link_asks_once_then_the_session_survives_reload_and_new_tabs(site, chrome):
+    base, engine = site
+    context = chrome.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(base + "/xep-hang?province=48")
+    assert page.url.startswith(base + "/dang-nhap?next=%2Fxep-hang%3Fprovince%3D48")
+    assert page.locator("h1").inner_text() == "Tiến độ CCCD gắn chip"
+    page.screenshot(path=str(ARTIFACTS / "access-sign-in.png"))
+
+    sign_in(page, base, "bacninh", "sai-mat-khau-day")  # wrong password: the same answer as an unknown name
+    error = page.locator(".error").inner_text()
+    sign_in(page, base, "khong-co-ai", PASSWORD)
+    assert page.locator(".error").inner_text() == error and "không đúng" in error
+    assert page.locator("#username").input_value() == "khong-co-ai"  # the name stays, the password never
+
+    sign_in(page, base, "bacninh")
+    wait_for_app(page, "Cán bộ tỉnh — Bắc Ninh")
+    assert page.url.startswith(base + "/xep-hang") and "province=48" in page.url  # the deep link, kept
+    sidebar = page.locator("section[data-testid=stSidebar]").inner_text()
+    assert "Cán bộ Công an tỉnh Bắc Ninh" in sidebar and "Đăng xuất" in sidebar
+    page.screenshot(path=str(ARTIFACTS / "access-signed-in.png"))
+    [cookie] = [c for c in context.cookies() if c["name"] == "cccd_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > 0
+
+    page.reload()
+    wait_for_app(page, "Cán bộ tỉnh — Bắc Ninh")
+    other = context.new_page()
+    other.goto(base + "/ban-do")
+    wait_for_app(other, "Cán bộ tỉnh — Bắc Ninh")
+    assert "/dang-nhap" not in other.url
+    with engine.connect() as conn:
+        signed = conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.action == "sign_in", audit_log.c.actor == "bacninh")).scalar_one()
+        failed = conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.action == "sign_in_failed")).scalar_one()
+    assert signed == 1 and failed >= 2
+    context.close()
+
+
+def test_tampered_expired_and_signed_out_cookies_are_refused(site, chrome):
+    base, engine = site
+    context = chrome.new_context()
+    page = context.new_page()
+    sign_in(page, base, "lanhdao", path="/")
+    wait_for_app(page, "Lãnh đạo Bộ")
+    [cookie] = [c for c in context.cookies() if c["name"] == "cccd_session"]
+
+    def fresh_with(value: str):
+        ctx = chrome.new_context()
+        ctx.add_cookies([{**cookie, "value": value}])
+        p = ctx.new_page()
+        p.goto(base + "/xep-hang")
+        return ctx, p
+
+    # A copy of the cookie works in another browser (it is the session) …
+    ctx, p = fresh_with(cookie["value"])
+    wait_for_app(p, "Lãnh đạo Bộ")
+    ctx.close()
+    # … a tampered one does not.
+    token, _, signature = cookie["value"].rpartition(".")
+    ctx, p = fresh_with(token[:-2] + ("AA" if not token.endswith("AA") else "BB") + "." + signature)
+    assert "/dang-nhap" in p.url
+    ctx.close()
+
+    # Idle past the limit (8 h): the same cookie no longer opens anything.
+    with engine.begin() as conn:
+        conn.execute(update(user_session).where(user_session.c.ended_at.is_(None))
+                     .values(last_seen_at=datetime.now() - timedelta(hours=9)))
+    ctx, p = fresh_with(cookie["value"])
+    assert "/dang-nhap" in p.url
+    ctx.close()
+
+    # Sign out: back to the form, and the old cookie is dead everywhere.
+    sign_in(page, base, "lanhdao", path="/")
+    wait_for_app(page, "Lãnh đạo Bộ")
+    [cookie] = [c for c in context.cookies() if c["name"] == "cccd_session"]
+    page.get_by_text("Đăng xuất").click()
+    page.wait_for_url("**/dang-nhap?da-dang-xuat=1")
+    assert "Bạn đã đăng xuất." in page.locator(".notice").inner_text()
+    assert not [c for c in context.cookies() if c["name"] == "cccd_session"]
+    ctx, p = fresh_with(cookie["value"])
+    assert "/dang-nhap" in p.url
+    ctx.close()
+    # A sign-out link without this session's tag (another site's) signs nobody out.
+    sign_in(page, base, "lanhdao", path="/")
+    wait_for_app(page, "Lãnh đạo Bộ")
+    page.goto(base + "/dang-xuat?t=0123456789abcdef0123456789abcdef")
+    wait_for_app(page, "Lãnh đạo Bộ")
+    context.close()
+
+
+def test_the_sign_in_form_refuses_a_post_without_its_token(site):
+    base, _ = site
+    body = urllib.parse.urlencode({"username": "lanhdao", "password": PASSWORD, "next": "/"}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(base + "/dang-nhap", data=body, method="POST"), timeout=30)
+    assert refused.value.code == 400 and "cccd_session" not in (refused.value.headers.get("set-cookie") or "")
+    # and an outside "next" is never followed
+    page = urllib.request.urlopen(base + "/dang-nhap?next=https://example.org/x", timeout=30).read().decode()
+    assert 'name="next" value="/"' in page
+
+
+def test_each_role_is_offered_what_it_may_do_and_refused_the_rest(site, chrome, tmp_path):
+    base, engine = site
+    viewer = offline_page(chrome, 1280, 800)
+    sign_in(viewer, base, "lanhdao", path="/")
+    wait_for_app(viewer, "Lãnh đạo Bộ")
+    nav = viewer.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "Xếp hạng tỉnh" in nav and "Nhập báo cáo" not in nav and "Tài khoản" not in nav
+    viewer.goto(base + "/su-kien")
+    wait_for_app(viewer, "Tổ dữ liệu C06 thêm, sửa, xóa sự kiện")
+    assert viewer.get_by_role("button", name="Thêm sự kiện").count() == 0
+    assert viewer.outside == []
+    viewer.close()
+
+    officer = offline_page(chrome, 1280, 900)
+    sign_in(officer, base, "bacninh", path="/nhap-bao-cao")
+    wait_for_app(officer, "Người gửi:")
+    other = tmp_path / "vinh-phuc.csv"
+    other.write_text(HEADER + "\n16/06/2021,26,243,08707,7,1,2,3\n", encoding="utf-8")
+    with engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(import_batch)).scalar_one()
+    officer.locator("input[type=file]").set_input_files(str(other))
+    officer.get_by_role("button", name="Kiểm tra và nhập").click()
+    wait_for_app(officer, "chỉ được nhập báo cáo của tỉnh mình (mã 27)")
+    officer.screenshot(path=str(ARTIFACTS / "access-refused-upload.png"))
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(import_batch)).scalar_one() == before
+    assert officer.outside == []
+    officer.close()
