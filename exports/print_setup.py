@@ -17,7 +17,8 @@ A4 = 9  # xlsxwriter's paper code
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM, HEADER_MARGIN = 0.4, 0.85, 0.7, 0.3
 PAGE_W, PAGE_H = 8.27, 11.69  # A4 portrait
 PORTRAIT_WIDTH_PT = (PAGE_W - 2 * MARGIN_X) * 72
-ROW_PT = 15  # xlsxwriter's default row height (Calibri 11)
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+ROW_PT = 15  # a row of xlsxwriter's default font, Calibri 11
 MIN_WIDTH, MAX_TEXT_WIDTH = 5, 32  # column widths in characters; longer text wraps
 HEADER_MAX_CHARS = 255  # Excel's limit for a header or footer string
 
@@ -40,9 +41,10 @@ def column_width(header: str, texts: list[str]) -> int:
     return max(MIN_WIDTH, min(content, MAX_TEXT_WIDTH), word + 1, math.ceil(len(header) / 4)) + 2
 
 
-def wrapped_lines(text: str, width_chars: float) -> int:
-    """Lines `text` wraps into in a column `width_chars` wide (bold, a character is counted 1.15 wide)."""
-    limit, lines, used = width_chars / 1.15, 1, 0.0
+def wrapped_lines(text: str, width_chars: float, *, bold: bool = True) -> int:
+    """Lines `text` wraps into in a column `width_chars` wide. A column's character is a digit's width;
+    letters of Vietnamese text average less, but a bold one is counted 1.15 wide."""
+    limit, lines, used = width_chars / (1.15 if bold else 1.0), 1, 0.0
     for word in text.split():
         need = len(word) if used == 0 else used + 1 + len(word)
         if need <= limit or used == 0:

@@ -10,7 +10,7 @@ import xlsxwriter
 
 from queries.metrics import Status
 from ui import format as fmt
-from exports.print_setup import ROW_PT, SOURCE, PageFacts, column_width, print_setup, wrapped_lines
+from exports.print_setup import ROW_PT, SOURCE, WORKBOOK_OPTIONS, PageFacts, column_width, print_setup, wrapped_lines
 from ui.labels import SIMULATED_LABEL, STATUS_LABEL
 from ui.tables import INCOMPLETE, OVER_100, RANKING_COLUMNS
 
@@ -38,7 +38,7 @@ def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[s
     if simulated is None:
         simulated = any(line.startswith(SIMULATED_LABEL) for line in notes)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     columns = [c for c in RANKING_COLUMNS if c in frame.columns or c == "notes"]
     as_of_text = f"Số liệu đến ngày {fmt.day(as_of)}"
     _write_sheet(book, "Xếp hạng", frame, columns, RANKING_COLUMNS, title=title, as_of=as_of, freeze_cols=3,
@@ -127,7 +127,10 @@ def _write_sheet(book, name: str, frame: pl.DataFrame, columns: list[str], heade
     print_setup(sheet, facts, widths=widths, header_row=3, last_row=3 + frame.height)
 
 
-NOTES_WIDTH = 95  # characters: the notes sheet's one column fills a portrait A4 page
+# Characters: the notes sheet's one column within a portrait A4 page, with room to spare: LibreOffice
+# without Calibri's metric twin (fonts-crosextra-carlito) draws a wider font and widens the column
+# (about 1.27 times with DejaVu Sans), and does not scale a lone column down to the page.
+NOTES_WIDTH = 72
 
 
 def _write_notes(book, name: str, lines: list[str], facts: PageFacts, *, first: str | None = None) -> None:
@@ -140,7 +143,7 @@ def _write_notes(book, name: str, lines: list[str], facts: PageFacts, *, first: 
         row = 1
     for i, line in enumerate(lines, start=row):
         sheet.write_string(i, 0, line, wrapped)
-        sheet.set_row(i, ROW_PT * wrapped_lines(line, NOTES_WIDTH * 1.15 / 1.1))
+        sheet.set_row(i, ROW_PT * wrapped_lines(line, NOTES_WIDTH, bold=False))
     sheet.set_column(0, 0, NOTES_WIDTH)
     print_setup(sheet, facts, widths=[NOTES_WIDTH], header_row=None, last_row=row + len(lines) - 1)
 
@@ -171,7 +174,7 @@ def handout_xlsx(
         return PageFacts(sheet_title, as_of_text, simulated, source)
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     ranking_columns = [c for c in RANKING_COLUMNS if c in provinces.columns or c == "notes"]
     sheets = [
         (HANDOUT_SHEETS[0], provinces, ranking_columns, RANKING_COLUMNS, f"Xếp hạng tỉnh/thành — {title}", 3),
