@@ -26,3 +26,12 @@ def test_relative_links_lead_to_files(doc: Path):
     targets = [t for t in LINK.findall(doc.read_text(encoding="utf-8")) if not re.match(r"[a-z]+:", t)]
     missing = [t for t in targets if not (doc.parent / t).exists()]
     assert missing == []
+
+
+def test_every_setting_is_documented():
+    """Each environment variable the settings module reads is named in the README or a docs page."""
+    source = (ROOT / "settings.py").read_text(encoding="utf-8")
+    names = sorted(set(re.findall(r"\b(CCCD_[A-Z_]+|DATABASE_URL)\b", source)))
+    assert "CCCD_PUBLIC_READ" in names and "CCCD_SECRET_KEY" in names  # the settings module was read
+    text = "\n".join(d.read_text(encoding="utf-8") for d in DOCS)
+    assert [n for n in names if n not in text] == []
