@@ -28,8 +28,15 @@ except DatabaseUnavailable as exc:
     st.caption(f"Chi tiết kỹ thuật: {exc.cause.__class__.__name__}")
     st.stop()
 
-upload_page = st.Page("app_pages/upload.py", title="Nhập báo cáo", icon=":material/upload_file:", url_path="nhap-bao-cao")
-may_submit = access.allowed(Permission.submit_report)
+
+# Pages a role cannot use are not in its menu; a direct link still opens them, to their own refusal
+# in Vietnamese (not Streamlit's "Page not found"), and the writers refuse anyway (db.access).
+def _shown(allowed: bool) -> str:
+    return "visible" if allowed else "hidden"
+
+
+upload_page = st.Page("app_pages/upload.py", title="Nhập báo cáo", icon=":material/upload_file:", url_path="nhap-bao-cao",
+                      visibility=_shown(access.allowed(Permission.submit_report)))
 if not info.has_reports:
     # A new production database: nothing to show yet, but the first report has to come in somewhere.
     st.info("Chưa có báo cáo nào từ các tỉnh. Số liệu sẽ hiện khi báo cáo đầu tiên được nhập — nhập báo cáo ở dưới đây.")
@@ -56,12 +63,12 @@ def overview_alias() -> None:
     st.switch_page(overview_page, query_params=st.query_params.to_dict())
 
 
-# Pages a role cannot use are not offered; the writers refuse them anyway (db.access).
-own_pages = []
-if access.allowed(Permission.view_audit):
-    own_pages.append(st.Page("app_pages/audit.py", title="Nhật ký thao tác", icon=":material/history:", url_path="nhat-ky"))
-if access.allowed(Permission.manage_users):
-    own_pages.append(st.Page("app_pages/users.py", title="Tài khoản", icon=":material/manage_accounts:", url_path="tai-khoan"))
+own_pages = [
+    st.Page("app_pages/audit.py", title="Nhật ký thao tác", icon=":material/history:", url_path="nhat-ky",
+            visibility=_shown(access.allowed(Permission.view_audit))),
+    st.Page("app_pages/users.py", title="Tài khoản", icon=":material/manage_accounts:", url_path="tai-khoan",
+            visibility=_shown(access.allowed(Permission.manage_users))),
+]
 
 page = st.navigation(
     [
@@ -70,7 +77,7 @@ page = st.navigation(
         st.Page("app_pages/map.py", title="Bản đồ", icon=":material/map:", url_path="ban-do"),
         st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon=":material/leaderboard:", url_path="xep-hang"),
         st.Page("app_pages/scorecard.py", title="Tỉnh của tôi", icon=":material/person_pin_circle:", url_path="tinh-cua-toi"),
-        *([upload_page] if may_submit else []),
+        upload_page,
         st.Page("app_pages/quality.py", title="Chất lượng số liệu", icon=":material/fact_check:", url_path="chat-luong"),
         st.Page("app_pages/readiness.py", title="Sẵn sàng triển khai", icon=":material/checklist:", url_path="san-sang"),
         meeting_page,

@@ -73,6 +73,7 @@ left.download_button(
         as_of=ctx.as_of,
         title=f"Xếp hạng tỉnh/thành — {METRIC_LABEL[ctx.metric]} ({unit}) so với {denominator_label(ctx.metric, ctx.denominator)}",
         notes=notes,
+        simulated=info.simulated,
     ),
     file_name=f"xep-hang-{ctx.metric.value}-{ctx.as_of.isoformat()}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,6 +13,7 @@ import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 import settings
 from db import audit
@@ -101,12 +102,15 @@ def add_user(conn: Connection, acting: Actor, *, username: str, display_name: st
     identity = (sso_identity or "").strip().lower() or None
     if identity and conn.execute(select(app_user.c.id).where(app_user.c.sso_identity == identity)).first():
         raise UserError(f"Định danh SSO «{identity}» đã gắn với tài khoản khác.")
-    user_id = conn.execute(
-        insert(app_user).returning(app_user.c.id),
-        {"username": username, "display_name": name, "role": parsed.value, "province_code": province, "active": True,
-         "password_hash": hash_password(password) if password is not None else None, "sso_identity": identity,
-         "failed_attempts": 0, "created_by": acting.label, "created_at": _now()},
-    ).scalar_one()
+    try:  # a concurrent add of the same name or identity: a clear message (the caller's transaction is void)
+        user_id = conn.execute(
+            insert(app_user).returning(app_user.c.id),
+            {"username": username, "display_name": name, "role": parsed.value, "province_code": province, "active": True,
+             "password_hash": hash_password(password) if password is not None else None, "sso_identity": identity,
+             "failed_attempts": 0, "created_by": acting.label, "created_at": _now()},
+        ).scalar_one()
+    except IntegrityError:
+        raise UserError(f"Tên đăng nhập «{username}» hoặc định danh SSO đã có (vừa được tạo cùng lúc).") from None
     audit.record(conn, acting, "user_add", province_code=province, target=username,
                  detail={"role": parsed.value, "sso": bool(identity), "password": password is not None}, client=client)
     return int(user_id)

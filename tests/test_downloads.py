@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import person, sign_in_apptest
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 PAGES = {
@@ -29,6 +31,7 @@ PAGES = {
 def test_download_buttons_do_not_rerun_the_app(monkeypatch, demo_sqlite, page):
     params, labels = PAGES[page]
     monkeypatch.setenv("DATABASE_URL", demo_sqlite)
+    sign_in_apptest(monkeypatch, person("Tổ dữ liệu", role="data_team"))  # the upload and update forms are theirs
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["as_of"] = "2021-04-27"
     at.run()

@@ -33,11 +33,13 @@ class Access:
     checked_at: float
 
 
-def _client() -> str | None:
+def client_address() -> str | None:
+    """The browser's address as the server sees it (None on localhost, in tests, or when unknown)."""
     try:
-        return st.context.ip_address
+        address = st.context.ip_address
     except Exception:  # noqa: BLE001 - not every runtime knows the address
         return None
+    return address if isinstance(address, str) else None
 
 
 def _from_cookie(raw: str | None) -> Actor | None:
@@ -58,7 +60,7 @@ def _from_sso() -> Actor | None | bool:
         return False
     identity = st.user.get("email") or st.user.get("sub") or ""
     first = _first_sight(str(identity))
-    found = data.run_write(lambda conn: users.sso_actor(conn, str(identity), client=_client(), record_sign_in=first))
+    found = data.run_write(lambda conn: users.sso_actor(conn, str(identity), client=client_address(), record_sign_in=first))
     if found is None:
         _no_access(str(identity))
     return found

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-import streamlit as st
 
 from db import users
 from db.access import ROLE_LABEL_VI, Actor, Role
-from ui import data
+from ui import access, data
 from ui import format as fmt
 
 MIN_PASSWORD_LENGTH = users.MIN_PASSWORD_LENGTH
@@ -28,15 +27,6 @@ def role_label(role: str | Role) -> str:
         return ROLE_LABEL_VI[Role(role)]
     except ValueError:
         return str(role)
-
-
-def client_address() -> str | None:
-    """The browser's address as Streamlit sees it (for the audit log); None when the runtime does not know it."""
-    try:
-        address = st.context.ip_address
-    except Exception:  # noqa: BLE001 - not every runtime knows the address
-        return None
-    return address if isinstance(address, str) else None  # AppTest's runtime answers with a mock
 
 
 def accounts() -> pl.DataFrame:
@@ -96,16 +86,16 @@ def add_account(acting: Actor | None, *, username: str, display_name: str, role:
                 password: str | None, sso_identity: str | None) -> int:
     """Raises db.users.UserError or db.access.AccessDenied (nothing written) when the account cannot be made."""
     return data.run_write(users.add_user, acting, username=username, display_name=display_name, role=role,
-                          province_code=province_code, password=password, sso_identity=sso_identity or None, client=client_address())
+                          province_code=province_code, password=password, sso_identity=sso_identity or None, client=access.client_address())
 
 
 def set_active(acting: Actor | None, username: str, active: bool) -> None:
-    data.run_write(users.set_active, acting, username, active, client=client_address())
+    data.run_write(users.set_active, acting, username, active, client=access.client_address())
 
 
 def set_role(acting: Actor | None, username: str, role: str, province_code: str | None) -> None:
-    data.run_write(users.set_role, acting, username, role, province_code, client=client_address())
+    data.run_write(users.set_role, acting, username, role, province_code, client=access.client_address())
 
 
 def reset_password(acting: Actor | None, username: str, password: str) -> None:
-    data.run_write(users.reset_password, acting, username, password, client=client_address())
+    data.run_write(users.reset_password, acting, username, password, client=access.client_address())
