@@ -501,6 +501,8 @@ from cli_access import audit as _audit_command, users_app  # noqa: E402 - groupe
 
 app.add_typer(users_app, name="users")
 app.command("audit")(_audit_command)
+from cli_tokens import tokens_app  # noqa: E402 - API tokens (docs/api.md)
+app.add_typer(tokens_app, name="tokens")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ ACTION_LABEL_VI = {
     "user_change": "sửa tài khoản",
     "user_password": "đặt lại mật khẩu",
     "demo_build": "dựng dữ liệu mô phỏng",
+    "token_create": "tạo mã API",
+    "token_revoke": "thu hồi mã API",
+    "api_call": "gọi API",
 }
 
 

@@ -349,3 +349,39 @@ audit_log = Table(
     Index(None, "action", "client"),
     sqlite_autoincrement=True,
 )
+
+# --- the HTTP API (docs/api.md) ------------------------------------------------------------------------
+
+# API tokens: each acts as its account (role and province). The token is 32 random bytes shown once;
+# only its SHA-256 is kept (a hash this fast is enough for a secret that cannot be guessed — no
+# dictionary to try, unlike a password), with a short prefix to recognise it in lists.
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime, nullable=True),
+    Column("revoked_at", DateTime, nullable=True),
+    Column("revoked_by", String(120), nullable=True),
+    Index(None, "user_id"),
+    sqlite_autoincrement=True,
+)
+
+# The answer given to a report sent with an Idempotency-Key, per token: the same key and body again
+# get the same answer without a second import.
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("token_id", Integer, ForeignKey("api_token.id"), primary_key=True),
+    Column("idem_key", String(128), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
