@@ -1,10 +1,10 @@
-"""The server: Streamlit's app (app.py) on Starlette with the sign-in routes and gate (`streamlit run asgi.py`)."""
+"""The server: Streamlit's app (app.py) on Starlette with the sign-in routes and gate and the HTTP API (`streamlit run asgi.py`)."""
 
 from __future__ import annotations
 
 import streamlit as st
 from starlette.middleware import Middleware
 
-from web import auth_routes
+from web import api, auth_routes
 
-app = st.App("app.py", routes=auth_routes.routes(), middleware=[Middleware(auth_routes.SignInGate)])
+app = st.App("app.py", routes=[*auth_routes.routes(), *api.routes()], middleware=[Middleware(auth_routes.SignInGate)])
