@@ -11,6 +11,15 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "Debian's chromium is needed: sudo apt-get install -y chromium" >&2; exit 1
   fi
 fi
+# nginx: tests/test_scaleout.py serves deploy/nginx/cccd.conf in front of two app processes (its own
+# config, pid and logs; RUNLEVEL=1 keeps the package from starting the system's nginx).
+if [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) >/dev/null || { echo "could not install nginx-light" >&2; exit 1; }
+  else
+    echo "Debian's nginx is needed for tests/test_scaleout.py: sudo apt-get install -y nginx-light" >&2; exit 1
+  fi
+fi
 # LibreOffice and poppler: tests/test_print_layout.py converts the handouts to PDF as the offices open them (it says what to install when not root).
 if [ "$(id -u)" = 0 ] && ! { command -v soffice && command -v pdftotext; } >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-impress libreoffice-calc poppler-utils) >/dev/null || { echo "could not install libreoffice/poppler-utils" >&2; exit 1; }
