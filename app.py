@@ -68,6 +68,8 @@ own_pages = [
             visibility=_shown(access.allowed(Permission.view_audit))),
     st.Page("app_pages/users.py", title="Tài khoản", icon=":material/manage_accounts:", url_path="tai-khoan",
             visibility=_shown(access.allowed(Permission.manage_users))),
+    st.Page("app_pages/my_account.py", title="Tài khoản của tôi", icon=":material/account_circle:", url_path="tai-khoan-cua-toi",
+            visibility=_shown(state.actor is not None and state.actor.user_id is not None)),
 ]
 
 page = st.navigation(
