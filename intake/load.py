@@ -14,6 +14,7 @@ import settings
 from db import audit, store
 from db.access import Actor, Permission, require
 from db.schema import admin_unit, daily_fact, import_batch
+from intake import grain
 from intake.lock import serialize_writes
 from intake.problems import Problem
 from intake.read import FileRejected, read_table
@@ -196,7 +197,10 @@ def import_report(
 
     with engine.begin() as conn:
         serialize_writes(conn)
-        daily = to_daily(parsed, stored_before(conn, parsed.facts) if value_type == CUMULATIVE else pl.DataFrame())
+        grain_problems = grain.stored_problems(conn, parsed.facts, parsed.columns, value_type=value_type)  # after the lock: no race
+        if grain_problems:
+            return ImportResult(REJECTED, name, digest, grain_problems, value_type=value_type)
+        daily = to_daily(parsed, grain.with_district_bases(conn, parsed.facts, stored_before(conn, parsed.facts)) if value_type == CUMULATIVE else pl.DataFrame())
         if daily.problems:
             return ImportResult(REJECTED, name, digest, daily.problems, value_type=value_type)
         report = daily.report

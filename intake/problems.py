@@ -94,9 +94,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "xã {code} ({name}) thuộc huyện {actual} ({actual_name}), không thuộc huyện {stated} ghi trên dòng này — sửa lại mã huyện hoặc mã xã.",
         "commune {code} ({name}) belongs to district {actual} ({actual_name}), not to district {stated} given on this row — correct the district or commune code.",
     ),
-    "commune_required": (
-        "mã xã để trống nhưng huyện {code} ({name}) có {communes} xã — báo cáo theo từng xã, mỗi xã một dòng có mã xã 5 chữ số; chỉ huyện không có xã mới báo cáo cả huyện.",
-        "the commune code is empty but district {code} ({name}) has {communes} communes — report each commune on its own row with its 5-digit code; only districts without communes report as a whole.",
+    # report grain (intake.grain): a district-day is reported for the whole district or commune by commune, not both
+    "grain_mixed": (
+        "dòng này báo cáo cả huyện {code} ({name}) ngày {day} (mã xã để trống), nhưng dòng {rows} báo cáo từng xã của huyện này cùng ngày — cộng cả hai sẽ tính trùng; mỗi huyện mỗi ngày chỉ báo cáo một cấp: xóa dòng cả huyện hoặc các dòng từng xã.",
+        "this row reports the whole district {code} ({name}) on {day} (empty commune code), but row(s) {rows} report communes of this district on the same day — both would be counted twice; report each district-day at one level only: delete the district row or the commune rows.",
+    ),
+    "grain_switch_cumulative": (
+        "dòng này báo cáo lũy kế cả huyện {code} ({name}), nhưng dòng {rows} báo cáo lũy kế từng xã của huyện này — trong một tệp lũy kế mỗi huyện chỉ báo cáo một cấp; tách thành hai tệp theo thứ tự ngày, hoặc gửi số theo ngày.",
+        "this row reports a cumulative count for the whole district {code} ({name}), but row(s) {rows} report cumulative counts of its communes — in a cumulative file each district is reported at one level only; split it into two files in date order, or send daily counts.",
+    ),
+    "grain_stored_communes": (
+        "huyện {code} ({name}) ngày {day} đã được lưu theo từng xã ({communes} xã, lô {batches}) — dòng cả huyện sẽ tính trùng; tiếp tục báo cáo ngày này theo từng xã, hoặc hủy (rollback) lô đó trước rồi gửi lại.",
+        "district {code} ({name}) on {day} is already stored commune by commune ({communes} communes, batch {batches}) — a whole-district row would count it twice; keep reporting this day by commune, or roll that batch back first and send again.",
+    ),
+    "grain_stored_district": (
+        "huyện {code} ({name}) ngày {day} đã được lưu ở cấp huyện (cả huyện một dòng, lô {batches}) — các dòng từng xã sẽ tính trùng; tiếp tục báo cáo ngày này cho cả huyện (để trống mã xã), hoặc hủy (rollback) lô đó trước rồi gửi lại.",
+        "district {code} ({name}) on {day} is already stored as a whole district (batch {batches}) — commune rows would count it twice; keep reporting this day for the whole district (empty commune code), or roll that batch back first and send again.",
+    ),
+    "grain_cumulative_after_district": (
+        "huyện {code} ({name}) đã báo cáo ở cấp huyện (đến ngày {day}), nên không biết phần của từng xã trong số đã lưu — không quy đổi được số lũy kế theo xã thành số theo ngày; gửi lũy kế cho cả huyện (để trống mã xã) hoặc gửi số theo ngày.",
+        "district {code} ({name}) has reported as a whole district (up to {day}), so each commune's share of what is stored is unknown — cumulative commune counts cannot be turned into daily ones; send the district's cumulative count (empty commune code) or daily counts.",
     ),
     "not_numeric": (
         "giá trị „{value}“ không phải là số — nhập {what} bằng chữ số (số nguyên ≥ 0), không kèm chữ hay đơn vị.",

@@ -13,7 +13,7 @@ from datetime import date
 
 import polars as pl
 
-from intake import cells, problems
+from intake import cells, grain, problems
 from intake.problems import Problem, column_letter
 from intake.read import RawTable
 from intake.spec import (
@@ -179,7 +179,7 @@ def _with_units(t: pl.DataFrame, ref: Reference) -> pl.DataFrame:
     district_known = pl.col("d_province").is_not_null()
     district_ok = district_known & province_ok & (pl.col("d_province") == pl.col("province_code"))
     commune_ok = pl.col("c_district").is_not_null() & district_ok & (pl.col("c_district") == pl.col("district_code"))
-    district_row = pl.col("commune_code").is_null() & district_ok & (pl.col("d_communes") == 0)
+    district_row = grain.district_row(district_ok)
     return j.with_columns(
         province_ok.alias("province_ok"),
         district_known.alias("district_known"),
@@ -212,9 +212,6 @@ def _register_problems(j: pl.DataFrame, ref: Reference, cols: _Columns) -> list[
                 found.append(problems.make("commune_not_in_district", row=row, code=r["commune_code"], name=r["c_name"],
                                            actual=r["c_district"], actual_name=names[r["c_district"]], stated=r["district_code"],
                                            **cols.at("commune_code")))
-        elif r["district_known"] and r["d_communes"] > 0 and r["commune_cell"] is None:
-            found.append(problems.make("commune_required", row=row, code=r["district_code"], name=r["d_name"],
-                                       communes=r["d_communes"], **cols.at("commune_code")))
     return found
 
 
@@ -312,6 +309,7 @@ def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool
         found += _register_problems(j, ref, cols)
         dup_problems, dup_rows = _duplicate_problems(j, cols)
         found += dup_problems
+        found += grain.file_problems(j, cols.at, value_type=value_type)
         found += _value_type_problems(t, cols, cumulative)
         facts = j.filter(pl.col("unit_code").is_not_null() & pl.col("report_date").is_not_null())
         if value_type == DAILY:

@@ -148,7 +148,9 @@ REJECTIONS = {
     "malformed code": (csv_file([OK2, row("1234567")]), "x.csv", {}, 3, "commune_code", "code_format"),
     "district not in province": (csv_file([OK2, row(province="02")]), "x.csv", {}, 3, "district_code", "district_not_in_province"),
     "commune not in district": (csv_file([OK2, row("00003", province="01", district="001")]), "x.csv", {}, 3, "commune_code", "commune_not_in_district"),
-    "district row for a district with communes": (csv_file([OK2, row("")]), "x.csv", {}, 3, "commune_code", "commune_required"),
+    "a district-day both as a whole and by commune": (csv_file([OK2, row("")]), "x.csv", {}, 3, "commune_code", "grain_mixed"),
+    "a district-day stored by commune sent as a whole": (csv_file([row("", day="15/06/2021")]), "x.csv", {}, 2, "commune_code",
+                                                          "grain_stored_communes"),
     "negative": (_six_rows(row("00001", day="17/06/2021", applications=-3)), "x.csv", {}, 7, "applications_received", "negative"),
     "fraction": (csv_file([OK2, row(applications="2.5")]), "x.csv", {}, 3, "applications_received", "fractional"),
     "non-numeric": (csv_file([OK2, row(delivered="mười")]), "x.csv", {}, 3, "cards_delivered", "not_numeric"),
@@ -290,10 +292,11 @@ def test_a_district_without_communes_reports_as_a_whole(mini_engine):
     with mini_engine.connect() as conn:
         island = conn.execute(select(unit_day).where(unit_day.c.unit_code == "004", unit_day.c.day == D16)).one()
     assert (island.applications_received, island.units_reported, island.units_expected) == (12, 1, 1)
-    # The same empty commune code for a district that has communes is refused, with the reason.
+    # A district with communes may report as a whole too (tests/test_district_grain.py), but not a day
+    # already stored commune by commune: that would count it twice.
     refused = run(mini_engine, csv_file([["16/06/2021", "03", "3", "", 12, 0, 0, 0]]))
-    assert [(p.row, p.column, p.code) for p in refused.problems] == [(2, "commune_code", "commune_required")]
-    assert "có 2 xã" in refused.problems[0].detail_vi
+    assert [(p.row, p.column, p.code) for p in refused.problems] == [(2, "commune_code", "grain_stored_communes")]
+    assert "1 xã" in refused.problems[0].detail_vi
 
 
 # --- idempotency, corrections, history, rollback ------------------------------------------------------
