@@ -14,7 +14,7 @@ from ui import meeting_data
 from ui.figures import trend_figure
 from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from ui.maps import MapValue, clicked_code, province_choropleth, unit_bars, with_map_values
-from ui.tables import ranking_column_config, ranking_styler, ranking_table
+from ui.tables import REPORTED_AT_DISTRICT, district_grain_table, ranking_column_config, ranking_styler, ranking_table
 
 MAP_PAGE = "app_pages/map.py"
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
@@ -172,18 +172,29 @@ if chosen:
         st.info(f"{district_names[chosen]} không có đơn vị cấp xã (huyện đảo): số liệu chỉ có ở cấp huyện.")
     else:
         st.subheader(f"{communes.height} xã/phường/thị trấn của {district_names[chosen]}")
-        st.plotly_chart(
-            unit_bars(communes, title=f"Tỷ lệ so với {denominator_text}, theo xã/phường/thị trấn", unit=unit,
-                      denominator_label=denominator_text, as_of=as_of),
-            config=CHART_CONFIG, key="commune_bars",
-        )
-        commune_table = ranking_table(communes.select(TABLE_COLUMNS))
-        st.dataframe(
-            ranking_styler(commune_table),
-            column_config={**ranking_column_config(commune_table), "name": "Xã/phường/thị trấn", "rank": "Hạng trong huyện"},
-            hide_index=True,
-            height=min(36 * (len(commune_table) + 1) + 4, 760),
-        )
+        # A district that reported for the whole district: its communes' own counts are not known — said, not zeros.
+        at_district = communes.filter(pl.col("reported_at_district"))
+        communes = communes.filter(~pl.col("reported_at_district"))
+        if at_district.height:
+            st.info(
+                f"{district_names[chosen]} {REPORTED_AT_DISTRICT} (một dòng cho cả quận/huyện, không tách từng xã) trong kỳ đến "
+                f"{fmt.day(as_of)}, nên {at_district.height} xã/phường/thị trấn dưới đây không có số liệu riêng: số liệu của chúng "
+                "nằm trong dòng của quận/huyện ở bảng trên, và báo cáo của quận/huyện được tính là báo cáo của mọi xã trong đó."
+            )
+            st.dataframe(district_grain_table(at_district), hide_index=True, height=min(36 * (at_district.height + 1) + 4, 760))
+        if communes.height:
+            st.plotly_chart(
+                unit_bars(communes, title=f"Tỷ lệ so với {denominator_text}, theo xã/phường/thị trấn", unit=unit,
+                          denominator_label=denominator_text, as_of=as_of),
+                config=CHART_CONFIG, key="commune_bars",
+            )
+            commune_table = ranking_table(communes.select(TABLE_COLUMNS))
+            st.dataframe(
+                ranking_styler(commune_table),
+                column_config={**ranking_column_config(commune_table), "name": "Xã/phường/thị trấn", "rank": "Hạng trong huyện"},
+                hide_index=True,
+                height=min(36 * (len(commune_table) + 1) + 4, 760),
+            )
 else:
     st.caption("Chọn một quận/huyện (hoặc bấm vào cột của nó) để xem các xã/phường/thị trấn.")
 

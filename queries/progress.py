@@ -38,6 +38,12 @@ OUTPUT_COLUMNS = [
     "timeliness",
     "reporting_incomplete",
     "over_100",
+    "reported_at_district",
+]
+# Blank for a commune whose district reported at district level (its own share is not known).
+_COMMUNE_UNKNOWN = [
+    "cumulative", "cumulative_7d_ago", "daily", "coverage", "pace", "required_daily_rate", "projected_completion",
+    "status", "rank", "rank_7d_ago", "rank_change",
 ]
 
 
@@ -75,7 +81,7 @@ def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], provin
     unit = admin_unit
     value = func.coalesce(daily_fact.c[metric.value], 0)
     as_of = days["cumulative"]
-    cols = [unit.c.code.label("code")]
+    cols = [unit.c.code.label("code"), unit.c.district_code]
     for label, day in days.items():
         cols.append(func.coalesce(func.sum(case((daily_fact.c.report_date <= day, value), else_=0)), 0).label(label))
     cols += [
@@ -85,12 +91,55 @@ def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], provin
         unit.c.commune_count.label("units_expected"),
     ]
     join = unit.outerjoin(daily_fact, and_(daily_fact.c.unit_code == unit.c.code, daily_fact.c.report_date <= as_of))
-    stmt = select(*cols).select_from(join).where(unit.c.level == "commune").group_by(unit.c.code, unit.c.commune_count)
+    stmt = (
+        select(*cols).select_from(join).where(unit.c.level == "commune")
+        .group_by(unit.c.code, unit.c.district_code, unit.c.commune_count)
+    )
     if district:
         stmt = stmt.where(unit.c.district_code == district)
     if province:
         stmt = stmt.where(unit.c.province_code == province)
     return _frame(conn, stmt)
+
+
+def _district_rows_at(conn: Connection, as_of: date, province: str | None, district: str | None) -> pl.DataFrame:
+    """Per district in scope that sent district-level rows (a row for the whole district) up to as_of:
+    how many, and whether one came for as_of and by the cut-off. Read per district through
+    daily_fact's primary key (unit_code IN the districts)."""
+    districts = select(admin_unit.c.code).where(admin_unit.c.level == "district")
+    if district:
+        districts = districts.where(admin_unit.c.code == district)
+    if province:
+        districts = districts.where(admin_unit.c.province_code == province)
+    today = daily_fact.c.report_date == as_of
+    stmt = (
+        select(
+            daily_fact.c.unit_code.label("district_code"),
+            func.count().label("district_reports"),
+            func.count(case((today, 1))).label("district_reported"),
+            func.count(case((and_(today, daily_fact.c.late == False), 1))).label("district_on_time"),  # noqa: E712
+        )
+        .where(daily_fact.c.unit_code.in_(districts), daily_fact.c.report_date <= as_of)
+        .group_by(daily_fact.c.unit_code)
+    )
+    schema = {"district_code": pl.String, "district_reports": pl.Int64, "district_reported": pl.Int64, "district_on_time": pl.Int64}
+    return pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row")
+
+
+def _with_district_grain(communes: pl.DataFrame, district_rows: pl.DataFrame) -> pl.DataFrame:
+    """Communes of a district that reported at district level up to the as-of date: flagged
+    `reported_at_district`, their own counts blanked (a district row does not say each commune's
+    share), and reported (on time) for the as-of day when the district's row for that day came (in
+    time) — as the rollups count a district-level row as all the district's communes reported."""
+    flagged = communes.join(district_rows, on="district_code", how="left").with_columns(
+        (pl.col("district_reports").fill_null(0) > 0).alias("reported_at_district")
+    )
+    grain = pl.col("reported_at_district")
+    return flagged.with_columns(
+        *[pl.when(grain).then(None).otherwise(pl.col(c)).alias(c) for c in ("cumulative", "cumulative_7d_ago", "cumulative_14d_ago", "daily")],
+        pl.max_horizontal("units_reported", pl.col("district_reported").fill_null(0).clip(upper_bound=1)).alias("units_reported"),
+        pl.max_horizontal("units_on_time", pl.col("district_on_time").fill_null(0).clip(upper_bound=1)).alias("units_on_time"),
+    ).drop("district_reports", "district_reported", "district_on_time")
 
 
 def _units(conn: Connection, level: str, metric: Metric, province: str | None, district: str | None) -> pl.DataFrame:
@@ -123,7 +172,10 @@ def _counts(conn, level: Level, metric: Metric, days: dict[str, date], province:
     """Unit attributes joined to their counts at the as-of date, 7 and 14 days before."""
     if level == Level.commune:
         units = _units(conn, "commune", metric, province, district)
-        counts = _communes_at(conn, metric, days, province, district)
+        counts = _communes_at(conn, metric, days, province, district).with_columns(
+            pl.col([*days.keys(), "daily", "units_reported", "units_on_time"]).cast(pl.Int64), pl.col("district_code").cast(pl.String)
+        )
+        counts = _with_district_grain(counts, _district_rows_at(conn, days["cumulative"], province, district))
         return units.join(counts, on="code", how="left")
     rollup_level = "district" if level == Level.district else "province"
     units = _units(conn, rollup_level, metric, province if level == Level.district else None, None)
@@ -166,6 +218,12 @@ def progress(
     The goal behind required rate, forecast and status is the chosen denominator: eligible
     population (or all residents for record metrics), or the assigned target. `as_of` later than
     the last reported day is treated as that day. Columns: see OUTPUT_COLUMNS.
+
+    `reported_at_district` (commune level): the commune's district sent rows for the whole district
+    on some day up to as_of, so the commune's own share is not known — its counts and everything
+    derived from them (coverage, pace, forecast, status, rank) are null, never zeros, and it counts
+    as reported on a day its district's row came (as in the rollups). False at the other levels,
+    whose numbers include district-level rows exactly.
     """
     level, metric, denominator = Level(level), Metric(metric), Denominator(denominator)
     if level == Level.commune and not (province or district):
@@ -181,8 +239,15 @@ def progress(
         "cumulative_14d_ago": as_of - timedelta(days=2 * M.PACE_WINDOW_DAYS),
     }
     frame = _counts(conn, level, metric, days, province, district)
-    count_cols = [*days.keys(), "daily", "units_reported", "units_on_time", "units_expected"]
-    frame = frame.with_columns(pl.col(count_cols).fill_null(0).cast(pl.Int64))
+    if "reported_at_district" not in frame.columns:
+        frame = frame.with_columns(pl.lit(False).alias("reported_at_district"))
+    frame = frame.with_columns(pl.col("reported_at_district").fill_null(False))
+    # Unknown counts (a commune reported at district level) stay null: ranked last, then blanked.
+    unknown = pl.col("reported_at_district")
+    frame = frame.with_columns(
+        *[pl.when(unknown).then(None).otherwise(pl.col(c).fill_null(0)).cast(pl.Int64).alias(c) for c in [*days.keys(), "daily"]],
+        pl.col(["units_reported", "units_on_time", "units_expected"]).fill_null(0).cast(pl.Int64),
+    )
     denominator_col = "target" if denominator == Denominator.target else "population_base"
     frame = (
         frame.with_columns(pl.col(denominator_col).cast(pl.Int64).alias("denominator"))
@@ -208,6 +273,10 @@ def progress(
             pl.col("rank_7d_ago") if week_before_known else pl.lit(None, dtype=pl.Int32).alias("rank_7d_ago"),
         )
         .with_columns(M.rank_change().alias("rank_change"), pl.lit(level.value).alias("level"))
-        .sort(["rank", "code"])
+        .with_columns(
+            *[pl.when(unknown).then(None).otherwise(pl.col(c)).alias(c) for c in _COMMUNE_UNKNOWN],
+            (pl.col("over_100") & ~unknown).alias("over_100"),
+        )
+        .sort(["rank", "code"], nulls_last=True)
     )
     return frame.select(OUTPUT_COLUMNS).with_columns(pl.lit(as_of).alias("as_of"))

@@ -471,6 +471,8 @@ SpanTotals = Callable[[date, date], pl.DataFrame]
 
 def cumulative_totals(conn: Connection, *, as_of: date, province: str | None = None, span_totals: SpanTotals | None = None) -> pl.DataFrame:
     """Per reporting unit, the sums of every report up to as_of (TOTAL_COLUMNS), added up month by month.
+    A district that sent district-level rows is one unit with its communes (their sums are added into
+    it): cards delivered on a district row may answer applications counted on commune rows.
 
     `span_totals(start, end)` gives unit_totals for one span; a cache may supply it (months before the
     current one rarely change), otherwise each month is read here. Either way the result is exact."""
@@ -483,7 +485,28 @@ def cumulative_totals(conn: Connection, *, as_of: date, province: str | None = N
     if province and span_totals is not None:
         codes = conn.execute(select(admin_unit.c.code).where(admin_unit.c.province_code == province)).scalars().all()
         totals = totals.filter(pl.col("unit_code").is_in(codes))
-    return totals.sort("unit_code")
+    return _fold_into_reporting_districts(conn, totals).sort("unit_code")
+
+
+def _fold_into_reporting_districts(conn: Connection, totals: pl.DataFrame) -> pl.DataFrame:
+    """`totals` with the rows of communes whose district has its own (district-level) row summed into it."""
+    codes = totals["unit_code"].to_list()
+    districts: list[str] = []
+    for i in range(0, len(codes), 2000):
+        stmt = select(admin_unit.c.code).where(admin_unit.c.code.in_(codes[i : i + 2000]), admin_unit.c.level == "district")
+        districts += conn.execute(stmt).scalars().all()
+    if not districts:
+        return totals
+    stmt = select(admin_unit.c.code, admin_unit.c.district_code).where(admin_unit.c.level == "commune", admin_unit.c.district_code.in_(districts))
+    parent = _frame(conn, stmt, {"unit_code": pl.String, "district_code": pl.String})
+    return (
+        totals.join(parent, on="unit_code", how="left")
+        .with_columns(pl.coalesce("district_code", "unit_code").alias("unit_code"))
+        .drop("district_code")
+        .group_by("unit_code")
+        .agg(pl.exclude("unit_code").sum())
+        .select(TOTAL_COLUMNS)
+    )
 
 
 def impossible_cumulatives(totals: pl.DataFrame, *, as_of: date) -> pl.DataFrame:

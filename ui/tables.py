@@ -84,6 +84,23 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
     return styler
 
 
+REPORTED_AT_DISTRICT = "báo cáo theo huyện"
+
+
+def district_grain_table(frame: pl.DataFrame) -> pd.DataFrame:
+    """Communes whose district reported for the whole district (progress frame rows flagged
+    `reported_at_district`): no counts of their own to show, so the table says so instead of zeros —
+    name, denominator, the as-of day's report (the district's row counts for every commune) and the note."""
+    table = frame.sort("name").select(
+        "code",
+        pl.col("name").alias("Xã/phường/thị trấn"),
+        pl.col("denominator").map_elements(fmt.number, return_dtype=pl.String).alias("Mẫu số"),
+        pl.col("completeness").map_elements(lambda v: fmt.percent(v, 0), return_dtype=pl.String).fill_null(fmt.DASH).alias("Báo cáo ngày"),
+        pl.lit(REPORTED_AT_DISTRICT).alias("Số liệu"),
+    )
+    return table.to_pandas().set_index("code")
+
+
 def ranking_column_config(table: pd.DataFrame) -> dict[str, str]:
     """Vietnamese headers for st.dataframe (it shows the Styler's values, not its relabelled header)."""
     return {c: RANKING_COLUMNS[c] for c in table.columns}
