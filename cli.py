@@ -134,20 +134,21 @@ def export_progress(
     denominator: DenominatorOption = typer.Option(DenominatorOption.eligible, "--denominator"),
     province: str | None = typer.Option(None, "--province", help="GSO province code, e.g. 01"),
 ) -> None:
-    """One row per unit: code, name, cumulative, denominator, coverage, pace, required rate, forecast, status, rank."""
-    from queries.export import progress_csv
+    """One row per unit: code, name, cumulative, denominator, coverage, pace, required rate, forecast, status, rank.
+    Communes without --province: every commune of the country, written province by province."""
+    from queries.export import progress_csv_parts
 
     try:
         day = date.fromisoformat(as_of)
     except ValueError:
         typer.echo(f"error: --as-of must be YYYY-MM-DD, got {as_of!r}", err=True)
         raise typer.Exit(2) from None
-    if level == LevelOption.commune and not province:
-        typer.echo("error: --level commune needs --province", err=True)
-        raise typer.Exit(2)
     engine = _engine()
     with _database_errors(), engine.connect() as conn:
-        sys.stdout.write(progress_csv(conn, level=level.value, as_of=day, metric=metric.value, denominator=denominator.value, province=province))
+        for part in progress_csv_parts(conn, level=level.value, as_of=day, metric=metric.value, denominator=denominator.value,
+                                       province=province):
+            sys.stdout.write(part)
+            sys.stdout.flush()
 
 
 # --- report intake ---------------------------------------------------------------------------------

@@ -37,12 +37,14 @@ def test_export_progress_matches_queries(demo_sqlite, monkeypatch):
     assert frame["status"].to_list() == expected["status"].to_list()
 
 
-def test_export_commune_level_needs_a_province(demo_sqlite, monkeypatch):
+def test_export_commune_level_with_or_without_a_province(demo_sqlite, monkeypatch):
+    # Without --province: every commune of the country (tests/test_export_levels.py proves the rows).
     monkeypatch.setenv("DATABASE_URL", demo_sqlite)
-    bad = runner.invoke(app, ["export", "progress", "--level", "commune", "--as-of", "2021-06-15"])
-    assert bad.exit_code == 2
+    country = runner.invoke(app, ["export", "progress", "--level", "commune", "--as-of", "2021-06-15"])
+    assert country.exit_code == 0, country.output
     ok = runner.invoke(app, ["export", "progress", "--level", "commune", "--as-of", "2021-06-15", "--province", "48"])
     assert ok.exit_code == 0 and ok.stdout.count("\n") > 40
+    assert country.stdout.count("\n") > ok.stdout.count("\n")
 
 
 def test_bad_date_and_unreachable_database_are_clear_errors(monkeypatch):
