@@ -115,15 +115,20 @@ def _units(conn: Connection, *, codes: list[str] | None = None, districts: list[
     return _in_chunks(conn, lambda chunk: select(*cols).where(admin_unit.c.district_code.in_(chunk)), districts or [], schema)
 
 
-def _with_districts(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
-    """`facts` with the district of each row (a district row's own code) and its name."""
-    units = _units(conn, codes=facts["unit_code"].unique().sort().to_list())
-    names = _units(conn, codes=units["district_code"].unique().sort().to_list()).select(
-        pl.col("code").alias("district_code"), pl.col("name").alias("district_name")
+def _names(conn: Connection, codes: list[str]) -> pl.DataFrame:
+    """district_code, district_name of `codes`."""
+    return _units(conn, codes=codes).select(pl.col("code").alias("district_code"), pl.col("name").alias("district_name"))
+
+
+def _stored_district_rows(conn: Connection, provinces: list[str], first: date, last: date) -> pl.DataFrame:
+    """Stored district-level facts (district_code, report_date, batch_id) of the districts of `provinces`
+    from first to last: one query (unit_code IN the districts, each read through the primary key),
+    usually empty — then commune rows need no look-up of their districts at all."""
+    districts = select(admin_unit.c.code).where(admin_unit.c.level == DISTRICT, admin_unit.c.province_code.in_(provinces))
+    stmt = select(daily_fact.c.unit_code, daily_fact.c.report_date, daily_fact.c.batch_id).where(
+        daily_fact.c.unit_code.in_(districts), daily_fact.c.report_date.between(first, last)
     )
-    return facts.join(units.select(pl.col("code").alias("unit_code"), "district_code"), on="unit_code", how="left").join(
-        names, on="district_code", how="left"
-    )
+    return _frame(conn, stmt, {"district_code": pl.String, "report_date": pl.Date, "batch_id": pl.Int64})
 
 
 def _stored(conn: Connection, codes: list[str], first, last) -> pl.DataFrame:
@@ -149,14 +154,15 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
     if facts.height == 0:
         return []
     at = _where_of(columns)
-    rows = _with_districts(conn, facts.select("_row", "unit_code", "unit_level", "report_date"))
+    rows = facts.select("_row", "unit_code", "unit_level", "province_code", "report_date")
     first, last = rows["report_date"].min(), rows["report_date"].max()
-    district_rows = rows.filter(pl.col("unit_level") == DISTRICT)
+    district_rows = rows.filter(pl.col("unit_level") == DISTRICT).rename({"unit_code": "district_code"})
     commune_rows = rows.filter(pl.col("unit_level") == COMMUNE)
     found: list[Problem] = []
 
     if district_rows.height:
-        communes = _units(conn, districts=district_rows["district_code"].unique().sort().to_list()).filter(pl.col("level") == COMMUNE)
+        districts = district_rows["district_code"].unique().sort().to_list()
+        communes = _units(conn, districts=districts).filter(pl.col("level") == COMMUNE)
         stored = _stored(conn, communes["code"].to_list(), first, last).join(
             communes.select(pl.col("code").alias("unit_code"), "district_code"), on="unit_code"
         )
@@ -164,6 +170,7 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
             stored.group_by("district_code", "report_date")
             .agg(pl.len().alias("communes"), pl.col("batch_id").unique().sort().alias("batches"))
             .join(district_rows, on=["district_code", "report_date"], how="inner")
+            .join(_names(conn, districts), on="district_code", how="left")
             .sort("_row")
         )
         for r in clash.iter_rows(named=True):
@@ -172,14 +179,20 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
                                        **at("commune_code")))
 
     if commune_rows.height:
-        districts = commune_rows["district_code"].unique().sort().to_list()
-        earliest = first if value_type != CUMULATIVE else None
-        stored = _stored(conn, districts, earliest or _EPOCH, last).rename({"unit_code": "district_code"})
-        same_day = stored.filter(pl.col("report_date") >= first)
+        # A cumulative file also needs the district-level days before it (see grain_cumulative_after_district).
+        since = _EPOCH if value_type == CUMULATIVE else first
+        stored = _stored_district_rows(conn, commune_rows["province_code"].unique().sort().to_list(), since, last)
+        if stored.height == 0:
+            return found
+        districts = stored["district_code"].unique().sort().to_list()
+        in_those = _units(conn, districts=districts).filter(pl.col("level") == COMMUNE).select(
+            pl.col("code").alias("unit_code"), "district_code"
+        )
+        commune_rows = commune_rows.join(in_those, on="unit_code", how="inner").join(_names(conn, districts), on="district_code", how="left")
         clash = (
             commune_rows.group_by("district_code", "report_date")
             .agg(pl.col("_row").min(), pl.col("district_name").first())
-            .join(same_day, on=["district_code", "report_date"], how="inner")
+            .join(stored.filter(pl.col("report_date") >= first), on=["district_code", "report_date"], how="inner")
             .sort("_row")
         )
         for r in clash.iter_rows(named=True):
