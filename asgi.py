@@ -6,5 +6,6 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from web import api, auth_routes
+from web.headers import SecurityHeaders
 
-app = st.App("app.py", routes=[*auth_routes.routes(), *api.routes()], middleware=[Middleware(auth_routes.SignInGate)])
+app = st.App("app.py", routes=[*auth_routes.routes(), *api.routes()], middleware=[Middleware(SecurityHeaders), Middleware(auth_routes.SignInGate)])

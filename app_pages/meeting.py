@@ -75,36 +75,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 
 # Arrow keys, Page Up / Page Down (what presentation clickers send) and space click the previous /
 # next buttons; F toggles full screen. Added once per browser tab (the page reruns often).
-KEYS = """
-<script>
-(() => {
-  const doc = window.parent ? window.parent.document : document;
-  const win = doc.defaultView;
-  if (win.__cccdMeetingKeys) return;
-  win.__cccdMeetingKeys = true;
-  const click = (key) => {
-    const button = doc.querySelector(`.st-key-${key} button`);
-    if (button && !button.disabled) { button.click(); return true; }
-    return false;
-  };
-  doc.addEventListener('keydown', (event) => {
-    const target = event.target;
-    if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
-    if (!doc.querySelector('.st-key-mt_next')) return;  // not in meeting mode
-    let key = null;
-    if (['ArrowRight', 'PageDown', ' ', 'Spacebar'].includes(event.key)) key = 'mt_next';
-    if (['ArrowLeft', 'PageUp'].includes(event.key)) key = 'mt_prev';
-    if (key) {
-      event.preventDefault();
-      if (doc.activeElement && doc.activeElement.blur) doc.activeElement.blur();  // no second click from a focused button
-      click(key);
-    } else if (event.key === 'f' || event.key === 'F') {
-      if (doc.fullscreenElement) doc.exitFullscreen(); else doc.documentElement.requestFullscreen().catch(() => {});
-    }
-  });
-})();
-</script>
-"""
+# Loaded from the app's own static files (web/headers.py's policy allows no inline script).
+KEYS = f'<script src="{static_url("meeting_keys.js")}"></script>'
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)

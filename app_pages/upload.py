@@ -7,7 +7,7 @@ import streamlit as st
 from db.access import AccessDenied, Permission
 from db.engine import DatabaseUnavailable
 from intake.batches import RollbackError
-from intake.summary import figure_lines, headline
+from intake.summary import figure_lines
 from ui import access, controls, intake_data
 
 _RESULT = "intake_result"
@@ -36,8 +36,8 @@ st.download_button(
     on_click="ignore",
 )
 
-scope = (f"chỉ báo cáo của {ctx_name}" if (ctx_name := access.province_label(actor)) else "báo cáo của mọi tỉnh")
-st.caption(f"Người gửi: **{access.md(actor.display_name)}** ({access.md(actor.username)}) — được nhập {scope}. "
+scope = (f"chỉ được nhập báo cáo của {own}" if (own := access.province_label(actor)) else "được nhập báo cáo của mọi tỉnh")
+st.caption(f"Người gửi: **{access.md(actor.display_name)}** ({access.md(actor.username)}) — {scope}. "
            "Mỗi lần nhập, hủy lô đều ghi vào nhật ký với tài khoản này.")
 uploaded = st.file_uploader("Tệp báo cáo", type=["csv", "xlsx"], key="intake_file")
 left, right = st.columns(2)
@@ -61,11 +61,11 @@ if st.button("Kiểm tra" if dry_run else "Kiểm tra và nhập", type="primary
 result = st.session_state.get(_RESULT)
 if result is not None:
     if result.status == "accepted":
-        st.success(headline(result))
+        st.success(intake_data.safe_headline(result))
     elif result.status == "rejected":
-        st.error(headline(result))
+        st.error(intake_data.safe_headline(result))
     else:
-        st.info(headline(result))
+        st.info(intake_data.safe_headline(result))
     if result.problems:
         st.dataframe(intake_data.problems_table(result.problems), hide_index=True, width="stretch",
                      height=min(38 * (len(result.problems) + 1), 600))

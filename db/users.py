@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 import settings
 from db import audit
 from db.access import Actor, Permission, Role, require
+from db.text import clean_text
 from db.schema import admin_unit, app_user, audit_log, user_session
 
 # argon2-cffi's defaults are RFC 9106's low-memory argon2id profile (t=3, m=64 MiB, p=4).
@@ -42,12 +42,6 @@ class UserError(ValueError):
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
-
-
-def clean_text(value: str, *, limit: int) -> str:
-    """Plain one-line text: control characters and bidirectional overrides removed, spaces folded."""
-    kept = "".join(ch for ch in unicodedata.normalize("NFC", value or "") if unicodedata.category(ch) not in {"Cc", "Cf", "Zl", "Zp"})
-    return " ".join(kept.split())[:limit]
 
 
 def password_problem(password: str, *, username: str = "") -> str | None:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, func, select
 import settings
 from db import audit, store
 from db.access import Actor, Permission, require
+from db.text import clean_text
 from db.schema import admin_unit, daily_fact, import_batch
 from intake import grain
 from intake.lock import serialize_writes
@@ -186,7 +187,7 @@ def import_report(
     if kind not in IMPORT_KINDS:
         raise ValueError(f"kind must be one of {IMPORT_KINDS}")
     now = (now or datetime.now()).replace(microsecond=0)
-    name = PurePath(filename).name[:255]
+    name = clean_text(PurePath(filename).name, limit=255) or "(không tên)"
     digest = content_hash(data)
     with engine.connect() as conn:
         checked = check_file(conn, data, name, cumulative=cumulative, today=now.date())

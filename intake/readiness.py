@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 import settings
 from db import audit
 from db.access import Actor, Permission, require
+from db.text import clean_text
 from db.schema import (
     admin_unit,
     agency_connection,
@@ -629,7 +630,7 @@ def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | No
     (nothing written) when a row concerns a province, or the ministries' list, the actor may not change."""
     require(actor, Permission.edit_readiness)
     now = (now or datetime.now()).replace(microsecond=0)
-    name = PurePath(filename).name[:255]
+    name = clean_text(PurePath(filename).name, limit=255) or "(không tên)"
     digest = hashlib.sha256(data).hexdigest()
     with engine.connect() as conn:
         parsed, found = check_file(conn, data, name, today=now.date())

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 
 from db import audit
 from db.access import Actor, Permission, require
+from db.text import clean_text
 from db.schema import admin_unit, annotation
 
 KINDS = ("holiday", "disruption", "deadline", "other")
@@ -86,7 +87,7 @@ def _clean(conn: Connection, event: EventInput, actor: Actor | None) -> dict:
     """Check the actor may edit events (AccessDenied), validate the event; return its column values.
     Raises EventError with a Vietnamese message."""
     require(actor, Permission.edit_events)
-    label = (event.label or "").strip()
+    label = clean_text(event.label, limit=10_000)
     if not label:
         raise EventError("Tên sự kiện không được để trống.")
     if len(label) > LABEL_MAX:

@@ -28,18 +28,16 @@ EXPORT_COLUMNS = [
     "as_of",
 ]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe: cells starting with
+    = + - @ and (OWASP) a tab or carriage return."""
     text = [c for c, t in frame.schema.items() if t == pl.String]
+    pattern = "^[" + "".join("\\" + p if p in "-+" else p for p in FORMULA_PREFIXES) + "]"
     return frame.with_columns(
-        pl.when(pl.col(c).str.starts_with(FORMULA_PREFIXES[0]) | pl.col(c).str.starts_with(FORMULA_PREFIXES[1])
-                | pl.col(c).str.starts_with(FORMULA_PREFIXES[2]) | pl.col(c).str.starts_with(FORMULA_PREFIXES[3]))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
+        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
         for c in text
     )
 

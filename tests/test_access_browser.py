@@ -29,9 +29,11 @@ require_chromium()
 
 PASSWORD = "mua-thu-ha-noi-2021"
 HEADER = "Ngày báo cáo,Mã tỉnh,Mã huyện,Mã xã,Số hồ sơ tiếp nhận,Số thẻ đã trả cho công dân,Số phiếu thu thập thông tin dân cư,Số bản ghi đã cập nhật vào CSDL"
+HOSTILE_NAME = "![p](http://127.0.0.1:9/pixel.png) [Xác nhận lại tại đây](http://127.0.0.1:9/x) www.evil.example \u202egpj.exe"
 ACCOUNTS = {  # username: (display name, role, province)
     "bacninh": ("Cán bộ Công an tỉnh Bắc Ninh", "province", "27"),
     "lanhdao": ("Lãnh đạo Bộ", "viewer", None),
+    "hostile": (HOSTILE_NAME, "province", "27"),
 }
 
 
@@ -95,6 +97,7 @@ def test_a_deep_link_asks_once_then_the_session_survives_reload_and_new_tabs(sit
     sign_in(page, base, "bacninh")
     wait_for_app(page, "Cán bộ tỉnh — Bắc Ninh")
     assert page.url.startswith(base + "/xep-hang") and "province=48" in page.url  # the deep link, kept
+    wait_for_app(page, "Đăng xuất")
     sidebar = page.locator("section[data-testid=stSidebar]").inner_text()
     assert "Cán bộ Công an tỉnh Bắc Ninh" in sidebar and "Đăng xuất" in sidebar
     page.screenshot(path=str(ARTIFACTS / "access-signed-in.png"))
@@ -182,8 +185,8 @@ def test_each_role_is_offered_what_it_may_do_and_refused_the_rest(site, chrome, 
     viewer = offline_page(chrome, 1280, 800)
     sign_in(viewer, base, "lanhdao", path="/")
     wait_for_app(viewer, "Lãnh đạo Bộ")
-    nav = viewer.locator("[data-testid=stSidebarNav]").inner_text()
-    assert "Xếp hạng tỉnh" in nav and "Nhập báo cáo" not in nav and "Tài khoản" not in nav
+    nav = [line.strip() for line in viewer.locator("[data-testid=stSidebarNav]").inner_text().splitlines() if line.strip()]
+    assert "Xếp hạng tỉnh" in nav and "Nhập báo cáo" not in nav and "Tài khoản" not in nav and "Nhật ký thao tác" not in nav
     viewer.goto(base + "/su-kien")
     wait_for_app(viewer, "Tổ dữ liệu C06 thêm, sửa, xóa sự kiện")
     assert viewer.get_by_role("button", name="Thêm sự kiện").count() == 0
@@ -205,3 +208,32 @@ def test_each_role_is_offered_what_it_may_do_and_refused_the_rest(site, chrome, 
         assert conn.execute(select(func.count()).select_from(import_batch)).scalar_one() == before
     assert officer.outside == []
     officer.close()
+
+
+def test_names_and_file_names_from_people_render_as_plain_text(site, chrome, tmp_path):
+    """A display name and a file name written as Markdown (an image the next reader's browser would
+    fetch, a link, a bare address) show as the characters typed, on the result and in the batch list."""
+    base, engine = site
+    page = offline_page(chrome, 1280, 900)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if ":9/" in r.url or "evil" in r.url else None)
+    sign_in(page, base, "hostile", path="/nhap-bao-cao")
+    wait_for_app(page, "Người gửi:")
+    hostile_file = tmp_path / "[Xác nhận](http:x) www.evil.example ![p](y).csv"
+    hostile_file.write_text(HEADER + "\n16/06/2021,27,256,09163,7,1,2,3\n", encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(hostile_file))
+    page.get_by_role("button", name="Kiểm tra và nhập").click()
+    wait_for_app(page, "Đã nhập tệp")
+    page.get_by_text("Các lô đã nhập").wait_for()
+    page.wait_for_timeout(1000)
+    main = page.locator("section.stMain, [data-testid=stMain]").first
+    assert main.locator("img").count() == 0 and main.locator("a[href*='evil'], a[href*=':9/'], a[href^='http:x']").count() == 0
+    text = main.inner_text()
+    assert "[Xác nhận](http:x) www" in text.replace("\u2060", "")  # shown as typed (word joiners aside)
+    assert "![p](http://127.0.0.1:9/pixel.png)" in text.replace("\u2060", "")  # the sender's name, literally
+    assert asked == [] and page.outside == []
+    with engine.connect() as conn:
+        stored = conn.execute(select(import_batch.c.submitted_by).order_by(import_batch.c.id.desc()).limit(1)).scalar_one()
+    assert "\u202e" not in stored  # the bidirectional override was stripped before storing
+    page.screenshot(path=str(ARTIFACTS / "access-hostile-names.png"))
+    page.close()

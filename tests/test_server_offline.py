@@ -1,4 +1,4 @@
-"""The dashboard's server asks nothing of the outside world when it starts, started as run.sh starts it
+"""The dashboard's server asks nothing of the outside world when it starts, started as `ADDRESS=0.0.0.0 ./run.sh` starts it
 (listening on every address). Unconfigured, Streamlit's start-up banner looks the machine's external IP
 up at checkip.amazonaws.com: on the air-gapped network that is an outside request, and its failure a
 warning in the log. `browser.serverAddress` in .streamlit/config.toml turns the lookup off. Whatever the

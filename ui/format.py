@@ -88,3 +88,19 @@ def rank_change_phrase(change: int | None) -> str:
     if change == 0:
         return "giữ hạng so với 7 ngày trước"
     return f"{rank_change(change)} bậc so với 7 ngày trước"
+
+
+# Characters Markdown (CommonMark + GFM, and Streamlit's math and colour syntax) gives a meaning to
+# inside a line. Line-start syntax (lists, headings) cannot arise: names carry no line breaks.
+_MD_SPECIAL = frozenset("\\`*_{}[]()<>#|~$&!:")
+_WORD_JOINER = "\u2060"
+
+
+def md_text(text: object) -> str:
+    """Text from people (names, file names, labels) made safe to put inside st.markdown / st.success:
+    every Markdown character escaped, and the autolinks GFM makes of bare addresses (http://…, www.…,
+    a@b.vn) broken with an invisible word joiner — so a name can never become a link, an image the
+    browser fetches, or formatting. Seen in Chromium: backslash escapes alone still auto-link."""
+    line = " ".join(str(text).splitlines())
+    unlinked = line.replace("://", ":" + _WORD_JOINER + "//").replace("www.", "www" + _WORD_JOINER + ".").replace("@", _WORD_JOINER + "@")
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in unlinked)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -39,6 +41,13 @@ def rollback_batch(batch_id: int, *, actor: Actor | None) -> batches.RollbackRes
         return batches.rollback(engine(), batch_id, actor=actor)
     except (OperationalError, DBAPIError) as exc:
         raise _database_error(exc) from exc
+
+
+def safe_headline(result: load.ImportResult) -> str:
+    """summary.headline with what came from people (the file name, an earlier sender) made literal Markdown."""
+    earlier = result.duplicate_of and {**result.duplicate_of, "submitted_by": fmt.md_text(result.duplicate_of.get("submitted_by", "")),
+                                       "source_name": fmt.md_text(result.duplicate_of.get("source_name", ""))}
+    return summary.headline(dataclasses.replace(result, filename=fmt.md_text(result.filename), duplicate_of=earlier))
 
 
 def rollback_message(done: batches.RollbackResult) -> str:
@@ -90,9 +99,7 @@ def batch_line(batch: dict) -> str:
 
 
 def _escape(text: str) -> str:
-    for ch in "\\`*_[]<>#|~$":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    return fmt.md_text(text)
 
 
 def problems_table(problems: list[Problem]) -> pl.DataFrame:

@@ -154,10 +154,8 @@ def submit_form(frames: dict[str, pl.DataFrame], *, source_name: str, actor: Act
 
 
 def md_escape(text: str) -> str:
-    """Text typed by people (names, file names) made literal for Streamlit Markdown."""
-    for ch in "\\`*_[]<>#|~$":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    """Text typed by people (names, file names) made literal for Streamlit Markdown: ui.format.md_text."""
+    return fmt.md_text(text)
 
 
 def problems_table(found: list[intake.SheetProblem]) -> pl.DataFrame:
