@@ -82,6 +82,20 @@ def access() -> AccessSettings:
     )
 
 
+def api_rate() -> tuple[float, float]:
+    """The API's per-token rate limit: calls a minute (CCCD_API_RATE_PER_MINUTE, 120) and the burst
+    allowed at once (CCCD_API_BURST, 30). Per server process (docs/api.md)."""
+
+    def number(name: str, default: float) -> float:
+        try:
+            value = float(os.environ.get(name, default))
+        except ValueError:
+            return default
+        return value if value > 0 else default
+
+    return number("CCCD_API_RATE_PER_MINUTE", 120), number("CCCD_API_BURST", 30)
+
+
 SECRET_KEY_FILE = PROJECT_ROOT / "data" / "secret_key"
 
 

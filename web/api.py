@@ -15,7 +15,6 @@ import io
 import json
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -116,14 +115,6 @@ def _flag(request: Request, name: str) -> bool:
 # --- rate limit: a token bucket per token, in this process -----------------------------------------
 
 
-def _env_number(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 class TokenBuckets:
     """`burst` calls at once, refilled at `per_minute` a minute, per key. In-process: several server
     processes each keep their own buckets (docs/api.md)."""
@@ -146,7 +137,7 @@ class TokenBuckets:
             return (1 - level) / self.rate
 
 
-_BUCKETS = TokenBuckets(_env_number("CCCD_API_RATE_PER_MINUTE", 120), _env_number("CCCD_API_BURST", 30))
+_BUCKETS = TokenBuckets(*settings.api_rate())
 
 
 # --- one call: token, rate limit, work, audit -------------------------------------------------------
