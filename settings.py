@@ -130,3 +130,14 @@ def secret_key() -> str:
 
         time.sleep(0.02)
     raise RuntimeError(f"{SECRET_KEY_FILE} is empty: delete it and start again")
+
+
+def db_pool() -> dict[str, int]:
+    """PostgreSQL connections each engine keeps open (CCCD_DB_POOL_SIZE, 5) and may open beyond that
+    under load (CCCD_DB_MAX_OVERFLOW, 5). An app process has two engines (the pages' and the sign-in
+    routes'), so it holds at most 2 × (size + overflow); docs/deploy.md sizes PostgreSQL's
+    max_connections from that. SQLite has no pool to size."""
+    return {
+        "pool_size": int(os.environ.get("CCCD_DB_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("CCCD_DB_MAX_OVERFLOW", "5")),
+    }

@@ -49,7 +49,8 @@ def make_engine(url: str | None = None) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    # Pool sizes are set on purpose (settings.db_pool, docs/deploy.md): PostgreSQL's max_connections is shared by every process.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **settings.db_pool())
 
 
 def check_connection(engine: Engine) -> None:
