@@ -7,6 +7,11 @@ from datetime import date
 
 from babel.numbers import format_decimal
 
+# A rejected file's problems kept in memory (the downloadable list): the checks stop collecting past
+# this many and the count becomes "at least" (docs/intake.md, "Limits").
+PROBLEMS_KEPT = 100_000
+# …and how many the upload page's table and the command line show (the rest: the CSV list).
+PROBLEMS_SHOWN = 1_000
 # code -> (Vietnamese, English). Each says what is wrong and what to do about it.
 # {name}: file name; {value}: the cell as typed; numbers and dates are formatted per language.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -38,6 +43,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "header_only": (
         "Tệp chỉ có dòng tiêu đề, không có dòng số liệu nào — nhập mỗi đơn vị mỗi ngày một dòng, bắt đầu từ dòng {first_row}.",
         "The file has a header but no data rows — enter one row per unit per day, starting at row {first_row}.",
+    ),
+    # limits of what is read at all (intake.read; docs/intake.md "Limits"): the first one crossed stops the reading
+    "too_many_rows": (
+        "Tệp „{name}“ có hơn {limit} dòng số liệu (giới hạn {limit} dòng mỗi tệp) — chia thành nhiều tệp nhỏ hơn (ví dụ mỗi tệp một tuần) rồi gửi lại.",
+        "File “{name}” has more than {limit} data rows (the limit is {limit} rows per file) — split it into smaller files (e.g. one week each) and send again.",
+    ),
+    "too_many_columns": (
+        "có số liệu ở cột này, vượt giới hạn {limit} cột (đến cột {limit_letter}) — mẫu báo cáo chỉ có 10 cột; xóa các cột thừa bên phải (cả ô chỉ có dấu cách) rồi gửi lại.",
+        "there is data in this column, past the limit of {limit} columns (up to column {limit_letter}) — the template has 10 columns; delete the extra columns on the right (even cells holding only spaces) and send again.",
+    ),
+    "too_many_cells": (
+        "Tệp „{name}“ có hơn {limit} ô (giới hạn {limit} ô mỗi tệp, kể cả ô trống đã định dạng) — xóa các cột, dòng thừa hoặc chia thành nhiều tệp nhỏ hơn rồi gửi lại.",
+        "File “{name}” has more than {limit} cells (the limit is {limit} cells per file, formatted empty cells included) — delete extra columns and rows or split it into smaller files and send again.",
+    ),
+    "cell_too_long": (
+        "ô dài {chars} ký tự, vượt giới hạn {limit} ký tự một ô — mỗi ô chỉ chứa một mã, một ngày hoặc một số; sửa ô này rồi gửi lại.",
+        "the cell holds {chars} characters, over the limit of {limit} per cell — a cell holds one code, date or number; correct it and send again.",
+    ),
+    "sheet_too_large": (
+        "Trang tính „{sheet}“ của tệp „{name}“ khai báo vùng dữ liệu {ref} ({rows} dòng × {columns} cột), vượt giới hạn {limit_rows} dòng và {limit_columns} cột — xóa các dòng, cột thừa (kể cả định dạng) rồi lưu lại và gửi.",
+        "Sheet “{sheet}” of “{name}” declares the range {ref} ({rows} rows × {columns} columns), past the limits of {limit_rows} rows and {limit_columns} columns — delete the extra rows and columns (formatting included), save and send again.",
+    ),
+    "xlsx_inflated": (
+        "Tệp Excel „{name}“ khi giải nén lớn {size_mb} MB, vượt giới hạn {limit_mb} MB — chia thành nhiều tệp nhỏ hơn, hoặc lưu thành „CSV UTF-8“ rồi gửi lại.",
+        "Excel file “{name}” inflates to {size_mb} MB, over the {limit_mb} MB limit — split it into smaller files, or save it as “CSV UTF-8”, and send again.",
+    ),
+    "xlsx_part_too_large": (
+        "Tệp Excel „{name}“ có phần {part} lớn {size_mb} MB khi giải nén, vượt giới hạn {limit_mb} MB — mở bằng Excel, sao chép số liệu sang tệp mẫu mới hoặc lưu thành „CSV UTF-8“ rồi gửi lại.",
+        "Excel file “{name}” has a part {part} of {size_mb} MB uncompressed, over the {limit_mb} MB limit — copy the data into a fresh template or save it as “CSV UTF-8” and send again.",
+    ),
+    "xlsx_ratio": (
+        "Tệp Excel „{name}“ nén bất thường: phần {part} giải nén lớn gấp {ratio} lần (giới hạn {limit} lần) — tệp không phải do Excel tạo bình thường; mở bằng Excel, lưu lại thành .xlsx hoặc „CSV UTF-8“ rồi gửi lại.",
+        "Excel file “{name}” is abnormally compressed: part {part} inflates {ratio} times (the limit is {limit}) — open it in Excel, save it again as .xlsx or “CSV UTF-8” and send again.",
+    ),
+    "external_formula": (
+        "ô này là công thức lấy số từ một tệp khác ({value}) — số lưu sẵn trong ô không đáng tin; sao chép rồi „Dán giá trị“ (Paste Values) vào ô, rồi gửi lại.",
+        "this cell is a formula taking its value from another workbook ({value}) — its cached value cannot be trusted; copy it and “Paste Values” into the cell, then send again.",
     ),
     # the header row
     "missing_column": (
