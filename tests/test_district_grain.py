@@ -250,7 +250,8 @@ def test_impossible_cumulatives_judge_a_district_with_its_communes(mini_engine):
 @pytest.fixture
 def district_grain_sqlite(demo_sqlite, tmp_path) -> str:
     """The small simulated data set with Đà Nẵng's Quận Liên Chiểu (490) reporting as a whole district on
-    every day: its communes' facts summed per day into one district row each (same batch, same lateness)."""
+    every day: its communes' facts summed per day into one district row each, written as one new batch
+    through the store (so the app's data version changes too)."""
     import shutil
 
     path = tmp_path / "grain.sqlite"
@@ -262,13 +263,11 @@ def district_grain_sqlite(demo_sqlite, tmp_path) -> str:
         communes = [c for (c,) in conn.execute(select(admin_unit.c.code).where(admin_unit.c.district_code == "490", admin_unit.c.level == "commune"))]
         rows = conn.execute(select(daily_fact).where(daily_fact.c.unit_code.in_(communes))).all()
         frame = pl.DataFrame([r._asdict() for r in rows])
-        whole = frame.group_by("report_date").agg(
-            *[pl.col(c).sum() for c in COUNT_COLUMNS if c != "cards_produced"],
-            pl.col("cards_produced").sum().alias("cards_produced"), pl.col("batch_id").max(), pl.col("late").any(),
-        ).with_columns(pl.lit("490").alias("unit_code"))
+        whole = frame.group_by("report_date").agg(pl.col(c).sum() for c in COUNT_COLUMNS).with_columns(
+            pl.lit("490").alias("unit_code"), pl.lit(0).alias("batch_index")
+        )
         conn.execute(daily_fact.delete().where(daily_fact.c.unit_code.in_(communes)))
-        store.bulk_insert(conn, daily_fact, whole.select(daily_fact.c.keys()))
-        store.refresh_rollups(conn, ["48"])
+        store.write_reports(conn, whole, [store.BatchMeta("cli", "lien-chieu.csv", "test", datetime(2021, 12, 31, 12), "48")])
     engine.dispose()
     return f"sqlite:///{path}"
 
