@@ -15,11 +15,12 @@ VALIDATED_ROWS = 20_000
 LATEST_TEMPLATE_DATE = date(2030, 12, 31)
 
 NOTES_VI = (
-    "Mỗi dòng là số liệu của một xã (hoặc một huyện không có xã) trong một ngày; mỗi xã mỗi ngày chỉ một dòng.",
+    "Mỗi dòng là số liệu của một xã, hoặc của cả một huyện (ô Mã xã để trống), trong một ngày; mỗi đơn vị mỗi ngày chỉ một dòng.",
     "Dòng 1 là dòng tiêu đề: giữ nguyên tên cột, không thêm cột khác. Số liệu bắt đầu từ dòng 2.",
     "Mã tỉnh 2 chữ số, mã huyện 3 chữ số, mã xã 5 chữ số theo danh mục đơn vị hành chính của Tổng cục Thống kê (2020–2021). "
     "Nếu Excel bỏ mất số 0 ở đầu (01 thành 1), hệ thống tự thêm lại.",
-    "Huyện không có xã (huyện đảo): để trống ô Mã xã và báo cáo cho cả huyện. Huyện có xã phải báo cáo theo từng xã.",
+    "Báo cáo theo huyện: để trống ô Mã xã, một dòng cho cả huyện (huyện đảo không có xã luôn báo cáo như vậy). Mỗi huyện mỗi ngày "
+    "chỉ báo cáo một cấp — cả huyện hoặc từng xã, không cả hai (sẽ bị tính trùng); ngày đã gửi theo cấp nào thì sửa theo cấp đó.",
     "Ngày báo cáo: dạng dd/mm/yyyy (ví dụ 15/03/2021), yyyy-mm-dd, hoặc ô ngày của Excel. Không nhập ngày chưa tới.",
     "Số liệu là số nguyên ≥ 0, không kèm chữ hay đơn vị, không có phần thập phân. Số trong một ngày không thể nhiều hơn dân số của xã.",
     "Loại số liệu: để trống hoặc „theo ngày“ = số phát sinh trong ngày; „lũy kế“ = cộng dồn đến hết ngày "

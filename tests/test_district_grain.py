@@ -301,3 +301,16 @@ def test_province_page_says_reported_at_district_level_for_such_communes(monkeyp
     assert not at.exception and not any("báo cáo theo huyện" in i.value for i in at.info)
     assert [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")][-1] == "commune_bars"
     assert at.dataframe[-1].value["rank"].min() == 1
+
+
+def test_the_template_tells_officers_the_district_level_rule():
+    import io
+
+    import openpyxl
+
+    from intake.spec import FIELD
+    from intake.template import template_xlsx
+
+    notes = " ".join(str(c.value) for c in openpyxl.load_workbook(io.BytesIO(template_xlsx()))["Hướng dẫn"]["A"] if c.value)
+    assert "Báo cáo theo huyện: để trống ô Mã xã" in notes and "không cả hai" in notes
+    assert "cho cả huyện" in FIELD["commune_code"].todo_vi and "whole district" in FIELD["commune_code"].todo_en
