@@ -160,19 +160,36 @@ def import_file(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
     cumulative: bool = typer.Option(False, "--cumulative", help="Counts are cumulative (lũy kế), not daily."),
     lang: LangOption = typer.Option(LangOption.vi, "--lang", help="Language of the messages."),
+    problems_csv: Path | None = typer.Option(None, "--problems-csv", metavar="FILE",
+                                             help="Write every problem kept (up to 100,000) to this CSV file; the screen shows the first 1,000."),
 ) -> None:
     """Validate a provincial report file whole, then store it in one transaction (exit 1 and nothing written if rejected)."""
+    import settings
     from intake.load import import_report
-    from intake.summary import result_lines
+    from intake.summary import problems_frame, result_lines
+    from queries.export import neutralise_formulas
 
+    vi = lang == LangOption.vi
     if not path.is_file():
-        typer.echo(f"error: no such file: {path}" if lang == LangOption.en else f"lỗi: không có tệp {path}", err=True)
+        typer.echo(f"lỗi: không có tệp {path}" if vi else f"error: no such file: {path}", err=True)
         raise typer.Exit(2)
+    limit, size = settings.load().max_upload_bytes, path.stat().st_size
+    if size > limit:  # refused before it is read into memory, with the import's own message
+        from intake.problems import make
+
+        typer.echo(make("file_too_large", name=path.name, size_mb=size / 2**20, limit_mb=limit // 2**20).message(lang.value))
+        raise typer.Exit(1)
     data = path.read_bytes()
     engine = _engine()
     with _database_errors(), _access_errors():
         result = import_report(engine, data, path.name, actor=_actor(engine), cumulative=cumulative, dry_run=dry_run, kind="cli")
-    for line in result_lines(result, lang.value):
+    if problems_csv is not None and result.problems:
+        frame = neutralise_formulas(problems_frame(result.problems, lang.value))
+        problems_csv.write_bytes(("\ufeff" + frame.write_csv()).encode("utf-8"))
+        hint = (f"danh sách đầy đủ: {problems_csv}" if vi else f"full list: {problems_csv}")
+    else:
+        hint = "xem --problems-csv FILE" if vi else "see --problems-csv FILE"
+    for line in result_lines(result, lang.value, more_hint=hint):
         typer.echo(line)
     raise typer.Exit(0 if result.ok else 1)
 

@@ -67,9 +67,11 @@ if result is not None:
     else:
         st.info(intake_data.safe_headline(result))
     if result.problems:
-        st.dataframe(intake_data.problems_table(result.problems), hide_index=True, width="stretch",
-                     height=min(38 * (len(result.problems) + 1), 600))
-        st.download_button("Tải danh sách lỗi (CSV)", data=intake_data.problems_csv(result.problems),
+        shown = result.problems[:intake_data.PROBLEMS_SHOWN]  # the table shows the first ones; the CSV holds every one kept
+        st.dataframe(intake_data.problems_table(shown), hide_index=True, width="stretch", height=min(38 * (len(shown) + 1), 600))
+        if more := intake_data.more_problems(result, len(shown)):
+            st.caption(more)
+        st.download_button("Tải danh sách lỗi (CSV)", data=lambda problems=result.problems: intake_data.problems_csv(problems),
                            file_name=f"loi-{result.filename}.csv", mime="text/csv", key="intake_problems_csv", on_click="ignore")
     else:
         st.markdown("  \n".join(figure_lines(result)[:3]))

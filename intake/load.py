@@ -48,10 +48,18 @@ class ImportResult:
     rows_new: int = 0
     rows_replaced: int = 0
     rows_unchanged: int = 0
+    # A rejected file's problems are the first problems.PROBLEMS_KEPT found; these say how many there are
+    # in all (None: len(problems)) and whether every check ran (False: the count is "at least").
+    problem_total: int | None = None
+    problems_complete: bool = True
 
     @property
     def ok(self) -> bool:
         return self.status != REJECTED
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) if self.problem_total is None else self.problem_total
 
 
 def content_hash(data: bytes) -> str:
@@ -98,6 +106,36 @@ def stored_before(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
             rows = conn.execute(stmt).all()
             frames.append(pl.DataFrame([tuple(r) for r in rows], schema=_count_schema(), orient="row"))
     return pl.concat(frames) if frames else pl.DataFrame(schema=_count_schema())
+
+
+def stored_span(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
+    """Per unit of `facts`: the stored daily counts from its first to its last day in `facts` (unit_code,
+    report_date, counts) — what lies in the gaps of a cumulative file. A district-level row's unit also
+    gets its communes' stored counts, summed per day (its cumulative covers them; intake.grain)."""
+    schema = {"unit_code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}}
+    spans = facts.group_by("unit_code").agg(pl.col("report_date").min().alias("first"), pl.col("report_date").max().alias("last"))
+    spans = spans.filter(pl.col("first") < pl.col("last"))  # one day in the file: no gap
+    if spans.height == 0:
+        return pl.DataFrame(schema=schema)
+    codes = spans["unit_code"].sort().to_list()
+    members = pl.DataFrame({"code": codes, "unit_code": codes})  # stored code -> the file's unit it counts for
+    districts = facts.filter(pl.col("unit_level") == "district")["unit_code"].unique().sort().to_list()
+    districts = [d for d in districts if d in set(codes)]
+    for i in range(0, len(districts), _CHUNK):
+        rows = conn.execute(select(admin_unit.c.code, admin_unit.c.district_code).where(
+            admin_unit.c.district_code.in_(districts[i : i + _CHUNK]), admin_unit.c.level == "commune")).all()
+        members = pl.concat([members, pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "unit_code": pl.String}, orient="row")])
+    lo, hi = spans["first"].min(), spans["last"].max()
+    stored_codes = members["code"].sort().to_list()
+    frames = []
+    for i in range(0, len(stored_codes), _CHUNK):
+        stmt = select(daily_fact.c.unit_code.label("code"), daily_fact.c.report_date, *[daily_fact.c[c] for c in COUNT_FIELDS]).where(
+            daily_fact.c.unit_code.in_(stored_codes[i : i + _CHUNK]), daily_fact.c.report_date.between(lo, hi))
+        frames.append(pl.DataFrame([tuple(r) for r in conn.execute(stmt)], orient="row",
+                                   schema={"code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}}))
+    stored = pl.concat(frames).join(members, on="code").join(spans, on="unit_code")
+    return (stored.filter(pl.col("report_date").is_between(pl.col("first"), pl.col("last")))
+            .group_by("unit_code", "report_date").agg(pl.col(c).sum() for c in COUNT_FIELDS).select(list(schema)).sort("unit_code", "report_date"))
 
 
 def stored_facts(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
@@ -192,7 +230,8 @@ def import_report(
     with engine.connect() as conn:
         checked = check_file(conn, data, name, cumulative=cumulative, today=now.date())
     if checked.problems:
-        return ImportResult(REJECTED, name, digest, checked.problems)
+        return ImportResult(REJECTED, name, digest, checked.problems, problem_total=checked.total,
+                            problems_complete=checked.complete)
     parsed = checked.report
     value_type = parsed.value_type
 
@@ -201,9 +240,14 @@ def import_report(
         grain_problems = grain.stored_problems(conn, parsed.facts, parsed.columns, value_type=value_type)  # after the lock: no race
         if grain_problems:
             return ImportResult(REJECTED, name, digest, grain_problems, value_type=value_type)
-        daily = to_daily(parsed, grain.with_district_bases(conn, parsed.facts, stored_before(conn, parsed.facts)) if value_type == CUMULATIVE else pl.DataFrame())
+        if value_type == CUMULATIVE:
+            daily = to_daily(parsed, grain.with_district_bases(conn, parsed.facts, stored_before(conn, parsed.facts)),
+                             stored_span(conn, parsed.facts))
+        else:
+            daily = to_daily(parsed, pl.DataFrame())
         if daily.problems:
-            return ImportResult(REJECTED, name, digest, daily.problems, value_type=value_type)
+            return ImportResult(REJECTED, name, digest, daily.problems, value_type=value_type, problem_total=daily.total,
+                                problems_complete=daily.complete)
         report = daily.report
         require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list())
         earlier = _earlier_import(conn, digest)

@@ -1,9 +1,12 @@
-"""What an import did, in words (Vietnamese or English): the headline, the figures, and every problem."""
+"""What an import did, in words (Vietnamese or English): the headline, the figures, and the problems (the first
+PROBLEMS_SHOWN printed, all of those kept in a table for the CSV list)."""
 
 from __future__ import annotations
 
 from intake.load import ACCEPTED, DRY_RUN, REJECTED, UNCHANGED, ImportResult
-from intake.problems import day_text, number
+import polars as pl
+
+from intake.problems import PROBLEMS_SHOWN, Problem, day_text, number
 from intake.spec import FIELD, VALUE_TYPE_LABEL_EN, VALUE_TYPE_LABEL_VI
 
 
@@ -26,10 +29,35 @@ def headline(result: ImportResult, lang: str = "vi") -> str:
     if result.status == DRY_RUN:
         return (f"Tệp {name} hợp lệ. Chạy thử: chưa ghi gì vào cơ sở dữ liệu." if vi
                 else f"{name} is valid. Dry run: nothing written to the database.")
-    n = len(result.problems)
-    return (f"Tệp {name} bị từ chối: {number(n, lang)} lỗi, không có dòng nào được ghi. Sửa các lỗi dưới đây rồi gửi lại cả tệp."
-            if vi else f"{name} rejected: {number(n, lang)} problem{'s' if n != 1 else ''}, nothing written. "
+    n = result.problem_count
+    return (f"Tệp {name} bị từ chối: {problem_count_text(result, lang)} lỗi, không có dòng nào được ghi. Sửa các lỗi dưới đây rồi gửi lại cả tệp."
+            if vi else f"{name} rejected: {problem_count_text(result, lang)} problem{'s' if n != 1 else ''}, nothing written. "
                        "Fix them and send the whole file again.")
+
+
+def problem_count_text(result: ImportResult, lang: str = "vi") -> str:
+    """'1.234' or, when the checks stopped at the ceiling, 'ít nhất 100.000' / 'at least 100,000'."""
+    shown = number(result.problem_count, lang)
+    if result.problems_complete:
+        return shown
+    return f"ít nhất {shown}" if lang == "vi" else f"at least {shown}"
+
+
+def more_problems_line(result: ImportResult, shown: int, lang: str = "vi", *, where: str | None = None) -> str | None:
+    """The line after the first `shown` problems: how many more, where the full list is, and whether
+    the list itself was cut at PROBLEMS_KEPT. None when every problem was shown."""
+    rest = result.problem_count - shown
+    if rest <= 0 and result.problems_complete:
+        return None
+    vi = lang == "vi"
+    more = (f"ít nhất {number(rest, lang)}" if vi else f"at least {number(rest, lang)}") if not result.problems_complete else number(rest, lang)
+    line = f"… và {more} lỗi khác" if vi else f"… and {more} more problem{'s' if rest != 1 else ''}"
+    if where:
+        line += f" ({where})"
+    if len(result.problems) < result.problem_count or not result.problems_complete:
+        line += (f"; danh sách đầy đủ giữ {number(len(result.problems), lang)} lỗi đầu tiên — sửa chúng rồi kiểm tra lại tệp."
+                 if vi else f"; the full list keeps the first {number(len(result.problems), lang)} — fix them and check the file again.")
+    return line + ("" if line.endswith(".") else ".")
 
 
 def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
@@ -56,9 +84,26 @@ def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
     return lines
 
 
-def result_lines(result: ImportResult, lang: str = "vi") -> list[str]:
-    """Everything the command line prints: headline, figures, then one line per problem."""
-    return [headline(result, lang), *figure_lines(result, lang), *[p.message(lang) for p in result.problems]]
+def result_lines(result: ImportResult, lang: str = "vi", *, limit: int = PROBLEMS_SHOWN, more_hint: str | None = None) -> list[str]:
+    """Everything the command line prints: headline, figures, one line for each of the first `limit`
+    problems, then how many more there are (`more_hint`: where the full list is)."""
+    lines = [headline(result, lang), *figure_lines(result, lang), *[p.message(lang) for p in result.problems[:limit]]]
+    more = more_problems_line(result, min(limit, len(result.problems)), lang, where=more_hint)
+    return lines + ([more] if more else [])
+
+
+def problems_frame(problems: list[Problem], lang: str = "vi") -> pl.DataFrame:
+    """Row | Column | Problem (Vietnamese or English headers), one row per problem, for the CSV list."""
+    vi = lang == "vi"
+    return pl.DataFrame(
+        {
+            "Dòng" if vi else "Row": [p.row for p in problems],
+            "Cột" if vi else "Column": [p.column_text(lang) or "—" for p in problems],
+            "Lỗi" if vi else "Problem": [p.detail(lang) for p in problems],
+        },
+        schema={"Dòng" if vi else "Row": pl.Int64, "Cột" if vi else "Column": pl.String, "Lỗi" if vi else "Problem": pl.String},
+    )
+
 
 
 KIND_LABEL = {

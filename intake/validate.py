@@ -31,6 +31,7 @@ from intake.spec import (
 LEVEL_OF = {"province_code": ("tỉnh", "province"), "district_code": ("huyện", "district"), "commune_code": ("xã", "commune")}
 WHAT = {DAILY: ("số lượng trong ngày", "daily count"), CUMULATIVE: ("số lũy kế", "cumulative count")}
 FACT_COLUMNS = ("_row", "unit_code", "unit_level", "province_code", "report_date", *COUNT_FIELDS)
+_CELL_SLICE = 50_000  # rows whose cells are checked at once
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,56 @@ class ParsedReport:
 
 @dataclass(frozen=True)
 class Checked:
+    """A report that passed, or its problems: at most problems.PROBLEMS_KEPT of them (the first found,
+    sorted by row); `total` counts every problem found, a lower bound when `complete` is False (the
+    checks stopped once the list was full)."""
+
     report: ParsedReport | None
     problems: list[Problem]
+    total: int | None = None  # None: len(problems)
+    complete: bool = True
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) if self.total is None else self.total
+
+
+class _Found:
+    """Problems as the checks find them, kept up to problems.PROBLEMS_KEPT (a file of 400,000 bad rows
+    would otherwise make millions of messages); each check is told how much room is left."""
+
+    def __init__(self, found: list[Problem]):
+        self.items: list[Problem] = []
+        self.total = 0
+        self.complete = True
+        self.add(found)
+
+    @property
+    def room(self) -> int:
+        return max(problems.PROBLEMS_KEPT - len(self.items), 0)
+
+    def add(self, new: list[Problem], *, total: int | None = None, room: int | None = None) -> None:
+        """`room`: the limit the check was given (reaching it means it may have stopped early)."""
+        if len(new) > self.room or (room is not None and len(new) >= room):
+            self.complete = False
+        self.items += new[: self.room]
+        self.total += len(new) if total is None else total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def checked(self) -> Checked:
+        return Checked(None, sorted(self.items, key=problems.sort_key), self.total, self.complete)
+
+
+def _in_slices(check, frame: pl.DataFrame, room: int, size: int = 20_000) -> list[Problem]:
+    """A row-by-row check run on slices of `frame` until `room` problems are found."""
+    found: list[Problem] = []
+    for start in range(0, frame.height, size):
+        if len(found) >= room:
+            break
+        found += check(frame.slice(start, size))
+    return found
 
 
 class _Columns:
@@ -124,11 +173,21 @@ def _file_value_type(text: pl.DataFrame, cumulative: bool) -> str:
     return first[0] if first.len() else DAILY
 
 
-def _cell_problems(text: pl.DataFrame, cols: _Columns, *, today: date, earliest: date, value_type: str) -> list[Problem]:
+def _cell_problems(text: pl.DataFrame, cols: _Columns, *, today: date, earliest: date, value_type: str,
+                   limit: int | None = None) -> tuple[list[Problem], int]:
+    """Problems of the first `limit` failing cells (by row), and how many cells fail in all."""
     present = [c for c in text.columns if c != "_row"]
-    failures = cells.cell_failures(text, present, today=today, earliest=earliest)
-    if failures.height == 0:
-        return []
+    # In slices: pandera's failure table of a file whose every cell is wrong would be millions of rows.
+    kept, total = [], 0
+    for start in range(0, text.height, _CELL_SLICE):
+        part = cells.cell_failures(text.slice(start, _CELL_SLICE), present, today=today, earliest=earliest)
+        total += part.height
+        room = part.height if limit is None else max(limit - sum(k.height for k in kept), 0)
+        if room:
+            kept.append(part.sort("index", maintain_order=True).head(room).with_columns(pl.col("index") + start))
+    if total == 0:
+        return [], 0
+    failures = pl.concat(kept)
     rows = text["_row"]
     dates = cells.typed(text.select("_row", "report_date"))["report_date"] if "report_date" in present else None
     what, what_en = WHAT[value_type]
@@ -148,7 +207,7 @@ def _cell_problems(text: pl.DataFrame, cols: _Columns, *, today: date, earliest:
             params = {"what": what, "what_en": what_en}
         value = None if code == "required" else fail["value"]
         found.append(problems.make(code, row=rows[index], value=value, **cols.at(fid), **params))
-    return found
+    return found, total
 
 
 # --- register and other rows ------------------------------------------------------------------------
@@ -219,7 +278,7 @@ def _unit_column(level: str) -> str:
     return "commune_code" if level == "commune" else "district_code"
 
 
-def _duplicate_problems(j: pl.DataFrame, cols: _Columns) -> tuple[list[Problem], set[int]]:
+def _duplicate_problems(j: pl.DataFrame, cols: _Columns, limit: int | None = None) -> tuple[list[Problem], set[int]]:
     keyed = j.filter(pl.col("unit_code").is_not_null() & pl.col("report_date").is_not_null()).with_columns(
         pl.col("_row").min().over("unit_code", "report_date").alias("first_row")
     )
@@ -227,22 +286,22 @@ def _duplicate_problems(j: pl.DataFrame, cols: _Columns) -> tuple[list[Problem],
     found = [
         problems.make("duplicate_row", row=r["_row"], unit=r["unit_code"], day=r["report_date"], first_row=r["first_row"],
                       **cols.at(_unit_column(r["unit_level"])))
-        for r in dups.iter_rows(named=True)
+        for r in dups.head(limit).iter_rows(named=True)
     ]
     return found, set(dups["_row"].to_list())
 
 
-def _value_type_problems(t: pl.DataFrame, cols: _Columns, cumulative: bool) -> list[Problem]:
+def _value_type_problems(t: pl.DataFrame, cols: _Columns, cumulative: bool, limit: int | None = None) -> list[Problem]:
     if "value_type" not in t.columns:
         return []
     typed = t.filter(pl.col("value_type").is_not_null())
     if typed.height == 0:
         return []
     if cumulative:
-        bad = typed.filter(pl.col("value_type") == DAILY)
+        bad = typed.filter(pl.col("value_type") == DAILY).head(limit)
         return [problems.make("value_type_conflict", row=r["_row"], **cols.at("value_type")) for r in bad.iter_rows(named=True)]
     first = typed.row(0, named=True)
-    bad = typed.filter(pl.col("value_type") != first["value_type"])
+    bad = typed.filter(pl.col("value_type") != first["value_type"]).head(limit)
     return [
         problems.make("value_type_mixed", row=r["_row"], first_row=first["_row"], value=VALUE_TYPE_LABEL_VI[r["value_type"]],
                       first=VALUE_TYPE_LABEL_VI[first["value_type"]], **cols.at("value_type"))
@@ -250,13 +309,15 @@ def _value_type_problems(t: pl.DataFrame, cols: _Columns, cumulative: bool) -> l
     ]
 
 
-def _too_large_problems(facts: pl.DataFrame, cols: _Columns, *, cumulative_of: pl.DataFrame | None = None) -> list[Problem]:
+def _too_large_problems(facts: pl.DataFrame, cols: _Columns, *, cumulative_of: pl.DataFrame | None = None,
+                        limit: int | None = None) -> list[Problem]:
     """A count above the unit's whole population in one day cannot be right (a cumulative figure sent as daily?).
 
     `cumulative_of`: the rows as typed when `facts` holds daily values derived from cumulative ones."""
     found = []
     for c in COUNT_FIELDS:
         over = facts.filter(pl.col(c).is_not_null() & pl.col("population").is_not_null() & (pl.col(c) > pl.col("population")))
+        over = over.head(max(limit - len(found), 0)) if limit is not None else over
         if cumulative_of is None:
             found += [problems.make("too_large", row=r["_row"], value=str(r[c]), count=r[c], unit_name=r["unit_name"],
                                     population=r["population"], **cols.at(c)) for r in over.iter_rows(named=True)]
@@ -267,7 +328,7 @@ def _too_large_problems(facts: pl.DataFrame, cols: _Columns, *, cumulative_of: p
     return found
 
 
-def _decrease_problems(facts: pl.DataFrame, cols: _Columns) -> list[Problem]:
+def _decrease_problems(facts: pl.DataFrame, cols: _Columns, limit: int | None = None) -> list[Problem]:
     """Within the file, per unit in date order, a cumulative count below the previous one."""
     ordered = facts.sort("unit_code", "report_date")
     found = []
@@ -277,6 +338,8 @@ def _decrease_problems(facts: pl.DataFrame, cols: _Columns) -> list[Problem]:
             pl.when(pl.col(c).is_not_null()).then(pl.col("_row")).shift(1).forward_fill().over("unit_code").alias("prev_row"),
             pl.when(pl.col(c).is_not_null()).then(pl.col("report_date")).shift(1).forward_fill().over("unit_code").alias("prev_day"),
         ).filter(pl.col(c) < pl.col("prev"))
+        if limit is not None:
+            marked = marked.head(max(limit - len(found), 0))
         for r in marked.iter_rows(named=True):
             found.append(problems.make("cumulative_decrease", row=r["_row"], value=str(r[c]), count=r[c], previous=r["prev"],
                                        previous_day=r["prev_day"], previous_row=r["prev_row"], **cols.at(c)))
@@ -289,14 +352,16 @@ def _decrease_problems(facts: pl.DataFrame, cols: _Columns) -> list[Problem]:
 def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool = False,
                  earliest: date = EARLIEST_REPORT_DATE) -> Checked:
     """Every check that needs only the file and the register. Problems are sorted by row, then column."""
-    positions, found = _map_headers(raw)
+    positions, header_problems = _map_headers(raw)
+    found = _Found(header_problems)
     cols = _Columns.of(positions, raw.headers)
     if raw.frame.height == 0:
-        found.append(problems.make("header_only", first_row=raw.header_row + 1))
-        return Checked(None, sorted(found, key=problems.sort_key))
+        found.add([problems.make("header_only", first_row=raw.header_row + 1)])
+        return found.checked()
     text = raw.frame.select("_row", *[pl.col(f"c{i}").alias(fid) for fid, i in positions.items()])
     value_type = _file_value_type(text, cumulative)
-    found += _cell_problems(text, cols, today=today, earliest=earliest, value_type=value_type)
+    cell_problems, failing_cells = _cell_problems(text, cols, today=today, earliest=earliest, value_type=value_type, limit=found.room)
+    found.add(cell_problems, total=failing_cells)
 
     missing = [f.id for f in FIELDS if f.required and f.id not in positions]
     t = cells.typed(text).with_columns(
@@ -306,29 +371,43 @@ def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool
     if not missing:
         t = t.with_columns(text["commune_code"].alias("commune_cell"))
         j = _with_units(t, ref)
-        found += _register_problems(j, ref, cols)
-        dup_problems, dup_rows = _duplicate_problems(j, cols)
-        found += dup_problems
-        found += grain.file_problems(j, cols.at, value_type=value_type)
-        found += _value_type_problems(t, cols, cumulative)
+        # Each row check gets the room left in the list; once it is full the rest are not run (the
+        # count is then "at least"): the officer has enough to fix, and memory stays bounded.
+        room = found.room
+        found.add(_in_slices(lambda part: _register_problems(part, ref, cols), j, room) if room else [], room=room)
+        room = found.room
+        dup_problems, dup_rows = _duplicate_problems(j, cols, limit=room)
+        found.add(dup_problems, total=len(dup_rows))
+        room = found.room
+        found.add(grain.file_problems(j, cols.at, value_type=value_type) if room else [], room=room)
+        room = found.room
+        found.add(_value_type_problems(t, cols, cumulative, limit=room) if room else [], room=room)
         facts = j.filter(pl.col("unit_code").is_not_null() & pl.col("report_date").is_not_null())
-        if value_type == DAILY:
-            found += _too_large_problems(facts, cols)
+        room = found.room
+        if not room:
+            found.complete = False
+        elif value_type == DAILY:
+            found.add(_too_large_problems(facts, cols, limit=room), room=room)
         else:
-            found += _decrease_problems(facts.filter(~pl.col("_row").is_in(list(dup_rows))), cols)
+            found.add(_decrease_problems(facts.filter(~pl.col("_row").is_in(list(dup_rows))), cols, limit=room), room=room)
     if found:
-        return Checked(None, sorted(found, key=problems.sort_key))
+        return found.checked()
     facts = j.select(*FACT_COLUMNS, "population", "unit_name").sort("_row")
     return Checked(ParsedReport(facts, value_type, cols.where), [])
 
 
-def to_daily(report: ParsedReport, stored_before: pl.DataFrame) -> Checked:
+def to_daily(report: ParsedReport, stored_before: pl.DataFrame, stored_span: pl.DataFrame | None = None) -> Checked:
     """Daily facts ready for db.store.write_reports (unit_code, report_date, five counts, _row).
 
-    Daily reports pass through. Cumulative reports become differences: each unit's first row minus
-    `stored_before` (that unit's stored totals before its first day in the file; absent = 0),
-    later rows minus the unit's previous row. A first cumulative count below what is stored is a
-    problem; so is a resulting daily count above the unit's population.
+    Daily reports pass through. A cumulative count C on day d becomes C minus the cumulative stored on
+    the day before d once this file is in — what is stored before the unit's first day in the file
+    (`stored_before`, per unit_code; absent = 0), plus the stored days between the file's earlier days
+    that the file does not replace (`stored_span`: unit_code, report_date and the counts stored from
+    the unit's first to its last day in the file; None = nothing stored there), plus the file's own
+    earlier days. So after the import the stored cumulative on every day of the file equals the file,
+    whatever lies in the gaps or came earlier in daily files, and in whatever order the rows are.
+    A count below that cumulative is a problem (`cumulative_below_stored`, with the cumulative it is
+    below); so is a resulting daily count above the unit's population.
     """
     cols = _Columns(report.columns)
     facts = report.facts
@@ -336,20 +415,35 @@ def to_daily(report: ParsedReport, stored_before: pl.DataFrame) -> Checked:
         return Checked(ParsedReport(facts, DAILY, report.columns), [])
     base = stored_before.select("unit_code", *[pl.col(c).alias(f"base_{c}") for c in COUNT_FIELDS])
     ordered = facts.sort("unit_code", "report_date").join(base, on="unit_code", how="left")
-    found: list[Problem] = []
+    # gap_c: the stored values the file keeps (days it does not name), summed per unit up to each row's day.
+    if stored_span is not None and stored_span.height:
+        kept = stored_span.join(facts.select("unit_code", "report_date"), on=["unit_code", "report_date"], how="anti")
+        marks = pl.concat([
+            ordered.select("unit_code", "report_date", pl.col("_row"), *[pl.lit(0, dtype=pl.Int64).alias(f"gap_{c}") for c in COUNT_FIELDS]),
+            kept.select("unit_code", "report_date", pl.lit(None, dtype=pl.Int64).alias("_row"),
+                        *[pl.col(c).cast(pl.Int64).fill_null(0).alias(f"gap_{c}") for c in COUNT_FIELDS]),
+        ]).sort("unit_code", "report_date")
+        gaps = marks.with_columns(pl.col(f"gap_{c}").cum_sum().over("unit_code") for c in COUNT_FIELDS).filter(pl.col("_row").is_not_null())
+        ordered = ordered.join(gaps.select("_row", *[f"gap_{c}" for c in COUNT_FIELDS]), on="_row", how="left")
+    else:
+        ordered = ordered.with_columns(pl.lit(0, dtype=pl.Int64).alias(f"gap_{c}") for c in COUNT_FIELDS)
+    # x = the file's cumulative minus what is stored and kept before the day; the daily count is x
+    # minus x on the unit's previous day with a figure for this count (0 before its first).
+    ordered = ordered.with_columns(
+        (pl.col(c) - pl.col(f"base_{c}").fill_null(0) - pl.col(f"gap_{c}").fill_null(0)).alias(f"x_{c}") for c in COUNT_FIELDS
+    )
+    ordered = ordered.with_columns(
+        (pl.col(f"x_{c}") - pl.col(f"x_{c}").shift(1).forward_fill().over("unit_code").fill_null(0)).alias(f"d_{c}") for c in COUNT_FIELDS
+    )
+    found = _Found([])
     for c in COUNT_FIELDS:
-        # The unit's first figure in the file (for this count) is compared with what is stored.
-        first = pl.col(c).shift(1).forward_fill().over("unit_code").is_null()
-        low = ordered.filter(first & pl.col(c).is_not_null() & (pl.col(c) < pl.col(f"base_{c}").fill_null(0)))
-        for r in low.iter_rows(named=True):
-            found.append(problems.make("cumulative_below_stored", row=r["_row"], value=str(r[c]), count=r[c], day=r["report_date"],
-                                       stored=r[f"base_{c}"], **cols.at(c)))
-    daily = ordered.with_columns(
-        (pl.col(c) - pl.col(c).shift(1).forward_fill().over("unit_code").fill_null(pl.col(f"base_{c}").fill_null(0))).alias(c)
-        for c in COUNT_FIELDS
-    ).drop([f"base_{c}" for c in COUNT_FIELDS]).sort("_row")
-    found += _too_large_problems(daily, cols, cumulative_of=facts)
+        # c - d_c: the cumulative on the day before, as it will be stored once this file is in.
+        low = ordered.filter(pl.col(f"d_{c}") < 0).sort("_row").head(found.room)
+        found.add([problems.make("cumulative_below_stored", row=r["_row"], value=str(r[c]), count=r[c], day=r["report_date"],
+                                 stored=r[c] - r[f"d_{c}"], **cols.at(c)) for r in low.iter_rows(named=True)])
+    daily = ordered.with_columns(pl.col(f"d_{c}").alias(c) for c in COUNT_FIELDS).drop(
+        [f"{p}_{c}" for p in ("base", "gap", "x", "d") for c in COUNT_FIELDS]).sort("_row")
+    found.add(_too_large_problems(daily, cols, cumulative_of=facts, limit=found.room), room=found.room)
     if found:
-        return Checked(None, sorted(found, key=problems.sort_key))
+        return found.checked()
     return Checked(ParsedReport(daily, DAILY, report.columns), [])
-

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from db.access import Actor
 from db.engine import DatabaseUnavailable, safe_url
 from intake import batches, load, summary
-from intake.problems import Problem
+from intake.problems import PROBLEMS_SHOWN, Problem
 from intake.spec import FIELD
 from intake.template import template_xlsx
 from queries.export import neutralise_formulas
@@ -100,6 +100,11 @@ def batch_line(batch: dict) -> str:
 
 def _escape(text: str) -> str:
     return fmt.md_text(text)
+
+
+def more_problems(result: load.ImportResult, shown: int) -> str | None:
+    """Under the table of the first problems: how many more, and that the CSV list holds them (None if all shown)."""
+    return summary.more_problems_line(result, shown, "vi", where="tải danh sách lỗi (CSV) bên dưới")
 
 
 def problems_table(problems: list[Problem]) -> pl.DataFrame:
