@@ -25,6 +25,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from scripts.bench_support import scratch_postgres, write_block
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench_access:begin -->", "<!-- bench_access:end -->"
@@ -128,31 +130,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         results["SQLite"] = measure(f"sqlite:///{folder}/bench.sqlite", args.repeat)
     if args.postgres:
-        import uuid
-
-        from sqlalchemy import text
-        from sqlalchemy.engine import make_url
-
-        from db.engine import make_engine
-
-        name = f"cccd_bench_access_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.postgres).execution_options(isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            results["PostgreSQL"] = measure(make_url(args.postgres).set(database=name).render_as_string(hide_password=False), args.repeat)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_postgres(args.postgres, "cccd_bench_access") as url:
+            results["PostgreSQL"] = measure(url, args.repeat)
     block = report(results, args.repeat)
     print(block)
     if args.write:
-        text_ = DOC.read_text()
-        if text_.count(BEGIN) != 1 or text_.count(END) != 1:
-            raise SystemExit(f"{DOC} must hold exactly one {BEGIN} … {END} block")
-        start, stop = text_.index(BEGIN), text_.index(END) + len(END)
-        DOC.write_text(text_[:start] + block + text_[stop:])
+        write_block(DOC, BEGIN, END, block)
 
 
 if __name__ == "__main__":

@@ -29,13 +29,11 @@ import statistics
 import tempfile
 import threading
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from db import migrate, reference, tokens, users
 from db.access import operator
@@ -43,6 +41,7 @@ from db.engine import make_engine
 from db.schema import daily_fact, import_batch
 from scripts import local_server
 from scripts.bench_intake import DAY, national_day_csv
+from scripts.bench_support import scratch_postgres, write_block
 from simulate.demo import clear_reports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,25 +202,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         results["SQLite"] = run_backend("SQLite", f"sqlite:///{folder}/bench_api.sqlite", args.repeat)
     if args.postgres:
-        name = f"cccd_bench_api_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.postgres).execution_options(isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            results["PostgreSQL"] = run_backend("PostgreSQL", make_url(args.postgres).set(database=name).render_as_string(hide_password=False),
-                                                args.repeat)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_postgres(args.postgres, "cccd_bench_api") as url:
+            results["PostgreSQL"] = run_backend("PostgreSQL", url, args.repeat)
     block = report(results, args.repeat)
     print(block)
     if args.write:
-        current = DOC.read_text()
-        if current.count(BEGIN) != 1 or current.count(END) != 1:
-            raise SystemExit(f"{DOC} must hold exactly one {BEGIN} … {END} block")
-        start, stop = current.index(BEGIN), current.index(END) + len(END)
-        DOC.write_text(current[:start] + block + current[stop:])
+        write_block(DOC, BEGIN, END, block)
 
 
 if __name__ == "__main__":

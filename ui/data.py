@@ -25,25 +25,24 @@ def engine() -> Engine:
     return _engine_for(settings.database_url())
 
 
-def run_query(fn, *args, **kwargs):
-    """Run `fn(conn, ...)` on the shared engine; driver errors become DatabaseUnavailable (the app
-    shows a Vietnamese message). Every cache module of ui/ reaches the database through this."""
+def _run(fn, args, kwargs, *, commit: bool):
     eng = engine()
     try:
-        with eng.connect() as conn:
+        with (eng.begin() if commit else eng.connect()) as conn:
             return fn(conn, *args, **kwargs)
     except (OperationalError, DBAPIError) as exc:
         raise DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc) from exc
+
+
+def run_query(fn, *args, **kwargs):
+    """Run `fn(conn, ...)` on the shared engine; driver errors become DatabaseUnavailable (the app
+    shows a Vietnamese message). Every cache module of ui/ reaches the database through this."""
+    return _run(fn, args, kwargs, commit=False)
 
 
 def run_write(fn, *args, **kwargs):
     """Like run_query, in one transaction that commits (a session check keeps its session alive)."""
-    eng = engine()
-    try:
-        with eng.begin() as conn:
-            return fn(conn, *args, **kwargs)
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc) from exc
+    return _run(fn, args, kwargs, commit=True)
 
 
 def schema_ready() -> bool:
