@@ -46,11 +46,16 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 COMMUNE_EXPORT_COLUMNS = [*EXPORT_COLUMNS, "reported_at_district"]
 
 
-def frame_csv(frame: pl.DataFrame, *, columns: list[str] = EXPORT_COLUMNS, include_header: bool = True) -> str:
-    """A progress frame as CSV: export columns, coverage as a ratio, rates to 0.1, formulas neutralised."""
+def export_frame(frame: pl.DataFrame, *, columns: list[str] = EXPORT_COLUMNS) -> pl.DataFrame:
+    """A progress frame as exported (CSV, the API's JSON): export columns, coverage as a ratio to 6
+    places, pace and required rate to 0.1."""
     columns = [c for c in columns if c in frame.columns] + (["region_name"] if "region_name" in frame.columns else [])
-    frame = frame.select(columns).with_columns(pl.col("coverage").round(6), pl.col("pace").round(1), pl.col("required_daily_rate").round(1))
-    return neutralise_formulas(frame).write_csv(include_header=include_header)
+    return frame.select(columns).with_columns(pl.col("coverage").round(6), pl.col("pace").round(1), pl.col("required_daily_rate").round(1))
+
+
+def frame_csv(frame: pl.DataFrame, *, columns: list[str] = EXPORT_COLUMNS, include_header: bool = True) -> str:
+    """A progress frame as CSV: export_frame, formulas neutralised."""
+    return neutralise_formulas(export_frame(frame, columns=columns)).write_csv(include_header=include_header)
 
 
 def progress_csv(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None) -> str:
@@ -58,16 +63,23 @@ def progress_csv(conn: Connection, *, level: str, as_of: date, metric: str, deno
     return "".join(progress_csv_parts(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province))
 
 
-def progress_csv_parts(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str,
-                       province: str | None = None) -> Iterator[str]:
-    """progress_csv in parts to write one after the other. Communes without a province: every commune of
-    the country, one province at a time in code order (the header once), ranked within its province —
-    the same rows as the 63 one-province exports joined — so ~10,600 rows never sit in memory at once."""
+def progress_frames(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str,
+                    province: str | None = None) -> Iterator[pl.DataFrame]:
+    """The export's frames (export_frame) one after the other. Communes without a province: every commune
+    of the country, one province at a time in code order, ranked within its province — the same rows
+    as the 63 one-province exports joined — so ~10,600 rows never sit in memory at once."""
     columns = COMMUNE_EXPORT_COLUMNS if level == "commune" else EXPORT_COLUMNS
     if level == "commune" and not province:
         codes = conn.execute(select(admin_unit.c.code).where(admin_unit.c.level == "province").order_by(admin_unit.c.code)).scalars().all()
-        for i, code in enumerate(codes):
-            frame = progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=code)
-            yield frame_csv(frame, columns=columns, include_header=i == 0)
+        for code in codes:
+            yield export_frame(progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=code), columns=columns)
         return
-    yield frame_csv(progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province), columns=columns)
+    yield export_frame(progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province), columns=columns)
+
+
+def progress_csv_parts(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str,
+                       province: str | None = None) -> Iterator[str]:
+    """progress_csv in parts to write one after the other (the header once)."""
+    frames = progress_frames(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province)
+    for i, frame in enumerate(frames):
+        yield neutralise_formulas(frame).write_csv(include_header=i == 0)

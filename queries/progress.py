@@ -73,7 +73,10 @@ def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, dat
     )
     if codes_filter is not None:
         stmt = stmt.where(codes_filter(unit_day.c.unit_code))
-    return _frame(conn, stmt)
+    frame = _frame(conn, stmt)
+    if frame.height == 0:  # an as-of day before the first report: no rows, and no types to join on
+        return pl.DataFrame(schema={"code": pl.String, **{c: pl.Int64 for c in frame.columns if c != "code"}})
+    return frame
 
 
 def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], province: str | None, district: str | None) -> pl.DataFrame:

@@ -257,7 +257,7 @@ def test_unsupported_body_bad_parameters_and_methods_are_json(api):
     assert api.call("POST", "/reports", "c06", content=b"{not json", headers={"Content-Type": "application/json"}).json()["error"] == "bad_json"
     assert api.call("POST", "/reports", "c06", json=[1, 2]).status_code == 400
     assert api.send("c06", csv_of(GOOD_ROW), params={"dry_run": "perhaps"}).json()["parameter"] == "dry_run"
-    for params in ({"level": "planet"}, {"as_of": "2021-13-01"}, {"level": "commune"}, {"province": "1"}, {"format": "xml"}):
+    for params in ({"level": "planet"}, {"as_of": "2021-13-01"}, {"province": "1"}, {"format": "xml"}):
         r = api.call("GET", "/progress", "c06", params=params)
         assert r.status_code == 400 and r.headers["content-type"] == "application/json", (params, r.text)
     r = api.call("DELETE", "/batches", "c06")
@@ -349,6 +349,20 @@ def test_progress_is_the_export_frame_as_json_or_csv(api):
     with api.engine.connect() as conn:
         assert as_csv.text == progress_csv(conn, level="province", as_of=datetime(2021, 6, 15).date(), metric="applications_received",
                                            denominator="target")
+
+
+def test_progress_of_every_commune_of_the_country_is_the_cli_export(api):
+    """level=commune without a province: every commune, province by province, as `cli.py export progress`."""
+    from queries.export import progress_csv
+
+    as_csv = api.call("GET", "/progress", "lanhdao", params={"level": "commune", "as_of": "2021-06-15", "format": "csv"})
+    as_json = api.call("GET", "/progress", "lanhdao", params={"level": "commune", "as_of": "2021-06-15"}).json()
+    with api.engine.connect() as conn:
+        expected = progress_csv(conn, level="commune", as_of=datetime(2021, 6, 15).date(), metric="applications_received",
+                                denominator="eligible")
+    assert as_csv.status_code == 200 and as_csv.text == expected
+    assert [r["code"] for r in as_json["rows"]] == pl.read_csv(io.StringIO(expected), schema_overrides={"code": pl.String})["code"].to_list()
+    assert "reported_at_district" in as_json["rows"][0]
 
 
 # --- docs/api.md: its curl examples, run as written --------------------------------------------------

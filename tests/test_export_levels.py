@@ -106,3 +106,14 @@ def test_the_simulated_country_exports_every_commune(monkeypatch, demo_sqlite):
     # Da Nang's communes are the one-province export's, in the same order with the same numbers.
     da_nang = export_rows(monkeypatch, demo_sqlite, "--level", "commune", "--province", "48")
     assert frame.filter(pl.col("code").is_in(da_nang["code"].to_list())).equals(da_nang)
+
+
+@pytest.mark.parametrize("level", ["national", "region", "province", "district"])
+def test_an_as_of_day_before_the_first_report_exports_zeros_not_a_crash(monkeypatch, mini_engine, level):
+    """The API's fuzz run found this: no rollup rows on that day left the join without types."""
+    monkeypatch.setenv("DATABASE_URL", mini_engine.url.render_as_string(hide_password=False))
+    out = CliRunner().invoke(app, ["export", "progress", "--level", level, "--as-of", "2021-05-01"])
+    assert out.exit_code == 0, out.output
+    frame = pl.read_csv(io.StringIO(out.output), schema_overrides={"code": pl.String})
+    assert frame.height == {"national": 1, "region": 2, "province": 3, "district": 3}[level]
+    assert frame["cumulative"].to_list() == [0] * frame.height and frame["reporting_incomplete"].all()

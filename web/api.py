@@ -447,12 +447,10 @@ def _choice(request: Request, name: str, choices: tuple[str, ...], default: str)
 
 
 def progress_frame(*, level: str, as_of: date | None, metric: str, denominator: str, province: str | None) -> pl.DataFrame:
-    """The frame of `cli.py export progress` (queries.export's columns, coverage and rates rounded the same);
-    `as_of` None: the last reported day."""
-    from queries.export import EXPORT_COLUMNS
-    from queries.progress import progress
-
+    """The frame of `cli.py export progress` (queries.export.progress_frames, every commune of the country
+    when the level is commune and no province is given); `as_of` None: the last reported day."""
     from queries.dataset import dataset_info_of
+    from queries.export import progress_frames
 
     with engine().connect() as conn:
         info = dataset_info_of(conn)
@@ -462,13 +460,12 @@ def progress_frame(*, level: str, as_of: date | None, metric: str, denominator: 
         if as_of < info.first_day:  # the pages' date picker starts there too
             raise _bad_param("as_of", f"không trước ngày báo cáo đầu tiên {info.first_day:%d/%m/%Y}",
                              f"not before the first report day {info.first_day.isoformat()}")
-        frame = progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province)
-    columns = [c for c in EXPORT_COLUMNS if c in frame.columns] + (["region_name"] if "region_name" in frame.columns else [])
-    return frame.select(columns).with_columns(pl.col("coverage").round(6), pl.col("pace").round(1), pl.col("required_daily_rate").round(1))
+        return pl.concat(list(progress_frames(conn, level=level, as_of=as_of, metric=metric, denominator=denominator,
+                                              province=province)), how="vertical_relaxed")
 
 
 async def get_progress(request: Request, found: tokens.TokenCaller) -> Outcome:
-    from queries.export import frame_csv
+    from queries.export import neutralise_formulas
 
     level = _choice(request, "level", LEVELS, "province")
     metric = _choice(request, "metric", METRICS, "applications_received")
@@ -482,13 +479,12 @@ async def get_progress(request: Request, found: tokens.TokenCaller) -> Outcome:
     province = request.query_params.get("province") or None
     if province is not None and not re.fullmatch(r"\d{2}", province):
         raise _bad_param("province", "mã tỉnh 2 chữ số", "a 2-digit province code")
-    if level == "commune" and not province:
-        raise _bad_param("province", "cấp xã cần mã tỉnh", "level commune needs a province")
     frame = await run_in_threadpool(lambda: progress_frame(level=level, as_of=as_of, metric=metric, denominator=denominator,
                                                            province=province))
     detail = {"level": level, "as_of": raw_day or None, "metric": metric, "format": fmt}
     if fmt == "csv":
-        response = Response(frame_csv(frame), media_type="text/csv; charset=utf-8", headers={"Cache-Control": "no-store"})
+        response = Response(neutralise_formulas(frame).write_csv(), media_type="text/csv; charset=utf-8",
+                            headers={"Cache-Control": "no-store"})
         return Outcome(response, province=province, detail=detail)
     shown_day = frame["as_of"][0] if "as_of" in frame.columns and frame.height else as_of  # later days are the last reported one
     body = {"level": level, "as_of": shown_day, "metric": metric, "denominator": denominator, "province": province,
