@@ -56,7 +56,7 @@ def init_db() -> None:
     from db.schema import admin_unit, target
     from sqlalchemy import func, select
 
-    engine = _engine()
+    engine = _engine(create=True)
     with _database_errors():
         migrate.upgrade(engine)
         with engine.begin() as conn:
@@ -78,7 +78,7 @@ def demo(
     from db.schema import daily_fact
     from simulate.demo import build_demo
 
-    engine = _engine()
+    engine = _engine(create=True)
     if if_missing:
         with engine.connect() as conn:
             present = inspect(conn).has_table("daily_fact") and conn.execute(select(daily_fact.c.unit_code).limit(1)).first()

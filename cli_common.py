@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import typer
 
-from db.engine import DatabaseUnavailable, check_connection, make_engine, safe_url
+from db.engine import DatabaseUnavailable, DatabaseUrlError, check_connection, create_sqlite_file, make_engine, safe_url
 
 # Set by cli.py's --as option before any command runs.
 AS_USER: dict[str, str | None] = {"username": None}
@@ -27,12 +27,24 @@ def database_errors():
         raise typer.Exit(2) from None
 
 
-def engine():
-    """The configured engine, or exit 2 with a clear message when the database cannot be reached."""
-    engine = make_engine()
+def engine(*, create: bool = False):
+    """The configured engine, or exit 2 with one clear line when the URL is unusable or the database cannot be
+    reached. `create`: make a missing SQLite file (init-db and demo build the schema; any other command
+    reading a database that is not there says so instead of leaving an empty file behind)."""
     try:
+        engine = make_engine()
+    except DatabaseUrlError as exc:
+        typer.echo(f"error: the database URL (DATABASE_URL, or [connections.cccd] url in .streamlit/secrets.toml) cannot be used: "
+                   f"{exc.reason}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        if create:
+            create_sqlite_file(engine)
         check_connection(engine)
     except DatabaseUnavailable as exc:
+        if exc.missing_file:
+            typer.echo(f"error: no database at {safe_url(exc.url)}: run `python cli.py init-db` (or `demo`) first", err=True)
+            raise typer.Exit(2) from None
         typer.echo(f"error: cannot reach the database {safe_url(exc.url)}: {exc.cause.__class__.__name__}: "
                    f"{str(exc.cause).strip().splitlines()[0] if str(exc.cause).strip() else ''}", err=True)
         typer.echo("hint: check DATABASE_URL or [connections.cccd] url in .streamlit/secrets.toml", err=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 import settings
 
@@ -19,10 +20,53 @@ class DatabaseUnavailable(RuntimeError):
         self.cause = cause
         super().__init__(f"Cannot reach the database {url}: {str(cause).splitlines()[0] if str(cause) else cause!r}")
 
-    message_vi = (
+    unreachable_vi = (
         "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau hoặc báo cho quản trị hệ thống "
         "(kiểm tra DATABASE_URL / .streamlit/secrets.toml)."
     )
+    uninitialised_vi = (
+        "Cơ sở dữ liệu chưa được khởi tạo (chưa có tệp cơ sở dữ liệu). Chạy `python cli.py init-db` (triển khai thật) "
+        "hoặc `python cli.py demo` (dữ liệu mô phỏng)."
+    )
+
+    @property
+    def missing_file(self) -> bool:
+        """A SQLite database file that does not exist (reads never create it: see make_engine)."""
+        return isinstance(self.cause, DBAPIError) and "unable to open database file" in str(self.cause.orig)
+
+    @property
+    def message_vi(self) -> str:
+        return self.uninitialised_vi if self.missing_file else self.unreachable_vi
+
+
+class DatabaseUrlError(DatabaseUnavailable):
+    """The configured database URL cannot be used: it does not parse, names an unknown driver, or puts a
+    SQLite file in a folder that does not exist. `reason` never repeats the URL (it may hold a password)."""
+
+    def __init__(self, reason: str, reason_vi: str, cause: Exception | None = None):
+        self.reason, self.reason_vi = reason, reason_vi
+        super().__init__("(DATABASE_URL)", cause or ValueError(reason))
+
+    @property
+    def message_vi(self) -> str:
+        return (f"Địa chỉ cơ sở dữ liệu không dùng được ({self.reason_vi}). Báo cho quản trị hệ thống "
+                "(kiểm tra DATABASE_URL / .streamlit/secrets.toml).")
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (None for another backend or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def create_sqlite_file(engine: Engine) -> None:
+    """Make the empty SQLite file of `engine` if it is missing — only for the commands that build a
+    schema (db.migrate.upgrade: init-db, demo, tests); every other connection opens existing files only."""
+    path = sqlite_file(engine.url)
+    if path is not None and not path.exists():
+        sqlite3.connect(path).close()
 
 
 def safe_url(url: str) -> str:
@@ -31,26 +75,53 @@ def safe_url(url: str) -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """One code path for SQLite and PostgreSQL; SQLite gets WAL and foreign keys on."""
+    """One code path for SQLite and PostgreSQL; SQLite gets WAL and foreign keys on.
+
+    A SQLite file is opened read-write but never created here (a page or a read must not leave an
+    empty database behind: a missing file is DatabaseUnavailable, "not initialised"); building a
+    schema creates it (create_sqlite_file, from db.migrate). Its folder must exist — except data/ of the
+    default file, made here. A URL that cannot be used raises DatabaseUrlError (not a driver traceback)."""
     url = url or settings.database_url()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseUrlError("it cannot be parsed", "không đọc được địa chỉ", exc) from None
+    path = sqlite_file(parsed) if backend == "sqlite" else None
+    if path is not None:
+        if path.resolve() == settings.DEFAULT_SQLITE_PATH.resolve():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.parent.is_dir():
+            raise DatabaseUrlError(f"the SQLite file's folder {path.parent} does not exist",
+                                   f"thư mục {path.parent} của tệp SQLite không tồn tại")
+    try:
+        if backend == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+        else:
+            # Pool sizes are set on purpose (settings.db_pool, docs/deploy.md): PostgreSQL's max_connections is shared by every process.
+            return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **settings.db_pool())
+    except NoSuchModuleError as exc:
+        raise DatabaseUrlError(f"unknown driver {parsed.drivername!r}", f"không có trình điều khiển „{parsed.drivername}“", exc) from None
+    except (ArgumentError, ValueError, TypeError) as exc:
+        raise DatabaseUrlError(f"invalid ({exc.__class__.__name__})", f"sai ({exc.__class__.__name__})", exc) from None
+    if path is not None:
+        uri = path.resolve().as_uri() + "?mode=rw"
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every test
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA cache_size=-200000")
-            cur.close()
+        @event.listens_for(engine, "do_connect")
+        def _existing_file_only(_dialect, _record, cargs, cparams):  # pragma: no cover - exercised by every test
+            cargs[:] = [uri]
+            cparams["uri"] = True
 
-        return engine
-    # Pool sizes are set on purpose (settings.db_pool, docs/deploy.md): PostgreSQL's max_connections is shared by every process.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **settings.db_pool())
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA cache_size=-200000")
+        cur.close()
+
+    return engine
 
 
 def check_connection(engine: Engine) -> None:
