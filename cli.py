@@ -202,12 +202,13 @@ def batches(
 ) -> None:
     """List import batches (newest first): id, kind, status, received, submitter, file, rows, dates, note."""
     from intake.batches import list_batches
+    from intake.load import IMPORT_KINDS
     from intake.problems import day_text, number
     from intake.summary import KIND_LABEL, STATUS_LABEL
 
     engine = _engine()
     with _database_errors(), engine.connect() as conn:
-        frame = list_batches(conn, limit=limit, kinds=None if all_kinds else ("upload", "cli", "rollback"))
+        frame = list_batches(conn, limit=limit, kinds=None if all_kinds else (*IMPORT_KINDS, "rollback"))
     vi = lang == LangOption.vi
     if frame.height == 0:
         typer.echo("Chưa có lô nào." if vi else "No batches yet.")

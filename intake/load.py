@@ -22,7 +22,7 @@ from intake.read import FileRejected, read_table
 from intake.spec import COUNT_FIELDS, CUMULATIVE, VALUE_TYPE_LABEL_VI
 from intake.validate import Checked, ParsedReport, Reference, check_report, to_daily
 
-IMPORT_KINDS = ("upload", "cli")
+IMPORT_KINDS = ("upload", "cli", "api")  # the upload page, cli.py import, the report API
 ACCEPTED, UNCHANGED, REJECTED, DRY_RUN = "accepted", "unchanged", "rejected", "dry_run"
 _CHUNK = 2000
 

@@ -107,8 +107,8 @@ def problems_frame(problems: list[Problem], lang: str = "vi") -> pl.DataFrame:
 
 
 KIND_LABEL = {
-    "vi": {"upload": "tải lên", "cli": "dòng lệnh", "simulation": "mô phỏng", "rollback": "hủy lô"},
-    "en": {"upload": "upload", "cli": "command line", "simulation": "simulation", "rollback": "rollback"},
+    "vi": {"upload": "tải lên", "cli": "dòng lệnh", "api": "gửi qua API", "simulation": "mô phỏng", "rollback": "hủy lô"},
+    "en": {"upload": "upload", "cli": "command line", "api": "API", "simulation": "simulation", "rollback": "rollback"},
 }
 STATUS_LABEL = {
     "vi": {"active": "đang dùng", "rolled_back": "đã hủy", "applied": "đã thực hiện"},

@@ -45,7 +45,7 @@ PREFIX = "/api/v1"
 CSV_TYPES = ("text/csv", "application/csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
-BATCH_KINDS = ("upload", "cli", "rollback")
+BATCH_KINDS = ("upload", "cli", "api", "rollback")
 # Every path answers every method itself (405 as JSON), not with Starlette's plain-text refusal.
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -358,7 +358,7 @@ async def post_report(request: Request, found: tokens.TokenCaller) -> Outcome:
             detail = {"idempotency_key": key, "replayed": True, "batch": kept.body.get("batch_id")}
             return Outcome(answer(kept.body, kept.status_code, {"Idempotent-Replayed": "true"}), detail=detail)
     result = await run_in_threadpool(lambda: import_report(engine(), data, filename, actor=found.actor, cumulative=cumulative,
-                                                           dry_run=dry_run, kind="upload"))
+                                                           dry_run=dry_run, kind="api"))
     status, body = import_answer(result, json_rows=json_rows)
     if key is not None:
         await run_in_threadpool(_keep, found.token_id, key, request_hash, status, body)
