@@ -124,10 +124,9 @@ class _Rows:
         if len(cells) > MAX_COLUMNS:
             raise _rejected("too_many_columns", name=self.name, row=number, letter=column_letter(len(cells) - 1),
                             limit=MAX_COLUMNS, limit_letter=column_letter(MAX_COLUMNS - 1))
-        for i, cell in enumerate(cells):
-            if cell is not None and len(cell) > MAX_CELL_CHARS:
-                raise _rejected("cell_too_long", name=self.name, row=number, letter=column_letter(i), chars=len(cell),
-                                limit=MAX_CELL_CHARS)
+        if max(map(len, filter(None, cells)), default=0) > MAX_CELL_CHARS:
+            i, cell = next((i, c) for i, c in enumerate(cells) if c is not None and len(c) > MAX_CELL_CHARS)
+            raise _rejected("cell_too_long", name=self.name, row=number, letter=column_letter(i), chars=len(cell), limit=MAX_CELL_CHARS)
         if self.header is None:
             self.header, self.header_row = cells, number
             return
