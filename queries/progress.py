@@ -6,7 +6,7 @@ the map, tables, exports and slides all read its frame. Values are always bound 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 from sqlalchemy import Connection, and_, case, func, select
@@ -47,9 +47,23 @@ _COMMUNE_UNKNOWN = [
 ]
 
 
+def _polars_type(sql_type) -> pl.DataType:
+    """The column's type when a query returns no rows (there is nothing to infer it from)."""
+    for python_type, polars_type in ((bool, pl.Boolean), (int, pl.Int64), (float, pl.Float64), (datetime, pl.Datetime), (date, pl.Date)):
+        try:
+            if issubclass(sql_type.python_type, python_type):
+                return polars_type
+        except NotImplementedError:
+            break
+    return pl.String
+
+
 def _frame(conn: Connection, stmt) -> pl.DataFrame:
     result = conn.execute(stmt)
-    return pl.DataFrame([tuple(r) for r in result], schema=list(result.keys()), orient="row", infer_schema_length=None)
+    rows = [tuple(r) for r in result]
+    if not rows:  # typed from the statement, so that joins on an empty frame (an unknown code, a day before any report) work
+        return pl.DataFrame(schema={c.name: _polars_type(c.type) for c in stmt.selected_columns})
+    return pl.DataFrame(rows, schema=list(result.keys()), orient="row", infer_schema_length=None)
 
 
 def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, date], codes_filter) -> pl.DataFrame:
@@ -73,10 +87,7 @@ def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, dat
     )
     if codes_filter is not None:
         stmt = stmt.where(codes_filter(unit_day.c.unit_code))
-    frame = _frame(conn, stmt)
-    if frame.height == 0:  # an as-of day before the first report: no rows, and no types to join on
-        return pl.DataFrame(schema={"code": pl.String, **{c: pl.Int64 for c in frame.columns if c != "code"}})
-    return frame
+    return _frame(conn, stmt)
 
 
 def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], province: str | None, district: str | None) -> pl.DataFrame:

@@ -215,7 +215,9 @@ def main(argv: list[str] | None = None) -> None:
         speed_throttled = speed_check(browser, args.cpu_slowdown) if args.cpu_slowdown > 1 else None
         for i in range(args.cold):
             with streamlit_server(url) as base:
-                context = browser.new_context(viewport={"width": 1920, "height": 1080})
+                # bypass_csp: the timing marks are read with wait_for_function, which evaluates a string in the
+                # page; the app's policy forbids that (tests/test_headers_browser.py checks the policy itself).
+                context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
                 visit = Visit(context, base, args.cpu_slowdown)
                 cold.append(visit.drawn_ms / 1000)
                 visit.settle_and_close()
@@ -224,13 +226,13 @@ def main(argv: list[str] | None = None) -> None:
                     first_ws, http_first = sum(visit.ws_received), visit.http_bytes
                     # Warm server: new browser contexts (empty HTTP cache), then pages of one context (cached JS).
                     for _ in range(args.warm):
-                        fresh = browser.new_context(viewport={"width": 1920, "height": 1080})
+                        fresh = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
                         visit = Visit(fresh, base, args.cpu_slowdown)
                         warm_fresh_browser.append(visit.drawn_ms / 1000)
                         visit.settle_and_close()
                         outside += visit.outside
                         fresh.close()
-                    cached = browser.new_context(viewport={"width": 1920, "height": 1080})
+                    cached = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
                     Visit(cached, base, args.cpu_slowdown).settle_and_close()  # fills the HTTP cache
                     for _ in range(args.warm):
                         visit = Visit(cached, base, args.cpu_slowdown)

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 HEADER = "Ngày báo cáo,Mã tỉnh,Mã huyện,Mã xã,Số hồ sơ tiếp nhận,Số thẻ đã trả cho công dân,Số phiếu thu thập thông tin dân cư,Số bản ghi đã cập nhật vào CSDL"
 PASSWORD = "mot-cum-tu-de-nho-2021"
+FUZZ_EXAMPLES = int(os.environ.get("CCCD_FUZZ_EXAMPLES", "12"))  # derandomised: the same cases every run
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -409,7 +410,7 @@ def test_schemathesis_finds_no_server_error(api):
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @hsettings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @hsettings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck), derandomize=True)
         @given(case=operation.as_strategy())
         def run(case):
             response = case.call(base_url=api.base, headers=headers, timeout=30)

@@ -35,22 +35,26 @@ class Offline:
         self.page.close()
 
 
+# Waits are locators, not page.wait_for_function: that evaluates a string in the page, which the
+# app's Content-Security-Policy (no 'unsafe-eval', web/headers.py) rightly refuses.
+def wait_for_count(page, selector: str, n: int) -> None:
+    page.locator(selector).nth(n - 1).wait_for(state="attached", timeout=WAIT_MS)
+
+
 def wait_for_map(page) -> None:
-    page.wait_for_function("document.querySelectorAll('.choroplethlayer path.choroplethlocation').length >= 63", timeout=WAIT_MS)
+    wait_for_count(page, ".choroplethlayer path.choroplethlocation", 63)
     wait_idle(page)
 
 
 def wait_idle(page) -> None:
     """Until the script run is over (Streamlit's running indicator gone) and no element is stale."""
-    page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]') && !document.querySelector('[data-stale=\"true\"]')",
-        timeout=WAIT_MS,
-    )
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=WAIT_MS)
+    page.locator('[data-stale="true"]').first.wait_for(state="detached", timeout=WAIT_MS)
 
 
 def wait_for_charts(page, n: int) -> None:
     """Until `n` Plotly charts are drawn (their axes are in the page) and the run is over."""
-    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg .cartesianlayer').length >= {n}", timeout=WAIT_MS)
+    wait_for_count(page, ".js-plotly-plot .main-svg .cartesianlayer", n)
     wait_idle(page)
 
 
@@ -214,7 +218,7 @@ def test_tile_grid_offline_and_a_click_on_a_small_province(server, browser, widt
     page.goto(f"{server}/ban-do?as_of={AS_OF}", timeout=WAIT_MS)
     wait_for_map(page)
     page.get_by_text("Lưới ô đều (mỗi tỉnh một ô)").click()
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .shapelayer path').length >= 63", timeout=WAIT_MS)
+    wait_for_count(page, ".js-plotly-plot .shapelayer path", 63)
     wait_idle(page)
     tile = page.locator(".js-plotly-plot .textpoint", has_text="Bắc Ninh")
     tile.scroll_into_view_if_needed()
