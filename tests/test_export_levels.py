@@ -117,3 +117,12 @@ def test_an_as_of_day_before_the_first_report_exports_zeros_not_a_crash(monkeypa
     frame = pl.read_csv(io.StringIO(out.output), schema_overrides={"code": pl.String})
     assert frame.height == {"national": 1, "region": 2, "province": 3, "district": 3}[level]
     assert frame["cumulative"].to_list() == [0] * frame.height and frame["reporting_incomplete"].all()
+
+
+def test_an_unknown_province_exports_a_header_and_no_rows(monkeypatch, mini_engine):
+    """Empty results are typed from their query (the API fuzz run found a 500 here)."""
+    monkeypatch.setenv("DATABASE_URL", mini_engine.url.render_as_string(hide_password=False))
+    for level in ("district", "commune"):
+        out = CliRunner().invoke(app, ["export", "progress", "--level", level, "--province", "99", "--as-of", "2021-06-15"])
+        assert out.exit_code == 0, out.output
+        assert out.output.splitlines()[0].startswith("code,name,cumulative") and len(out.output.splitlines()) == 1
