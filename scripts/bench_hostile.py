@@ -114,7 +114,7 @@ def month_xlsx() -> bytes:
 CASES = [
     Case("sparse XLSX, one value at column XFD per row, declared A1:XFD…", "sparse XFD", "xfd.xlsx",
          lambda: hostile.sparse_xfd_xlsx(200_000)),
-    Case("the same without a <dimension>", "sparse XFD", "xfd-nodim.xlsx", lambda: hostile.sparse_xfd_xlsx(200_000, dimension=False)),
+    Case("the same without a `<dimension>`", "sparse XFD", "xfd-nodim.xlsx", lambda: hostile.sparse_xfd_xlsx(200_000, dimension=False)),
     Case("1 MB of commas", "commas", "commas.csv", lambda: hostile.commas_csv(2**20)),
     Case("header, then 1 MB of commas and a value", "commas", "commas-value.csv",
          lambda: hostile.commas_csv(2**20, header=True, value_at_end=True)),
