@@ -11,6 +11,7 @@ from intake.summary import figure_lines
 from ui import access, controls, intake_data
 
 _RESULT = "intake_result"
+_PROBLEMS_CSV = "intake_problems_csv_bytes"
 _ROLLBACK_DONE = "intake_rollback_done"
 _CONFIRM = "intake_confirm_rollback"
 
@@ -54,7 +55,9 @@ if st.button("Kiểm tra" if dry_run else "Kiểm tra và nhập", type="primary
         st.session_state.pop(_RESULT, None)
         st.error(exc.message_vi, icon=":material/block:")
     else:
-        st.session_state[_RESULT] = result
+        # The session keeps the first problems for the table and the full list only as CSV bytes
+        # (100.000 problem objects would hold ~95 MB of the server's memory per session).
+        st.session_state[_RESULT], st.session_state[_PROBLEMS_CSV] = intake_data.kept_for_page(result)
         if result.status == "accepted":
             st.rerun()  # the sidebar and every page see the new batch at once
 
@@ -71,7 +74,7 @@ if result is not None:
         st.dataframe(intake_data.problems_table(shown), hide_index=True, width="stretch", height=min(38 * (len(shown) + 1), 600))
         if more := intake_data.more_problems(result, len(shown)):
             st.caption(more)
-        st.download_button("Tải danh sách lỗi (CSV)", data=lambda problems=result.problems: intake_data.problems_csv(problems),
+        st.download_button("Tải danh sách lỗi (CSV)", data=st.session_state.get(_PROBLEMS_CSV) or intake_data.problems_csv(result.problems),
                            file_name=f"loi-{result.filename}.csv", mime="text/csv", key="intake_problems_csv", on_click="ignore")
     else:
         st.markdown("  \n".join(figure_lines(result)[:3]))

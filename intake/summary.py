@@ -6,7 +6,7 @@ from __future__ import annotations
 from intake.load import ACCEPTED, DRY_RUN, REJECTED, UNCHANGED, ImportResult
 import polars as pl
 
-from intake.problems import PROBLEMS_SHOWN, Problem, day_text, number
+from intake.problems import PROBLEMS_KEPT, PROBLEMS_SHOWN, Problem, day_text, number
 from intake.spec import FIELD, VALUE_TYPE_LABEL_EN, VALUE_TYPE_LABEL_VI
 
 
@@ -54,9 +54,10 @@ def more_problems_line(result: ImportResult, shown: int, lang: str = "vi", *, wh
     line = f"… và {more} lỗi khác" if vi else f"… and {more} more problem{'s' if rest != 1 else ''}"
     if where:
         line += f" ({where})"
-    if len(result.problems) < result.problem_count or not result.problems_complete:
-        line += (f"; danh sách đầy đủ giữ {number(len(result.problems), lang)} lỗi đầu tiên — sửa chúng rồi kiểm tra lại tệp."
-                 if vi else f"; the full list keeps the first {number(len(result.problems), lang)} — fix them and check the file again.")
+    kept = min(result.problem_count, PROBLEMS_KEPT)  # the full list (CSV) holds these; result.problems may hold fewer
+    if kept < result.problem_count or not result.problems_complete:
+        line += (f"; danh sách đầy đủ giữ {number(kept, lang)} lỗi đầu tiên — sửa chúng rồi kiểm tra lại tệp."
+                 if vi else f"; the full list keeps the first {number(kept, lang)} — fix them and check the file again.")
     return line + ("" if line.endswith(".") else ".")
 
 

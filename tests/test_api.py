@@ -420,3 +420,16 @@ def test_schemathesis_finds_no_server_error(api):
 
         run()
     assert failures == []
+
+
+def test_a_report_with_endless_problems_answers_the_first_ones_and_the_count(api):
+    """As on the upload page and the CLI: the first 1,000 problems, and how many there are in all."""
+    from intake.problems import PROBLEMS_SHOWN
+    from scripts import hostile_files
+
+    before = api.written()
+    r = api.send("c06", hostile_files.all_bad_csv(200))  # 1,800 problems
+    body = r.json()
+    assert r.status_code == 422 and len(body["problems"]) == PROBLEMS_SHOWN
+    assert body["problem_count"] == 1_800 and body["problems_complete"] is True
+    assert api.written() == before

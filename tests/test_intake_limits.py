@@ -198,6 +198,8 @@ def test_upload_page_shows_the_first_problems_and_offers_every_one_kept(monkeypa
         assert len(at.dataframe[0].value) == PROBLEMS_SHOWN
         assert any(c.value == "… và 800 lỗi khác (tải danh sách lỗi (CSV) bên dưới)." for c in at.caption)
         assert "Tải danh sách lỗi (CSV)" in [b.proto.label for b in at.get("download_button")]
+        # The session keeps the first problems as objects and the full list only as the CSV's bytes.
         result = at.session_state["intake_result"]
-        listed = pl.read_csv(io.BytesIO(intake_data.problems_csv(result.problems)))
-        assert listed.height == 1_800
+        assert len(result.problems) == PROBLEMS_SHOWN and result.problem_count == 1_800
+        listed = pl.read_csv(io.BytesIO(at.session_state["intake_problems_csv_bytes"]))
+        assert listed.height == 1_800 and listed.row(0) == pl.read_csv(io.BytesIO(intake_data.problems_csv(result.problems[:1]))).row(0)

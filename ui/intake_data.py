@@ -102,6 +102,15 @@ def _escape(text: str) -> str:
     return fmt.md_text(text)
 
 
+def kept_for_page(result: load.ImportResult) -> tuple[load.ImportResult, bytes | None]:
+    """What the upload page keeps in its session: the result with its first PROBLEMS_SHOWN problems (the
+    count of all stays), and every problem kept as the CSV download's bytes (None when all are shown)."""
+    if len(result.problems) <= PROBLEMS_SHOWN:
+        return result, None
+    return (dataclasses.replace(result, problems=result.problems[:PROBLEMS_SHOWN], problem_total=result.problem_count),
+            problems_csv(result.problems))
+
+
 def more_problems(result: load.ImportResult, shown: int) -> str | None:
     """Under the table of the first problems: how many more, and that the CSV list holds them (None if all shown)."""
     return summary.more_problems_line(result, shown, "vi", where="tải danh sách lỗi (CSV) bên dưới")

@@ -32,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import settings
+from intake.problems import PROBLEMS_SHOWN
 from db import audit, tokens
 from db.access import AccessDenied, Role
 from db.engine import DatabaseUnavailable
@@ -335,7 +336,10 @@ def import_answer(result, *, json_rows: bool) -> tuple[int, dict]:
         "provinces": result.provinces, "date_from": result.date_from, "date_to": result.date_to, "value_type": result.value_type,
         "totals": result.totals, "filename": result.filename, "content_hash": result.content_hash,
         "duplicate_of": result.duplicate_of, "message_vi": headline(result, "vi"), "message_en": headline(result, "en"),
-        "problems": [_problem_json(p, json_rows=json_rows) for p in result.problems],
+        # The first PROBLEMS_SHOWN (as the upload page and the CLI show them); the count says how many in all,
+        # and problems_complete whether every check ran (false: "at least" that many).
+        "problems": [_problem_json(p, json_rows=json_rows) for p in result.problems[:PROBLEMS_SHOWN]],
+        "problem_count": result.problem_count, "problems_complete": result.problems_complete,
     }
     return status, body
 
