@@ -449,28 +449,51 @@ def _workbook(data: bytes):
     return reader
 
 
-def _read_xlsx(data: bytes, name: str) -> RawTable:
+def _xlsx_tables(data: bytes, name: str, *, every_sheet: bool) -> list[tuple[str, RawTable]]:
+    """The first sheet but the instructions (or every such sheet, empty ones skipped), each streamed and
+    held to the same limits."""
     _check_archive(data, name)
     try:
         book = _workbook(data)
     except Exception as exc:  # noqa: BLE001 - a damaged part (workbook, styles, relationships) fails anywhere inside openpyxl
         raise _rejected("file_unreadable", name=name, detail=exc.__class__.__name__) from None
     try:
-        sheets = [s for s in book.sheets if fold(s[0]) != fold(INSTRUCTIONS_SHEET)] or book.sheets
+        sheets = [s for s in book.sheets if fold(s[0]) != fold(INSTRUCTIONS_SHEET)] or ([] if every_sheet else book.sheets)
         if not sheets:
             raise _rejected("file_empty", name=name)
-        title, path = sheets[0]
-        _check_dimension(book.archive, path, title, name)
-        builder = _Rows("xlsx", name)
-        _SheetReader(book.archive, path, name, strings=book.shared_strings, date_styles=book.wb._date_formats,
-                     timedelta_styles=book.wb._timedelta_formats, epoch=book.wb.epoch).rows(builder)
-        return builder.table()
+        tables = []
+        for title, path in sheets if every_sheet else sheets[:1]:
+            _check_dimension(book.archive, path, title, name)
+            builder = _Rows("xlsx", name)
+            _SheetReader(book.archive, path, name, strings=book.shared_strings, date_styles=book.wb._date_formats,
+                         timedelta_styles=book.wb._timedelta_formats, epoch=book.wb.epoch).rows(builder)
+            if builder.header is None and every_sheet:
+                continue  # an empty sheet among others: nothing to read there
+            tables.append((title, builder.table()))
+        if not tables:
+            raise _rejected("file_empty", name=name)
+        return tables
     except FileRejected:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet can fail anywhere while it is parsed
         raise _rejected("file_unreadable", name=name, detail=exc.__class__.__name__) from None
     finally:
         book.archive.close()
+
+
+def _read_xlsx(data: bytes, name: str) -> RawTable:
+    return _xlsx_tables(data, name, every_sheet=False)[0][1]
+
+
+def read_workbook_tables(data: bytes, filename: str, *, max_bytes: int) -> list[tuple[str, RawTable]]:
+    """Every sheet of a workbook but the instructions, empty ones skipped, each read as read_table reads
+    the first (streamed, the same limits); FileRejected as read_table says."""
+    name = PurePath(filename).name
+    if len(data) > max_bytes:
+        raise _rejected("file_too_large", name=name, size_mb=len(data) / 2**20, limit_mb=max_bytes // 2**20)
+    if data.startswith(OLE_MAGIC):
+        raise _rejected("file_xls", name=name)
+    return _xlsx_tables(data, name, every_sheet=True)
 
 
 def read_table(data: bytes, filename: str, *, max_bytes: int) -> RawTable:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
@@ -34,7 +33,7 @@ from db.schema import (
 from intake import cells, problems
 from intake.lock import serialize_writes
 from intake.problems import Problem, column_letter
-from intake.read import ZIP_MAGIC, FileRejected, RawTable, _excel_text, _table, read_table
+from intake.read import ZIP_MAGIC, FileRejected, RawTable, read_table, read_workbook_tables
 from intake.spec import INSTRUCTIONS_SHEET, fold
 from queries.readiness import CONNECTION_STATUSES, ITEMS, MILESTONES
 
@@ -220,26 +219,9 @@ def read_sheets(data: bytes, filename: str, *, max_bytes: int) -> list[tuple[str
         first = None
     if first is not None and first.kind == "csv":
         return [(None, first)]
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:  # pragma: no cover - read_table opened it already
-        raise FileRejected(problems.make("file_unreadable", name=name, detail=exc.__class__.__name__)) from None
-    tables = []
-    try:
-        for sheet in book.worksheets:
-            if fold(sheet.title) == fold(INSTRUCTIONS_SHEET):
-                continue
-            if hasattr(sheet, "reset_dimensions"):
-                sheet.reset_dimensions()
-            rows = [(n, [_excel_text(v) for v in values]) for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-            try:
-                tables.append((sheet.title, _table(rows, "xlsx", name)))
-            except FileRejected:
-                continue  # an empty sheet: nothing to read there
-    finally:
-        book.close()
+    # Every sheet streamed with the report intake's reader and its limits (a sheet padded to column XFD
+    # or inflating to hundreds of MB is refused, not read).
+    tables = read_workbook_tables(data, filename, max_bytes=max_bytes)
     with_data = [(t, raw) for t, raw in tables if raw.frame.height > 0]
     if with_data or tables:
         return with_data or tables[:1]

@@ -557,3 +557,22 @@ def test_the_board_is_rebuilt_for_a_date_from_the_kept_updates(country):
                   for day in (date(2020, 10, 1), date(2020, 10, 20), date(2020, 11, 5))}
     assert [status[d]["status_as_of"] for d in sorted(status)] == ["not_connected", "testing", "connected"]
     assert status[date(2020, 11, 5)]["connected_on_as_of"] == date(2020, 11, 5)
+
+
+def test_every_sheet_of_a_readiness_workbook_is_read_within_the_report_limits(country):
+    """The second sheet padded to column XFD (openpyxl's own reader would pad each row to 16,384 cells):
+    refused by the report intake's streaming reader, naming the limit, nothing written."""
+    book = openpyxl.Workbook()
+    book.active.title = "Hạng mục"
+    book.active.append(ITEMS_HEADER.split(","))
+    sheet = book.create_sheet("Kết nối")
+    sheet.append(["Mã bộ ngành", "Trạng thái", "Ngày kết nối"])
+    for row in range(2, 2002):
+        sheet.cell(row=row, column=16_384, value=1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = count(country, readiness_item)
+    result = send(country, buffer.getvalue(), "san-sang.xlsx")
+    assert result.status == intake.REJECTED
+    assert [p.problem.code for p in result.problems] in (["too_many_columns"], ["sheet_too_large"])
+    assert count(country, readiness_item) == before
