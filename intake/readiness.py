@@ -19,7 +19,6 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 import settings
 from db import audit
 from db.access import Actor, Permission, require
-from db.text import clean_text
 from db.schema import (
     admin_unit,
     agency_connection,
@@ -30,11 +29,19 @@ from db.schema import (
     readiness_item,
     readiness_item_history,
 )
+from db.text import clean_text
 from intake import cells, problems
 from intake.lock import serialize_writes
 from intake.problems import Problem, column_letter
-from intake.read import ZIP_MAGIC, FileRejected, RawTable, read_table, read_workbook_tables
+from intake.read import (
+    ZIP_MAGIC,
+    FileRejected,
+    RawTable,
+    read_table,
+    read_workbook_tables,
+)
 from intake.spec import INSTRUCTIONS_SHEET, fold
+from intake.xlsx_print import form_print_setup
 from queries.readiness import CONNECTION_STATUSES, ITEMS, MILESTONES
 
 BATCH_KIND = "readiness"
@@ -761,6 +768,7 @@ def template_xlsx(*, provinces: dict[str, str], agencies: dict[str, str], rows: 
                 ws.data_validation(1, j, TEMPLATE_ROWS, j, rule)
         ws.set_row(0, 32)
         ws.freeze_panes(1, 0)
+        form_print_setup(ws, f"Sẵn sàng triển khai — {sheet.title}")
         frame = (rows or {}).get(sheet.kind)
         if frame is None:
             continue
@@ -813,6 +821,7 @@ def template_xlsx(*, provinces: dict[str, str], agencies: dict[str, str], rows: 
     notes.set_column(2, 2, 22)
     notes.set_column(3, 3, 90)
     notes.set_column(4, 4, 14)
+    form_print_setup(notes, "Hướng dẫn cập nhật sẵn sàng triển khai", header_row=None)
     book.close()
     return buffer.getvalue()
 

@@ -7,7 +7,14 @@ from datetime import date
 
 import xlsxwriter
 
-from intake.spec import CODE_WIDTH, EARLIEST_REPORT_DATE, FIELDS, INSTRUCTIONS_SHEET, VALUE_TYPE_LABEL_VI
+from intake.spec import (
+    CODE_WIDTH,
+    EARLIEST_REPORT_DATE,
+    FIELDS,
+    INSTRUCTIONS_SHEET,
+    VALUE_TYPE_LABEL_VI,
+)
+from intake.xlsx_print import form_print_setup
 
 DATA_SHEET = "Báo cáo"
 # Rows that carry cell validation (a national day at commune grain is about 10,600 rows).
@@ -70,6 +77,7 @@ def template_xlsx() -> bytes:
         sheet.data_validation(1, j, VALIDATED_ROWS, j, _validation(f))
     sheet.set_row(0, 45)
     sheet.freeze_panes(1, 0)
+    form_print_setup(sheet, "Báo cáo tiến độ cấp CCCD gắn chip — mẫu")
 
     notes = book.add_worksheet(INSTRUCTIONS_SHEET)
     bold = book.add_format({"bold": True})
@@ -92,5 +100,6 @@ def template_xlsx() -> bytes:
     notes.set_column(2, 2, 22)
     notes.set_column(3, 3, 80)
     notes.set_column(4, 4, 12)
+    form_print_setup(notes, "Hướng dẫn nhập báo cáo", header_row=None)
     book.close()
     return buffer.getvalue()

@@ -359,3 +359,23 @@ def test_planned_frames_never_overlap(demo_sqlite):
                 for b_name, b in frames[i + 1 :]:
                     apart = a.right <= b.left or b.right <= a.left or a.bottom <= b.top or b.bottom <= a.top
                     assert apart, f"{slide.key}: {a_name} {a} overlaps {b_name} {b}"
+
+
+def test_the_intake_templates_print_one_page_wide_with_their_header_row():
+    """The report and readiness templates are forms: printed to be filled in, every column on one page
+    width, landscape, the header row on every page, title above and page numbers below."""
+    import openpyxl
+
+    from intake.readiness import template_xlsx as readiness_template
+    from intake.template import template_xlsx
+
+    for data in (template_xlsx(), readiness_template(provinces={"01": "Hà Nội"}, agencies={"BYT": "Bộ Y tế"})):
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        for sheet in book.worksheets:
+            assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize in (9, "9")
+            # fitToWidth 1 is the default, left out of the file; fitToHeight 0 = as many pages tall as needed
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1, "1")
+            assert sheet.page_setup.fitToHeight in (0, "0")
+            assert "Trang &P/&N" in sheet.oddFooter.right.text
+            if sheet.title not in ("Hướng dẫn",):
+                assert sheet.print_title_rows == "$1:$1"
