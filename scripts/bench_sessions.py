@@ -38,8 +38,6 @@ import json
 import os
 import platform
 import random
-import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -50,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from scripts.local_nginx import NGINX, nginx
 from scripts.local_server import free_port, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +60,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # Nothing resolves but this machine (no request interception: that would switch the HTTP cache off).
 NO_OUTSIDE_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "http://localhost", "ws://localhost", "data:", "blob:", "about:")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SITE_CONF = ROOT / "deploy" / "nginx" / "cccd.conf"
 FLOOR_SCRIPT = ROOT / "scripts" / "one_chart_app.py"
 VIEWPORT = {"width": 1920, "height": 1080}
 AS_OF = "2021-04-27"
@@ -291,56 +288,6 @@ def wait_healthy(base: str, timeout: float) -> None:
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"{base} did not answer its health check within {timeout:.0f} s")
-
-
-def render_site(backends: list[int], listen: int, access_log: Path) -> str:
-    """deploy/nginx/cccd.conf with our ports and log (as tests/test_scaleout.py renders it)."""
-    text = SITE_CONF.read_text()
-    for old, new in [(r"server 127\.0\.0\.1:8501 ", f"server 127.0.0.1:{backends[0]} "),
-                     (r"server 127\.0\.0\.1:8502 ", f"server 127.0.0.1:{backends[1]} "),
-                     (r"listen 80;", f"listen 127.0.0.1:{listen};"),
-                     (r"/var/log/nginx/cccd\.access\.log", str(access_log))]:
-        text, n = re.subn(old, new, text)
-        if n != 1:
-            raise SystemExit(f"deploy/nginx/cccd.conf: expected one {old!r} to replace, found {n}")
-    return text
-
-
-@contextmanager
-def nginx(folder: Path, backends: list[int]):
-    """Debian's nginx in the foreground with its own prefix, pid, logs and temp paths: (base URL, pid)."""
-    port = free_port()
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    (folder / "cccd.conf").write_text(render_site(backends, port, folder / "access.log"))
-    user = "user root;" if os.geteuid() == 0 else ""
-    (folder / "nginx.conf").write_text(f"""{user}
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    access_log off;
-    include {folder}/cccd.conf;
-}}
-""")
-    base_cmd = [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")]
-    check = subprocess.run([*base_cmd, "-t"], capture_output=True, text=True)
-    if check.returncode:
-        raise SystemExit(f"nginx -t failed: {check.stderr}")
-    proc = subprocess.Popen([*base_cmd, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_healthy(base, 20)
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 # --- views -----------------------------------------------------------------------------------------------
@@ -808,7 +755,8 @@ async def run(args) -> str:
                     servers = [stack.enter_context(dashboard(url, logs, f"mix-proxy-{i}", port=port)) for i, port in enumerate(ports)]
                     for base, _ in servers:
                         await warm_up(browser, base)
-                    proxy, nginx_pid = stack.enter_context(nginx(logs / "nginx", ports))
+                    proxy_port, nginx_pid = stack.enter_context(nginx(logs / "nginx", ports))
+                    proxy = f"http://127.0.0.1:{proxy_port}"
                     mixes.append(await run_mix(browser, proxy, [pid for _, pid in servers], nginx_pid, mix, args.cap,
                                                "two app processes behind nginx (deploy/nginx/cccd.conf)", args.timeout, args.client))
         await browser.close()

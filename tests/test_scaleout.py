@@ -24,13 +24,12 @@ from db import users
 from db.access import operator
 from db.engine import make_engine
 from db.schema import audit_log, import_batch
+from scripts.local_nginx import NGINX, nginx
 from scripts.local_server import free_port
 from tests.browser_support import ARTIFACTS, chromium, offline_page, require_chromium
 from tests.conftest import _drop_postgres, _postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE_CONF = ROOT / "deploy" / "nginx" / "cccd.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "nhan-rong-hai-tien-trinh-2021"
 HEADER = "Ngày báo cáo,Mã tỉnh,Mã huyện,Mã xã,Số hồ sơ tiếp nhận,Số thẻ đã trả cho công dân,Số phiếu thu thập thông tin dân cư,Số bản ghi đã cập nhật vào CSDL"
 UPLOAD_NAME = "nhanrong26.csv"
@@ -110,53 +109,6 @@ def app_process(port: int, env: dict[str, str], log: Path):
                     proc.wait()
 
 
-def render_site(backends: list[int], listen: int, access_log: Path) -> str:
-    """deploy/nginx/cccd.conf with this test's ports and log: the shipped file, not a copy of it."""
-    text = SITE_CONF.read_text()
-    for old, new in [(r"server 127\.0\.0\.1:8501 ", f"server 127.0.0.1:{backends[0]} "),
-                     (r"server 127\.0\.0\.1:8502 ", f"server 127.0.0.1:{backends[1]} "),
-                     (r"listen 80;", f"listen 127.0.0.1:{listen};"),
-                     (r"/var/log/nginx/cccd\.access\.log", str(access_log))]:
-        text, n = re.subn(old, new, text)
-        assert n == 1, f"deploy/nginx/cccd.conf: expected one {old!r} to replace, found {n}"
-    return text
-
-
-@contextmanager
-def nginx(folder: Path, backends: list[int]):
-    """Debian's nginx in the foreground with its own prefix, pid, logs and temp paths (never the system's)."""
-    port = free_port()
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    (folder / "cccd.conf").write_text(render_site(backends, port, folder / "access.log"))
-    user = "user root;" if os.geteuid() == 0 else ""  # workers otherwise drop to nobody, who cannot write our temp paths
-    (folder / "nginx.conf").write_text(f"""{user}
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log info;
-events {{ worker_connections 512; }}
-http {{
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    access_log off;
-    include {folder}/cccd.conf;
-}}
-""")
-    base = [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")]
-    check = subprocess.run([*base, "-t"], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen([*base, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: get(port, "/_stcore/health", timeout=2)[0] == 200, "nginx answers", timeout=20)
-        yield port
-    finally:
-        proc.terminate()  # SIGTERM: fast shutdown of the master and its worker
-        proc.wait(timeout=20)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     from simulate.demo import build_demo
@@ -174,7 +126,7 @@ def cluster(tmp_path_factory):
         with ExitStack() as stack:
             procs = [stack.enter_context(app_process(p, env, ARTIFACTS / f"server-scaleout-{i}.log")) for i, p in enumerate(ports)]
             wait_until(lambda: all(healthy(p) for p in ports), "both app processes answer /_stcore/health", timeout=120)
-            proxy = stack.enter_context(nginx(folder / "nginx", ports))
+            proxy = stack.enter_context(nginx(folder / "nginx", ports, error_log_level="info"))[0]
             yield {"engine": engine, "ports": ports, "procs": procs, "proxy": proxy, "access_log": folder / "nginx" / "access.log"}
             for name in ("access.log", "error.log"):
                 shutil.copy(folder / "nginx" / name, ARTIFACTS / f"scaleout-nginx-{name}")
