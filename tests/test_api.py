@@ -391,8 +391,6 @@ def test_the_curl_examples_in_docs_api_md_run_as_written(api, tmp_path):
 
 
 def test_schemathesis_finds_no_server_error(api):
-    if api.engine.dialect.name != "sqlite":
-        pytest.skip("one fuzz run (SQLite) is enough: the code path is the same")
     import schemathesis
     from hypothesis import HealthCheck, given, settings as hsettings
 
