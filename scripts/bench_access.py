@@ -15,7 +15,6 @@ Measures, on SQLite and (with --postgres) PostgreSQL:
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import statistics
@@ -25,7 +24,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from scripts.bench_support import scratch_postgres, write_block
+from scripts.bench_support import backend_arguments, on_both_backends, write_block
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -121,17 +120,8 @@ def report(results: dict[str, dict[str, tuple[float, float]]], repeat: int) -> s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", help="a PostgreSQL server URL; a scratch database is made and dropped")
-    parser.add_argument("--repeat", type=int, default=300)
-    parser.add_argument("--write", action="store_true", help="replace the block in docs/benchmarks.md")
-    args = parser.parse_args()
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        results["SQLite"] = measure(f"sqlite:///{folder}/bench.sqlite", args.repeat)
-    if args.postgres:
-        with scratch_postgres(args.postgres, "cccd_bench_access") as url:
-            results["PostgreSQL"] = measure(url, args.repeat)
+    args = backend_arguments(__doc__, repeat=300)
+    results = on_both_backends(lambda url: measure(url, args.repeat), args.postgres, "cccd_bench_access")
     block = report(results, args.repeat)
     print(block)
     if args.write:

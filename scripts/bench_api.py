@@ -22,7 +22,6 @@ Server CPU is the server process's user + system time (/proc); PostgreSQL's own 
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import statistics
@@ -41,7 +40,7 @@ from db.engine import make_engine
 from db.schema import daily_fact, import_batch
 from scripts import local_server
 from scripts.bench_intake import DAY, national_day_csv
-from scripts.bench_support import scratch_postgres, write_block
+from scripts.bench_support import backend_arguments, on_both_backends, write_block
 from simulate.demo import clear_reports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,17 +192,9 @@ def report(results: dict[str, dict], repeat: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", help="a PostgreSQL server URL; a scratch database is made and dropped")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--write", action="store_true", help="replace the block in docs/benchmarks.md")
-    args = parser.parse_args()
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        results["SQLite"] = run_backend("SQLite", f"sqlite:///{folder}/bench_api.sqlite", args.repeat)
-    if args.postgres:
-        with scratch_postgres(args.postgres, "cccd_bench_api") as url:
-            results["PostgreSQL"] = run_backend("PostgreSQL", url, args.repeat)
+    args = backend_arguments(__doc__, repeat=3)
+    names = iter(["SQLite", "PostgreSQL"])
+    results = on_both_backends(lambda url: run_backend(next(names), url, args.repeat), args.postgres, "cccd_bench_api")
     block = report(results, args.repeat)
     print(block)
     if args.write:

@@ -36,3 +36,28 @@ def write_block(doc: Path, begin: str, end: str, block: str) -> None:
         raise SystemExit(f"{doc} must hold exactly one {begin} … {end} block")
     start, stop = current.index(begin), current.index(end) + len(end)
     doc.write_text(current[:start] + block + current[stop:], encoding="utf-8")
+
+
+def on_both_backends(measure, postgres: str | None, prefix: str) -> dict:
+    """`measure(url)` on a scratch SQLite file and, with `postgres`, on a scratch PostgreSQL database:
+    {"SQLite": …, "PostgreSQL": …}."""
+    import tempfile
+
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        results["SQLite"] = measure(f"sqlite:///{folder}/{prefix}.sqlite")
+    if postgres:
+        with scratch_postgres(postgres, prefix) as url:
+            results["PostgreSQL"] = measure(url)
+    return results
+
+
+def backend_arguments(doc: str, *, repeat: int):
+    """The command line every database benchmark takes: --postgres, --repeat, --write."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--postgres", help="a PostgreSQL server URL; a scratch database is made and dropped")
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--write", action="store_true", help="replace the block in docs/benchmarks.md")
+    return parser.parse_args()
