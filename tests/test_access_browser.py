@@ -237,3 +237,35 @@ def test_names_and_file_names_from_people_render_as_plain_text(site, chrome, tmp
     assert "\u202e" not in stored  # the bidirectional override was stripped before storing
     page.screenshot(path=str(ARTIFACTS / "access-hostile-names.png"))
     page.close()
+
+
+def test_cookies_are_secure_when_the_request_came_over_https(site):
+    """Behind the TLS proxy (X-Forwarded-Proto from a trusted address), the form's and the session's
+    cookies carry Secure without any setting; over plain HTTP they cannot (the browser would drop them)."""
+    import http.client
+    import re as regex
+    from urllib.parse import urlsplit
+
+    base, _ = site
+    netloc = urlsplit(base).netloc
+
+    def request(method: str, path: str, headers: dict, body: str | None = None):
+        conn = http.client.HTTPConnection(netloc, timeout=60)
+        conn.request(method, path, body=body, headers=headers)
+        answer = conn.getresponse()
+        answer.read()
+        cookies = answer.headers.get_all("set-cookie") or []
+        conn.close()
+        return answer.status, cookies
+
+    _, plain = request("GET", "/dang-nhap", {})
+    assert plain and all("secure" not in c.lower() for c in plain)
+    _, forwarded = request("GET", "/dang-nhap", {"X-Forwarded-Proto": "https"})
+    [csrf] = [c for c in forwarded if c.startswith("cccd_csrf=")]
+    assert "secure" in csrf.lower()
+    token = regex.match(r"cccd_csrf=([^;]+)", csrf).group(1)
+    form = urllib.parse.urlencode({"csrf": token, "username": "lanhdao", "password": PASSWORD, "next": "/"})
+    status, cookies = request("POST", "/dang-nhap", {"X-Forwarded-Proto": "https", "Cookie": f"cccd_csrf={token}",
+                                                     "Content-Type": "application/x-www-form-urlencoded"}, form)
+    [session] = [c for c in cookies if c.startswith("cccd_session=")]
+    assert status == 303 and "secure" in session.lower() and "httponly" in session.lower()

@@ -115,18 +115,18 @@ def _form(next_path: str, *, message: str | None = None, notice: str | None = No
     return body, token
 
 
-def _form_response(next_path: str, *, status: int = 200, **kwargs) -> HTMLResponse:
+def _form_response(next_path: str, *, status: int = 200, https: bool = False, **kwargs) -> HTMLResponse:
     body, token = _form(next_path, **kwargs)
     response = _page(body, status=status)
     cfg = settings.access()
-    response.set_cookie(sc.CSRF_COOKIE_NAME, token, httponly=True, samesite="strict", secure=cfg.cookie_secure, path=SIGN_IN_PATH,
-                        max_age=3600)
+    response.set_cookie(sc.CSRF_COOKIE_NAME, token, httponly=True, samesite="strict", secure=cfg.cookie_secure or https,
+                        path=SIGN_IN_PATH, max_age=3600)
     return response
 
 
 async def sign_in_page(request: Request) -> Response:
     notice = "Bạn đã đăng xuất." if request.query_params.get("da-dang-xuat") else None
-    return _form_response(safe_next(request.query_params.get("next")), notice=notice)
+    return _form_response(safe_next(request.query_params.get("next")), notice=notice, https=request.url.scheme == "https")
 
 
 def _same_origin(request: Request) -> bool:
@@ -144,7 +144,7 @@ async def sign_in_submit(request: Request) -> Response:
     csrf_cookie = request.cookies.get(sc.CSRF_COOKIE_NAME, "")
     csrf_form = str(form.get("csrf") or "")
     if not csrf_cookie or not hmac.compare_digest(csrf_cookie, csrf_form) or not _same_origin(request):
-        return _form_response(next_path, status=400, username=username,
+        return _form_response(next_path, status=400, username=username, https=request.url.scheme == "https",
                               message="Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng nhập lại và đăng nhập.")
     client = client_of(request)
     old = sc.unsign(request.cookies.get(sc.COOKIE_NAME))
@@ -162,9 +162,11 @@ async def sign_in_submit(request: Request) -> Response:
     if token is None:
         if result.delay:
             await asyncio.sleep(result.delay)
-        return _form_response(next_path, status=401, username=username, message=users.SIGN_IN_FAILED_VI)
+        return _form_response(next_path, status=401, username=username, message=users.SIGN_IN_FAILED_VI,
+                              https=request.url.scheme == "https")
     response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(sc.COOKIE_NAME, sc.sign(token), **sc.cookie_options(int(settings.access().session_days * 86400)))
+    response.set_cookie(sc.COOKIE_NAME, sc.sign(token), **sc.cookie_options(int(settings.access().session_days * 86400),
+                                                                            https=request.url.scheme == "https"))
     response.delete_cookie(sc.CSRF_COOKIE_NAME, path=SIGN_IN_PATH)
     return response
 

@@ -44,9 +44,11 @@ def sign_out_tag(cookie_value: str) -> str:
     return hmac.new(settings.secret_key().encode(), b"sign-out:" + cookie_value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def cookie_options(max_age: int | None) -> dict:
+def cookie_options(max_age: int | None, *, https: bool = False) -> dict:
     cfg = settings.access()
-    return {"httponly": True, "samesite": "lax", "secure": cfg.cookie_secure, "path": "/", "max_age": max_age}
+    # Secure when CCCD_COOKIE_SECURE says so, or when this request came over HTTPS (behind the proxy,
+    # uvicorn reads X-Forwarded-Proto from it).
+    return {"httponly": True, "samesite": "lax", "secure": cfg.cookie_secure or https, "path": "/", "max_age": max_age}
 
 
 def safe_next(target: str | None) -> str:
