@@ -142,17 +142,26 @@ else:
         "Chưa nạp tệp ranh giới chính thức cấp huyện cho tỉnh này, nên các quận/huyện được so sánh bằng biểu đồ cột và bảng; "
         "không vẽ ranh giới phỏng đoán. Bấm vào một cột để xem các xã/phường/thị trấn của quận/huyện đó."
     )
-st.plotly_chart(
-    unit_bars(districts, title=f"Tỷ lệ so với {denominator_text}, theo quận/huyện", unit=unit, denominator_label=denominator_text, as_of=as_of),
-    config=CHART_CONFIG, key="district_bars", on_select=lambda: _pick_district("district_bars"), selection_mode=("points",),
-)
-table = ranking_table(districts.select(TABLE_COLUMNS))
-st.dataframe(
-    ranking_styler(table),
-    column_config={**ranking_column_config(table), "name": "Quận/huyện", "rank": "Hạng trong tỉnh"},
-    hide_index=True,
-    height=min(36 * (len(table) + 1) + 4, 760),
-)
+
+
+def ranked_units(frame: pl.DataFrame, *, level_text: str, name_label: str, rank_label: str, key: str, clickable: bool) -> None:
+    """Bars of the units' coverage, then their ranking table (districts of the province, communes of a district)."""
+    chart_options = {"on_select": lambda: _pick_district(key), "selection_mode": ("points",)} if clickable else {}
+    st.plotly_chart(
+        unit_bars(frame, title=f"Tỷ lệ so với {denominator_text}, theo {level_text}", unit=unit, denominator_label=denominator_text,
+                  as_of=as_of),
+        config=CHART_CONFIG, key=key, **chart_options,
+    )
+    table = ranking_table(frame.select(TABLE_COLUMNS))
+    st.dataframe(
+        ranking_styler(table),
+        column_config={**ranking_column_config(table), "name": name_label, "rank": rank_label},
+        hide_index=True,
+        height=min(36 * (len(table) + 1) + 4, 760),
+    )
+
+
+ranked_units(districts, level_text="quận/huyện", name_label="Quận/huyện", rank_label="Hạng trong tỉnh", key="district_bars", clickable=True)
 
 # --- communes of one district ------------------------------------------------------------------------
 options = [None, *sorted(district_names, key=district_names.get)]
@@ -183,18 +192,8 @@ if chosen:
             )
             st.dataframe(district_grain_table(at_district), hide_index=True, height=min(36 * (at_district.height + 1) + 4, 760))
         if communes.height:
-            st.plotly_chart(
-                unit_bars(communes, title=f"Tỷ lệ so với {denominator_text}, theo xã/phường/thị trấn", unit=unit,
-                          denominator_label=denominator_text, as_of=as_of),
-                config=CHART_CONFIG, key="commune_bars",
-            )
-            commune_table = ranking_table(communes.select(TABLE_COLUMNS))
-            st.dataframe(
-                ranking_styler(commune_table),
-                column_config={**ranking_column_config(commune_table), "name": "Xã/phường/thị trấn", "rank": "Hạng trong huyện"},
-                hide_index=True,
-                height=min(36 * (len(commune_table) + 1) + 4, 760),
-            )
+            ranked_units(communes, level_text="xã/phường/thị trấn", name_label="Xã/phường/thị trấn", rank_label="Hạng trong huyện",
+                         key="commune_bars", clickable=False)
 else:
     st.caption("Chọn một quận/huyện (hoặc bấm vào cột của nó) để xem các xã/phường/thị trấn.")
 

@@ -24,7 +24,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from scripts.bench_support import backend_arguments, on_both_backends, write_block
+from scripts.bench_support import backend_arguments, on_both_backends, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -123,9 +123,7 @@ def main() -> None:
     args = backend_arguments(__doc__, repeat=300)
     results = on_both_backends(lambda url: measure(url, args.repeat), args.postgres, "cccd_bench_access")
     block = report(results, args.repeat)
-    print(block)
-    if args.write:
-        write_block(DOC, BEGIN, END, block)
+    publish(block, write=args.write, doc=DOC, begin=BEGIN, end=END)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from db.engine import make_engine
 from db.schema import daily_fact, import_batch
 from scripts import local_server
 from scripts.bench_intake import DAY, national_day_csv
-from scripts.bench_support import backend_arguments, on_both_backends, write_block
+from scripts.bench_support import backend_arguments, on_both_backends, publish
 from simulate.demo import clear_reports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,9 +196,7 @@ def main() -> None:
     names = iter(["SQLite", "PostgreSQL"])
     results = on_both_backends(lambda url: run_backend(next(names), url, args.repeat), args.postgres, "cccd_bench_api")
     block = report(results, args.repeat)
-    print(block)
-    if args.write:
-        write_block(DOC, BEGIN, END, block)
+    publish(block, write=args.write, doc=DOC, begin=BEGIN, end=END)
 
 
 if __name__ == "__main__":

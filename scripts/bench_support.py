@@ -61,3 +61,10 @@ def backend_arguments(doc: str, *, repeat: int):
     parser.add_argument("--repeat", type=int, default=repeat)
     parser.add_argument("--write", action="store_true", help="replace the block in docs/benchmarks.md")
     return parser.parse_args()
+
+
+def publish(block: str, *, write: bool, doc: Path, begin: str, end: str) -> None:
+    """Print a benchmark's block and, with --write, put it in its place in the docs."""
+    print(block)
+    if write:
+        write_block(doc, begin, end, block)
