@@ -86,6 +86,7 @@ def test_a_deep_link_asks_once_then_the_session_survives_reload_and_new_tabs(sit
     page.goto(base + "/xep-hang?province=48")
     assert page.url.startswith(base + "/dang-nhap?next=%2Fxep-hang%3Fprovince%3D48")
     assert page.locator("h1").inner_text() == "Tiến độ CCCD gắn chip"
+    assert page.locator(".simulated").inner_text().startswith("Dữ liệu mô phỏng")  # every screen says so, this one too
     page.screenshot(path=str(ARTIFACTS / "access-sign-in.png"))
 
     sign_in(page, base, "bacninh", "sai-mat-khau-day")  # wrong password: the same answer as an unknown name

@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 import settings
 from db import users
 from db.engine import make_engine
-from queries.dataset import public_read_of
+from queries.dataset import dataset_info_of, public_read_of
+from ui.labels import SIMULATED_LABEL
 from web import session_cookie as sc
 from web.session_cookie import SIGN_IN_PATH, SIGN_OUT_PATH, safe_next, sso_configured
 
@@ -43,22 +44,27 @@ def engine() -> Engine:
     return _engine_for(settings.database_url())
 
 
-_public_cache: dict[str, tuple[float, bool]] = {}
+_flags_cache: dict[str, tuple[float, tuple[bool, bool]]] = {}
 
 
-def public_read() -> bool:
-    """Whether reading needs no sign-in (settings, else the data set's flag); rechecked every 30 s."""
+def _dataset_flags() -> tuple[bool, bool]:
+    """(reading needs no sign-in, the data set is simulated), rechecked every 30 s."""
     url = settings.database_url()
-    hit = _public_cache.get(url)
+    hit = _flags_cache.get(url)
     if hit and time.monotonic() - hit[0] < 30:
         return hit[1]
     try:
         with engine().connect() as conn:
-            value = public_read_of(conn)
+            value = (public_read_of(conn), dataset_info_of(conn).simulated)
     except Exception:  # noqa: BLE001 - no database: the page itself says so; nobody reads without a session
-        value = bool(settings.access().public_read)
-    _public_cache[url] = (time.monotonic(), value)
+        value = (bool(settings.access().public_read), False)
+    _flags_cache[url] = (time.monotonic(), value)
     return value
+
+
+def public_read() -> bool:
+    """Whether reading needs no sign-in (settings, else the data set's flag)."""
+    return _dataset_flags()[0]
 
 
 def client_of(scope_or_request) -> str | None:
@@ -92,7 +98,8 @@ def _sso_start() -> str:
     return f"{origin}/?sso=1"
 
 
-def _form(next_path: str, *, message: str | None = None, notice: str | None = None, username: str = "") -> tuple[str, str]:
+def _form(next_path: str, *, message: str | None = None, notice: str | None = None, username: str = "",
+          simulated: bool = False) -> tuple[str, str]:
     token = secrets.token_urlsafe(24)
     sso = ""
     if sso_configured():
@@ -102,6 +109,7 @@ def _form(next_path: str, *, message: str | None = None, notice: str | None = No
     info = f'<p class="notice" role="status">{html.escape(notice)}</p>' if notice else ""
     body = f"""<h1>Tiến độ CCCD gắn chip</h1>
 <p class="lead">Đăng nhập để xem và cập nhật số liệu của Ban chỉ đạo.</p>
+{f'<p class="simulated">{html.escape(SIMULATED_LABEL)} — không phải số liệu thật của Bộ Công an.</p>' if simulated else ""}
 {info}{alert}{sso}
 <form method="post" action="{SIGN_IN_PATH}">
 <input type="hidden" name="csrf" value="{token}"><input type="hidden" name="next" value="{html.escape(next_path)}">
@@ -126,7 +134,9 @@ def _form_response(next_path: str, *, status: int = 200, https: bool = False, **
 
 async def sign_in_page(request: Request) -> Response:
     notice = "Bạn đã đăng xuất." if request.query_params.get("da-dang-xuat") else None
-    return _form_response(safe_next(request.query_params.get("next")), notice=notice, https=request.url.scheme == "https")
+    simulated = (await run_in_threadpool(_dataset_flags))[1]
+    return _form_response(safe_next(request.query_params.get("next")), notice=notice, https=request.url.scheme == "https",
+                          simulated=simulated)
 
 
 def _same_origin(request: Request) -> bool:
