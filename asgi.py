@@ -7,5 +7,10 @@ from starlette.middleware import Middleware
 
 from web import api, auth_routes
 from web.headers import SecurityHeaders
+from web.static_cache import StaticBundles
 
-app = st.App("app.py", routes=[*auth_routes.routes(), *api.routes()], middleware=[Middleware(SecurityHeaders), Middleware(auth_routes.SignInGate)])
+app = st.App(
+    "app.py",
+    routes=[*auth_routes.routes(), *api.routes()],
+    middleware=[Middleware(SecurityHeaders), Middleware(StaticBundles), Middleware(auth_routes.SignInGate)],
+)

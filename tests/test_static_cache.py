@@ -1,0 +1,86 @@
+"""Streamlit's bundles and the app's static files come from memory, gzip-compressed once (web.static_cache),
+byte for byte what is on disk; a browser draws a chart page with them (issue 15: the meeting morning)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import urllib.error
+import urllib.request
+from email.message import Message
+from pathlib import Path
+
+import streamlit
+
+from tests.browser_support import offline_page, require_chromium
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLES = Path(streamlit.__file__).parent / "static" / "static"
+
+
+def fetch(url: str, method: str = "GET", **headers) -> tuple[int, Message, bytes]:
+    request = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def main_bundle(server: str) -> str:
+    _, _, page = fetch(server + "/")
+    found = re.search(r'src="\.?/?(static/js/index\.[^"]+\.js)"', page.decode())
+    assert found, "Streamlit's index.html names its entry bundle"
+    return "/" + found.group(1)
+
+
+def test_a_bundle_arrives_gzipped_and_equal_to_the_file(server):
+    path = main_bundle(server)
+    on_disk = (BUNDLES / path.removeprefix("/static/")).read_bytes()
+    status, headers, body = fetch(server + path, **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == on_disk and len(body) < len(on_disk) / 2
+    assert headers["Cache-Control"] == "public, immutable, max-age=31536000"
+    assert headers["X-Content-Type-Options"] == "nosniff"  # the security headers still wrap it
+    assert headers["Content-Type"].startswith(("application/javascript", "text/javascript"))
+    # A client that does not accept gzip gets the plain bytes.
+    status, headers, plain = fetch(server + path)
+    assert status == 200 and "Content-Encoding" not in headers and plain == on_disk
+    # Asked again with its ETag: 304, nothing sent.
+    status, _, empty = fetch(server + path, **{"If-None-Match": headers["Etag"], "Accept-Encoding": "gzip"})
+    assert status == 304 and empty == b""
+    # HEAD: the headers, no body.
+    status, headers, empty = fetch(server + path, "HEAD", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and empty == b"" and int(headers["Content-Length"]) > 0
+
+
+def test_the_apps_own_static_files_are_revalidated_not_kept(server):
+    status, headers, body = fetch(server + "/app/static/auth.css", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Cache-Control"] == "no-cache"
+    assert gzip.decompress(body) == (ROOT / "static" / "auth.css").read_bytes()
+    assert fetch(server + "/app/static/auth.css", **{"If-None-Match": headers["Etag"]})[0] == 304
+
+
+def test_what_it_does_not_know_goes_to_streamlit(server):
+    # A name that is not a file of the folders: Streamlit's own answer (its page, for client-side routing),
+    # never a file read from a path the request made up.
+    source = (ROOT / "app.py").read_bytes()
+    for path in ("/app/static/..%2fapp.py", "/app/static/%2e%2e/app.py", "/static/%2e%2e/%2e%2e/%2e%2e/app.py"):
+        status, headers, body = fetch(server + path, **{"Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in headers and source not in body, path
+    # POST is not a read: it goes on to Streamlit, which does not serve it.
+    assert fetch(server + main_bundle(server), "POST")[0] in (400, 404, 405)
+
+
+def test_a_chart_page_draws_with_the_compressed_bundles(server, browser):
+    require_chromium()
+    page = offline_page(browser, 1280, 800)
+    encodings: dict[str, str | None] = {}
+    page.on("response", lambda r: encodings.__setitem__(r.url, r.headers.get("content-encoding")) if "/static/" in r.url else None)
+    page.goto(server + "/?as_of=2021-04-27", timeout=180_000)
+    page.get_by_text("Còn 65 ngày đến hạn 01/07/2021").first.wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
+    plotly = [url for url in encodings if "PlotlyChart" in url]
+    assert plotly and all(encodings[url] == "gzip" for url in plotly), encodings
+    assert page.outside == [] and page.locator('[data-testid="stException"]').count() == 0
+    page.close()
