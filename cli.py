@@ -233,7 +233,7 @@ def rollback_batch(
     lang: LangOption = typer.Option(LangOption.vi, "--lang"),
 ) -> None:
     """Undo one import batch: its figures out, the values it replaced back, rollups recomputed — one transaction."""
-    from intake.batches import RollbackError, rollback
+    from db.rollback import RollbackError, rollback
 
     engine = _engine()
     try:

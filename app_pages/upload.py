@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.access import AccessDenied, Permission
 from db.engine import DatabaseUnavailable
-from intake.batches import RollbackError
+from db.rollback import RollbackError
 from intake.summary import figure_lines
 from ui import access, controls, intake_data
 

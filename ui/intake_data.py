@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db import rollback as batch_rollback
 from db.access import Actor
 from db.engine import DatabaseUnavailable, safe_url
 from intake import batches, load, summary
@@ -35,10 +36,10 @@ def import_upload(data: bytes, filename: str, *, actor: Actor | None, cumulative
         raise _database_error(exc) from exc
 
 
-def rollback_batch(batch_id: int, *, actor: Actor | None) -> batches.RollbackResult:
-    """Undo one batch (raises batches.RollbackError or AccessDenied with a Vietnamese message when it cannot be done)."""
+def rollback_batch(batch_id: int, *, actor: Actor | None) -> batch_rollback.RollbackResult:
+    """Undo one batch (raises db.rollback.RollbackError or AccessDenied with a Vietnamese message when it cannot be done)."""
     try:
-        return batches.rollback(engine(), batch_id, actor=actor)
+        return batch_rollback.rollback(engine(), batch_id, actor=actor)
     except (OperationalError, DBAPIError) as exc:
         raise _database_error(exc) from exc
 
@@ -50,7 +51,7 @@ def safe_headline(result: load.ImportResult) -> str:
     return summary.headline(dataclasses.replace(result, filename=fmt.md_text(result.filename), duplicate_of=earlier))
 
 
-def rollback_message(done: batches.RollbackResult) -> str:
+def rollback_message(done: batch_rollback.RollbackResult) -> str:
     return (f"Đã hủy lô #{done.batch_id}: gỡ {fmt.number(done.facts_removed)} dòng số liệu, "
             f"khôi phục {fmt.number(done.facts_restored)} giá trị trước đó.")
 
@@ -71,7 +72,7 @@ def template_bytes() -> bytes:
 
 
 def can_roll_back(batch: dict) -> bool:
-    return batch["status"] == batches.ACTIVE and batch["kind"] != batches.ROLLBACK_KIND
+    return batch["status"] == batch_rollback.ACTIVE and batch["kind"] != batch_rollback.ROLLBACK_KIND
 
 
 def batch_line(batch: dict) -> str:
@@ -93,7 +94,7 @@ def batch_line(batch: dict) -> str:
         days,
     ]
     line = f"**#{batch['id']}** · " + " · ".join(_escape(str(f)) for f in fields)
-    if batch["status"] != batches.ACTIVE and batch["note"]:
+    if batch["status"] != batch_rollback.ACTIVE and batch["note"]:
         line += f"  \n{_escape(batch['note'])}"
     return line
 

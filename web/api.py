@@ -2,7 +2,7 @@
 
 Every call: the bearer token is checked (401, one answer for every failure), the token's rate limit
 applied (429), the work done in a worker thread through the same functions as the pages and
-cli.py (intake.load.import_report, intake.batches.rollback, queries.progress), and the call recorded
+cli.py (intake.load.import_report, db.rollback.rollback, queries.progress), and the call recorded
 in the audit log under the token's account with the token's name. Answers are JSON (the progress
 frame also as CSV); an unexpected error is a 500 with no details, logged on the server.
 """
@@ -418,7 +418,7 @@ async def get_batches(request: Request, found: tokens.TokenCaller) -> Outcome:
 
 
 async def post_rollback(request: Request, found: tokens.TokenCaller) -> Outcome:
-    from intake.batches import RollbackError, rollback
+    from db.rollback import RollbackError, rollback
 
     raw = request.path_params.get("batch_id", "")
     if not raw.isdigit() or len(raw) > 12:
