@@ -335,7 +335,7 @@ app.add_typer(events_app, name="events")
 
 
 def _event_input(day_from: str, day_to: str | None, label: str, kind: str, provinces: str | None):
-    from queries.annotations import KINDS, EventInput
+    from db.events import KINDS, EventInput
 
     if kind not in KINDS:
         typer.echo(f"error: --kind must be one of {', '.join(KINDS)}", err=True)
@@ -365,7 +365,7 @@ def events_list(deleted: bool = typer.Option(False, "--deleted", help="Include d
 
 
 def _event_errors(fn):
-    from queries.annotations import EventError
+    from db.events import EventError
 
     try:
         return fn()
@@ -383,7 +383,7 @@ def events_add(
     provinces: str | None = typer.Option(None, "--provinces", help="Comma-separated GSO codes; none = national."),
 ) -> None:
     """Add an event to the trend charts."""
-    from queries.annotations import add_event
+    from db.events import add_event
 
     event = _event_input(day_from, day_to, label, kind, provinces)
     engine = _engine()
@@ -403,7 +403,7 @@ def events_edit(
     provinces: str | None = typer.Option(None, "--provinces"),
 ) -> None:
     """Replace an event's dates, label, kind and provinces."""
-    from queries.annotations import update_event
+    from db.events import update_event
 
     event = _event_input(day_from, day_to, label, kind, provinces)
     engine = _engine()
@@ -418,7 +418,7 @@ def events_delete(
     event_id: int = typer.Argument(..., help="Event number (see `events list`)."),
 ) -> None:
     """Remove an event from the charts (kept in the table with who deleted it and when)."""
-    from queries.annotations import delete_event
+    from db.events import delete_event
 
     engine = _engine()
     actor = _actor(engine)

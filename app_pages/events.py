@@ -9,7 +9,8 @@ import polars as pl
 import streamlit as st
 
 from db.access import AccessDenied, Permission
-from queries.annotations import KIND_LABEL, KINDS, EventError, EventInput
+from db.events import KINDS, EventError, EventInput
+from queries.annotations import KIND_LABEL
 from ui import access, controls, data, meeting_data
 from ui import format as fmt
 

@@ -17,6 +17,7 @@ from cli import app as cli_app
 from db.access import AccessDenied
 from db.engine import make_engine
 from db.schema import annotation
+from db import events as E
 from queries import annotations as A
 from simulate.anchors import DISRUPTIONS, HOLIDAYS
 from tests.conftest import cli_account, person, sign_in_apptest
@@ -67,7 +68,7 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
     t0 = datetime(2021, 6, 16, 9, 30)
     with engine.begin() as conn:
         before = A.events_stamp(conn)
-        new_id = A.add_event(conn, A.EventInput(date(2021, 6, 5), date(2021, 6, 8), "  Mất điện  ", "other", ("1",)), actor=person("Nguyễn Văn A", role="data_team"), now=t0)
+        new_id = E.add_event(conn, E.EventInput(date(2021, 6, 5), date(2021, 6, 8), "  Mất điện  ", "other", ("1",)), actor=person("Nguyễn Văn A", role="data_team"), now=t0)
         assert A.events_stamp(conn) != before
     with engine.connect() as conn:
         row = A.events(conn).filter(pl.col("id") == new_id).row(0, named=True)
@@ -76,7 +77,7 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
 
     with engine.begin() as conn:
         stamp = A.events_stamp(conn)
-        A.update_event(conn, new_id, A.EventInput(date(2021, 6, 5), None, "Mất điện toàn tỉnh", "disruption", ("01", "02")),
+        E.update_event(conn, new_id, E.EventInput(date(2021, 6, 5), None, "Mất điện toàn tỉnh", "disruption", ("01", "02")),
                        actor=person("Trần Thị B", role="data_team"), now=t0 + timedelta(hours=1))
         assert A.events_stamp(conn) != stamp
     with engine.connect() as conn:
@@ -85,17 +86,17 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
     assert (row["created_by"], row["updated_by"], row["updated_at"]) == ("Nguyễn Văn A", "Trần Thị B", t0 + timedelta(hours=1))
 
     with engine.begin() as conn:
-        A.delete_event(conn, new_id, actor=person("Lê C", role="data_team"), now=t0 + timedelta(hours=2))
+        E.delete_event(conn, new_id, actor=person("Lê C", role="data_team"), now=t0 + timedelta(hours=2))
     with engine.connect() as conn:
         assert new_id not in A.events(conn)["id"].to_list()
         kept = A.events(conn, include_deleted=True).filter(pl.col("id") == new_id).row(0, named=True)
         assert (kept["deleted_by"], kept["deleted_at"]) == ("Lê C", t0 + timedelta(hours=2))
-        with pytest.raises(A.EventError, match="đã bị xóa"):
-            A.delete_event(conn, new_id, actor=person("Lê C", role="data_team"))
+        with pytest.raises(E.EventError, match="đã bị xóa"):
+            E.delete_event(conn, new_id, actor=person("Lê C", role="data_team"))
 
 
 def test_invalid_events_are_refused_in_vietnamese(mini_engine):
-    good = A.EventInput(date(2021, 6, 1), None, "Sự kiện", "other")
+    good = E.EventInput(date(2021, 6, 1), None, "Sự kiện", "other")
     cases = [
         (good.__class__(good.day_from, None, "   ", "other"), "không được để trống"),
         (good.__class__(good.day_from, date(2021, 5, 1), "X", "other"), "trước ngày bắt đầu"),
@@ -105,21 +106,21 @@ def test_invalid_events_are_refused_in_vietnamese(mini_engine):
     ]
     with mini_engine.begin() as conn:
         for event, message in cases:
-            with pytest.raises(A.EventError, match=message):
-                A.add_event(conn, event, actor=person("A", role="data_team"))
+            with pytest.raises(E.EventError, match=message):
+                E.add_event(conn, event, actor=person("A", role="data_team"))
         with pytest.raises(AccessDenied) as viewer:
-            A.add_event(conn, good, actor=person("Lãnh đạo", role="viewer"))
+            E.add_event(conn, good, actor=person("Lãnh đạo", role="viewer"))
         assert "không được sửa sự kiện" in viewer.value.message_vi
         with pytest.raises(AccessDenied) as nobody:
-            A.add_event(conn, good, actor=None)
+            E.add_event(conn, good, actor=None)
         assert nobody.value.message_vi == "Cần đăng nhập để sửa sự kiện trên biểu đồ."
-        with pytest.raises(A.EventError, match="Không có sự kiện số 9999"):
-            A.update_event(conn, 9999, good, actor=person("A", role="data_team"))
+        with pytest.raises(E.EventError, match="Không có sự kiện số 9999"):
+            E.update_event(conn, 9999, good, actor=person("A", role="data_team"))
 
 
 def test_province_events_show_on_that_province_and_the_nation(mini_engine):
     with mini_engine.begin() as conn:
-        A.add_event(conn, A.EventInput(date(2021, 6, 3), None, "Tỉnh A nghỉ", "other", ("01",)), actor=person("A", role="data_team"))
+        E.add_event(conn, E.EventInput(date(2021, 6, 3), None, "Tỉnh A nghỉ", "other", ("01",)), actor=person("A", role="data_team"))
         national = A.events(conn)["label_vi"].to_list()
         of_a = A.events(conn, province="01")["label_vi"].to_list()
         of_b = A.events(conn, province="02")["label_vi"].to_list()
