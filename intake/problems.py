@@ -1,4 +1,4 @@
-"""What is wrong with a report, where (spreadsheet row and column) and what to do, in Vietnamese and English."""
+"""What is wrong with a report or a readiness update, where (spreadsheet row and column) and what to do, in Vietnamese and English."""
 
 from __future__ import annotations
 
@@ -201,6 +201,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "dòng này ghi „theo ngày“ nhưng khi nhập đã chọn „lũy kế“ — bỏ chọn lũy kế, hoặc sửa cột „Loại số liệu“ thành „lũy kế“.",
         "this row says “daily” but the import was started as cumulative — drop the cumulative option, or set the value type to “cumulative”.",
     ),
+    # readiness updates (intake/readiness*.py): items, milestones, ministry/agency connections
+    "sheet_unknown": (
+        "không nhận ra bảng: dòng tiêu đề phải là của một trong ba bảng mẫu — „Hạng mục“ (Mã tỉnh, Hạng mục, Kế hoạch, "
+        "Đã hoàn thành, Ngày kế hoạch, Ngày hoàn thành), „Mốc“ (Mã tỉnh, Mốc, Ngày đạt mốc) hoặc „Kết nối“ (Mã bộ ngành, "
+        "Trạng thái, Ngày kết nối). Tải mẫu và chép số liệu vào đúng bảng.",
+        "unrecognised table: the header must be that of one of the three template sheets (items, milestones, connections).",
+    ),
+    "vocabulary": ("giá trị „{value}“ không phải {what} — chọn một trong: {choices}.", "“{value}” is not a {what_en} — choose one of: {choices}."),
+    "unknown_agency": (
+        "không có bộ, ngành mã {code} trong danh mục — xem danh mục mã ở trang „Hướng dẫn“ của mẫu (ví dụ BYT là Bộ Y tế).",
+        "there is no ministry/agency with code {code} — see the code list on the template's instructions sheet.",
+    ),
+    "duplicate_key": (
+        "{what} này đã có ở dòng {first_row} — mỗi {what} chỉ một dòng; xóa dòng trùng hoặc sửa lại mã.",
+        "this {what_en} is already on row {first_row} — one row each; delete the duplicate or correct the code.",
+    ),
+    "done_date_required": (
+        "đã hoàn thành {done} nhưng chưa ghi ngày — nhập ngày đạt số lượng này (dd/mm/yyyy).",
+        "{done} done but no date — enter the day that quantity was reached.",
+    ),
+    "connected_date_required": (
+        "trạng thái „Đã kết nối“ cần ngày kết nối — nhập ngày dạng dd/mm/yyyy.",
+        "status connected needs the connection day.",
+    ),
+    "connected_date_not_connected": (
+        "có ngày kết nối nhưng trạng thái là „{status}“ — xóa ngày, hoặc đổi trạng thái thành „Đã kết nối“.",
+        "a connection day is given but the status is “{status}” — clear the day or set the status to connected.",
+    ),
+    "finished_before_started": (
+        "ngày hoàn thành thu thập {day} trước ngày bắt đầu thu thập {started} ({where}) — kiểm tra lại hai ngày này.",
+        "collection finished on {day}, before it started on {started} ({where}) — check both days.",
+    ),
+}
+# A format's own words for a problem the report also has (same code, same place; words that fit that
+# format): problems.make(code, wording="readiness").
+WORDING: dict[str, dict[str, tuple[str, str]]] = {
+    "readiness": {
+        "unknown_column": (
+            "tên cột không có trong bảng „{sheet}“ của mẫu — đổi tên cho đúng mẫu hoặc xóa cột này.",
+            "this column is not in the template's “{sheet}” sheet — rename it as in the template or delete it.",
+        ),
+        "header_only": (
+            "tệp chỉ có dòng tiêu đề, không có dòng số liệu nào — nhập mỗi tỉnh mỗi hạng mục (hoặc mốc, bộ ngành) một dòng.",
+            "the file has a header but no data rows.",
+        ),
+        "date_future": (
+            "ngày {day} chưa tới (hôm nay là {today}) — ngày đã hoàn thành, đạt mốc hay kết nối không thể ở tương lai; kiểm tra lại "
+            "(nhầm ngày và tháng, hoặc nhầm năm?).",
+            "{day} is in the future (today is {today}) — a day something was done cannot be.",
+        ),
+        "date_too_early": ("ngày {day} trước {start} — kiểm tra lại ngày (nhầm năm?).", "{day} is before {start} — check the year."),
+    },
 }
 
 
@@ -280,8 +332,9 @@ class Problem:
 
 
 def make(code: str, /, *, row: int | None = None, column: str | None = None, letter: str | None = None,
-         header: str | None = None, value: str | None = None, **params) -> Problem:
-    vi, en = MESSAGES[code]
+         header: str | None = None, value: str | None = None, wording: str | None = None, **params) -> Problem:
+    """The problem `code` at a row and column; `wording` names a format whose own words (WORDING) replace the report's."""
+    vi, en = WORDING.get(wording or "", {}).get(code) or MESSAGES[code]
     if value is not None:
         params["value"] = value
     return Problem(code, row, column, letter, header, _render(vi, "vi", params), _render(en, "en", params), value, params)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from db.schema import COUNT_COLUMNS
+from intake.headers import fold, header_index
 
 # First day of the reporting period (preparation of the chip-card rollout; the calendar starts here).
 EARLIEST_REPORT_DATE = date(2020, 9, 1)
@@ -81,26 +80,7 @@ _VALUE_TYPE_WORDS = {
 }
 
 
-def fold(text: str) -> str:
-    """Lower case, no diacritics (đ → d), single spaces, '_' as space: how headers and words are compared.
-
-    Officers type "Mã xã", "ma xa", "MÃ XÃ" or "luỹ kế" (the other tone placement) for the same thing.
-    """
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    text = re.sub(r"[\s_]+", " ", text.replace("*", " ")).strip().casefold()
-    return text
-
-
-def _header_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for f in FIELDS:
-        for name in (f.id, f.label_vi, f.label_en, *f.aliases):
-            index[fold(name)] = f.id
-    return index
-
-
-HEADER_INDEX = _header_index()
+HEADER_INDEX = header_index(FIELDS)
 VALUE_TYPE_INDEX = {fold(word): value for value, words in _VALUE_TYPE_WORDS.items() for word in words}
 
 

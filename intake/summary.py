@@ -3,9 +3,9 @@ PROBLEMS_SHOWN printed, all of those kept in a table for the CSV list)."""
 
 from __future__ import annotations
 
-from intake.load import ACCEPTED, DRY_RUN, REJECTED, UNCHANGED, ImportResult
 import polars as pl
 
+from intake.load import ACCEPTED, DRY_RUN, REJECTED, UNCHANGED, ImportResult
 from intake.problems import PROBLEMS_KEPT, PROBLEMS_SHOWN, Problem, day_text, number
 from intake.spec import FIELD, VALUE_TYPE_LABEL_EN, VALUE_TYPE_LABEL_VI
 
@@ -14,25 +14,46 @@ def headline(result: ImportResult, lang: str = "vi") -> str:
     """One sentence: accepted / unchanged / dry run / rejected, and what to do next."""
     vi = lang == "vi"
     name = f"„{result.filename}“" if vi else f"“{result.filename}”"
+    subject = f"Tệp {name}" if vi else name
     kind = (VALUE_TYPE_LABEL_VI if vi else VALUE_TYPE_LABEL_EN).get(result.value_type or "", "")
     if result.status == ACCEPTED:
         return (f"Đã nhập tệp {name}: lô #{result.batch_id}, số liệu {kind}." if vi
                 else f"Imported {name} as batch #{result.batch_id} ({kind} counts).")
     if result.status == UNCHANGED and result.duplicate_of:
-        d = result.duplicate_of
-        when = d["received_at"].strftime("%d/%m/%Y %H:%M") if vi else d["received_at"].isoformat(sep=" ", timespec="minutes")
-        return (f"Tệp {name} đã được nhập trước đó (lô #{d['id']}, {when}, người gửi {d['submitted_by']}): không có gì thay đổi."
-                if vi else f"{name} was already imported (batch #{d['id']}, {when}, by {d['submitted_by']}): nothing changed.")
+        return already_imported(subject, result.duplicate_of, lang)
     if result.status == UNCHANGED:
-        return (f"Tệp {name} không có gì mới: mọi dòng đã có đúng số liệu này; không ghi gì." if vi
-                else f"{name} brings nothing new: every row already holds these figures; nothing written.")
+        return nothing_new(subject, lang)
     if result.status == DRY_RUN:
         return (f"Tệp {name} hợp lệ. Chạy thử: chưa ghi gì vào cơ sở dữ liệu." if vi
                 else f"{name} is valid. Dry run: nothing written to the database.")
-    n = result.problem_count
-    return (f"Tệp {name} bị từ chối: {problem_count_text(result, lang)} lỗi, không có dòng nào được ghi. Sửa các lỗi dưới đây rồi gửi lại cả tệp."
-            if vi else f"{name} rejected: {problem_count_text(result, lang)} problem{'s' if n != 1 else ''}, nothing written. "
-                       "Fix them and send the whole file again.")
+    return rejected(subject, problem_count_text(result, lang), result.problem_count, lang)
+
+
+# The sentences every intake says the same way (reports and readiness updates); `subject` is what was
+# sent, as the sentence names it ('Tệp „x.csv“', or '„Biểu mẫu“' for a form).
+
+
+def already_imported(subject: str, earlier: dict, lang: str = "vi") -> str:
+    """The same content is already stored (`earlier`: the batch's id, received_at, submitted_by)."""
+    if lang == "vi":
+        return (f"{subject} đã được nhập trước đó (lô #{earlier['id']}, {earlier['received_at']:%d/%m/%Y %H:%M}, "
+                f"người gửi {earlier['submitted_by']}): không có gì thay đổi.")
+    when = earlier["received_at"].isoformat(sep=" ", timespec="minutes")
+    return f"{subject} was already imported (batch #{earlier['id']}, {when}, by {earlier['submitted_by']}): nothing changed."
+
+
+def nothing_new(subject: str, lang: str = "vi") -> str:
+    return (f"{subject} không có gì mới: mọi dòng đã có đúng số liệu này; không ghi gì." if lang == "vi"
+            else f"{subject} brings nothing new: every row already holds these figures; nothing written.")
+
+
+def rejected(subject: str, count: str, n: int, lang: str = "vi", *, whole_file: bool = True) -> str:
+    """`count`: the number of problems as text (problem_count_text), `n` the number itself."""
+    if lang == "vi":
+        return (f"{subject} bị từ chối: {count} lỗi, không có dòng nào được ghi. "
+                f"Sửa các lỗi dưới đây rồi gửi lại{' cả tệp' if whole_file else ''}.")
+    return (f"{subject} rejected: {count} problem{'s' if n != 1 else ''}, nothing written. "
+            f"Fix them and send {'the whole file ' if whole_file else 'it '}again.")
 
 
 def problem_count_text(result: ImportResult, lang: str = "vi") -> str:

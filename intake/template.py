@@ -39,6 +39,21 @@ NOTES_VI = (
 )
 
 
+def header_format(book: xlsxwriter.Workbook):
+    """The header cells of every template (report and readiness): bold, grey, bordered, wrapped."""
+    return book.add_format({"bold": True, "bg_color": "#f3f4f6", "border": 1, "text_wrap": True, "valign": "top"})
+
+
+def required_text(column) -> str:
+    """The instructions' "Bắt buộc" cell of a column (intake.spec.Field, intake.readiness_spec.Col)."""
+    return "có" if column.required and not column.nullable else ("có cột, ô được để trống" if column.required else "không")
+
+
+def todo_sentence(column) -> str:
+    """The instructions' "Cách nhập" cell: the column's instruction as a sentence."""
+    return column.todo_vi[0].upper() + column.todo_vi[1:] + "."
+
+
 def _validation(field) -> dict | None:
     """Excel's own cell validation for one column (the importer checks again; this catches typos early)."""
     if field.kind == "date":
@@ -63,7 +78,7 @@ def template_xlsx() -> bytes:
     """The report template as XLSX bytes: sheet "Báo cáo" (header + validated empty rows) and "Hướng dẫn"."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    header = book.add_format({"bold": True, "bg_color": "#f3f4f6", "border": 1, "text_wrap": True, "valign": "top"})
+    header = header_format(book)
     formats = {
         "date": book.add_format({"num_format": "dd/mm/yyyy"}),
         "code": book.add_format({"num_format": "@"}),  # text: Excel keeps the leading zeros
@@ -88,8 +103,8 @@ def template_xlsx() -> bytes:
     for i, f in enumerate(FIELDS, start=3):
         notes.write_string(i, 0, f.label_vi, bold)
         notes.write_string(i, 1, f.id)
-        notes.write_string(i, 2, "có" if f.required and not f.nullable else ("có cột, ô được để trống" if f.required else "không"))
-        notes.write_string(i, 3, f.todo_vi[0].upper() + f.todo_vi[1:] + ".", wrap)
+        notes.write_string(i, 2, required_text(f))
+        notes.write_string(i, 3, todo_sentence(f), wrap)
         notes.write_string(i, 4, f.example)
     start = 4 + len(FIELDS)
     notes.write_string(start, 0, "Lưu ý", bold)

@@ -13,8 +13,9 @@ from datetime import date
 
 import polars as pl
 
-from intake import cells, grain, problems
-from intake.problems import Problem, column_letter
+from intake import cells, grain, headers, problems
+from intake.headers import Columns
+from intake.problems import Problem
 from intake.read import RawTable
 from intake.spec import (
     CODE_WIDTH,
@@ -24,8 +25,8 @@ from intake.spec import (
     EARLIEST_REPORT_DATE,
     FIELD,
     FIELDS,
+    HEADER_INDEX,
     VALUE_TYPE_LABEL_VI,
-    field_for_header,
 )
 
 LEVEL_OF = {"province_code": ("tỉnh", "province"), "district_code": ("huyện", "district"), "commune_code": ("xã", "commune")}
@@ -119,48 +120,13 @@ def _in_slices(check, frame: pl.DataFrame, room: int, size: int = 20_000) -> lis
     return found
 
 
-class _Columns:
-    """Where each field sits in the file, to name it the way the officer sees it: letter and header."""
-
-    def __init__(self, where: dict[str, tuple[str, str]]):
-        self.where = where
-
-    @classmethod
-    def of(cls, positions: dict[str, int], headers: list[str]) -> _Columns:
-        return cls({fid: (column_letter(i), headers[i]) for fid, i in positions.items()})
-
-    def at(self, field_id: str) -> dict:
-        letter, header = self.where.get(field_id, (None, FIELD[field_id].label_vi))
-        return {"column": field_id, "letter": letter, "header": header}
-
-
 # --- header ------------------------------------------------------------------------------------------
+
+LABELS = {f.id: f.label_vi for f in FIELDS}  # how a column absent from the file is named
 
 
 def _map_headers(raw: RawTable) -> tuple[dict[str, int], list[Problem]]:
-    positions: dict[str, int] = {}
-    found: list[Problem] = []
-    row = raw.header_row
-    for i, header in enumerate(raw.headers):
-        letter = column_letter(i)
-        if not header.strip():
-            if raw.frame[f"c{i}"].null_count() < raw.frame.height:
-                found.append(problems.make("unnamed_column", row=row, letter=letter))
-            continue
-        field_id = field_for_header(header)
-        if field_id is None:
-            found.append(problems.make("unknown_column", row=row, column=header, letter=letter, header=header))
-        elif field_id in positions:
-            f = FIELD[field_id]
-            found.append(problems.make("duplicate_column", row=row, column=field_id, letter=letter, header=header,
-                                       other=column_letter(positions[field_id]), label=f.label_vi, label_en=f.label_en))
-        else:
-            positions[field_id] = i
-    for f in FIELDS:
-        if f.required and f.id not in positions:
-            found.append(problems.make("missing_column", row=row, column=f.id, label=f.label_vi, label_en=f.label_en,
-                                       todo=f.todo_vi, todo_en=f.todo_en))
-    return positions, found
+    return headers.map_headers(raw, FIELDS, index=HEADER_INDEX)
 
 
 # --- cells -------------------------------------------------------------------------------------------
@@ -173,7 +139,7 @@ def _file_value_type(text: pl.DataFrame, cumulative: bool) -> str:
     return first[0] if first.len() else DAILY
 
 
-def _cell_problems(text: pl.DataFrame, cols: _Columns, *, today: date, earliest: date, value_type: str,
+def _cell_problems(text: pl.DataFrame, cols: Columns, *, today: date, earliest: date, value_type: str,
                    limit: int | None = None) -> tuple[list[Problem], int]:
     """Problems of the first `limit` failing cells (by row), and how many cells fail in all."""
     present = [c for c in text.columns if c != "_row"]
@@ -250,7 +216,7 @@ def _with_units(t: pl.DataFrame, ref: Reference) -> pl.DataFrame:
     )
 
 
-def _register_problems(j: pl.DataFrame, ref: Reference, cols: _Columns) -> list[Problem]:
+def _register_problems(j: pl.DataFrame, ref: Reference, cols: Columns) -> list[Problem]:
     names = dict(zip(ref.units["code"], ref.units["name"], strict=True))
     found = []
     for r in j.iter_rows(named=True):
@@ -278,7 +244,7 @@ def _unit_column(level: str) -> str:
     return "commune_code" if level == "commune" else "district_code"
 
 
-def _duplicate_problems(j: pl.DataFrame, cols: _Columns, limit: int | None = None) -> tuple[list[Problem], set[int]]:
+def _duplicate_problems(j: pl.DataFrame, cols: Columns, limit: int | None = None) -> tuple[list[Problem], set[int]]:
     keyed = j.filter(pl.col("unit_code").is_not_null() & pl.col("report_date").is_not_null()).with_columns(
         pl.col("_row").min().over("unit_code", "report_date").alias("first_row")
     )
@@ -291,7 +257,7 @@ def _duplicate_problems(j: pl.DataFrame, cols: _Columns, limit: int | None = Non
     return found, set(dups["_row"].to_list())
 
 
-def _value_type_problems(t: pl.DataFrame, cols: _Columns, cumulative: bool, limit: int | None = None) -> list[Problem]:
+def _value_type_problems(t: pl.DataFrame, cols: Columns, cumulative: bool, limit: int | None = None) -> list[Problem]:
     if "value_type" not in t.columns:
         return []
     typed = t.filter(pl.col("value_type").is_not_null())
@@ -309,7 +275,7 @@ def _value_type_problems(t: pl.DataFrame, cols: _Columns, cumulative: bool, limi
     ]
 
 
-def _too_large_problems(facts: pl.DataFrame, cols: _Columns, *, cumulative_of: pl.DataFrame | None = None,
+def _too_large_problems(facts: pl.DataFrame, cols: Columns, *, cumulative_of: pl.DataFrame | None = None,
                         limit: int | None = None) -> list[Problem]:
     """A count above the unit's whole population in one day cannot be right (a cumulative figure sent as daily?).
 
@@ -328,7 +294,7 @@ def _too_large_problems(facts: pl.DataFrame, cols: _Columns, *, cumulative_of: p
     return found
 
 
-def _decrease_problems(facts: pl.DataFrame, cols: _Columns, limit: int | None = None) -> list[Problem]:
+def _decrease_problems(facts: pl.DataFrame, cols: Columns, limit: int | None = None) -> list[Problem]:
     """Within the file, per unit in date order, a cumulative count below the previous one."""
     ordered = facts.sort("unit_code", "report_date")
     found = []
@@ -354,7 +320,7 @@ def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool
     """Every check that needs only the file and the register. Problems are sorted by row, then column."""
     positions, header_problems = _map_headers(raw)
     found = _Found(header_problems)
-    cols = _Columns.of(positions, raw.headers)
+    cols = Columns.of(positions, raw.headers, LABELS)
     if raw.frame.height == 0:
         found.add([problems.make("header_only", first_row=raw.header_row + 1)])
         return found.checked()
@@ -409,7 +375,7 @@ def to_daily(report: ParsedReport, stored_before: pl.DataFrame, stored_span: pl.
     A count below that cumulative is a problem (`cumulative_below_stored`, with the cumulative it is
     below); so is a resulting daily count above the unit's population.
     """
-    cols = _Columns(report.columns)
+    cols = Columns(report.columns, LABELS)
     facts = report.facts
     if report.value_type == DAILY:
         return Checked(ParsedReport(facts, DAILY, report.columns), [])
