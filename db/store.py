@@ -28,18 +28,21 @@ from sqlalchemy import (
     tuple_,
 )
 
+from db.access import Actor, Permission, require
 from db.bulk import bulk_insert
 from db.rollups import ROLLUP_COLUMNS, affected_provinces, carry_forward, compute_rollups, refresh_rollups
 from db.schema import (
     COUNT_COLUMNS,
     calendar,
     daily_fact,
+    dataset_info,
     fact_history,
     import_batch,
+    unit_day,
 )
 
-__all__ = ["ROLLUP_COLUMNS", "BatchMeta", "WriteSummary", "affected_provinces", "bulk_insert", "calendar_bounds",
-           "compute_rollups", "refresh_rollups", "write_reports"]
+__all__ = ["ROLLUP_COLUMNS", "BatchMeta", "WriteSummary", "affected_provinces", "bulk_insert", "calendar_bounds", "clear_reports",
+           "compute_rollups", "refresh_rollups", "require_rebuild", "write_dataset_info", "write_reports"]
 
 FACT_COLUMNS = ("unit_code", "report_date", *COUNT_COLUMNS)
 
@@ -213,3 +216,29 @@ def write_reports(
             conn, affected_provinces(conn, rows["unit_code"].unique().sort().to_list()), since=rows["report_date"].min()
         )
     return WriteSummary(batch_ids, rows.height, replaced, refreshed)
+
+
+# --- the simulated data set's rebuild --------------------------------------------------------------
+
+
+def require_rebuild(actor: Actor | None) -> None:
+    """Replacing every report is a national submission and a national rollback at once: the national
+    data team's or an administrator's (AccessDenied otherwise)."""
+    require(actor, Permission.submit_report, [None])
+    require(actor, Permission.rollback, [None])
+
+
+def clear_reports(conn: Connection, *, actor: Actor | None) -> None:
+    """Remove every report, batch, history row and rollup and the data set's facts (the register, the
+    quotas and their note stay), in the caller's transaction. Rows that refer to report batches
+    (readiness updates) must be cleared first. The caller audits the rebuild it is part of."""
+    require_rebuild(actor)
+    for table in (unit_day, fact_history, daily_fact, import_batch, calendar):
+        conn.execute(delete(table))
+    conn.execute(delete(dataset_info).where(dataset_info.c.key != "quota_note"))
+
+
+def write_dataset_info(conn: Connection, info: dict[str, str]) -> None:
+    """Set facts about the loaded data set (key → text), replacing those keys' earlier values."""
+    conn.execute(delete(dataset_info).where(dataset_info.c.key.in_(list(info))))
+    bulk_insert(conn, dataset_info, pl.DataFrame({"key": list(info), "value": list(info.values())}))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import getpass
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
 
-from db import migrate, reference, store
-from db.schema import admin_unit, calendar, daily_fact, dataset_info, fact_history, import_batch, unit_day
+from db import audit, migrate, reference, store
+from db.access import Actor, operator
+from db.schema import admin_unit
 from intake import readiness as readiness_intake
 from simulate.memory import keep_freed_memory
 from simulate.readiness import write_simulated_readiness
@@ -26,12 +28,21 @@ class DemoBuild:
     seconds_write: float
 
 
-def clear_reports(conn) -> None:
-    """Remove every report, batch, history row and rollup (the register and quotas stay)."""
+def server_operator() -> Actor:
+    """Who rebuilds when no one is named: the operating-system user running it, as the server's operator."""
+    try:
+        return operator(getpass.getuser())
+    except (KeyError, OSError):
+        return operator("simulate")
+
+
+def clear_reports(conn, actor: Actor | None = None) -> None:
+    """Remove every report, batch, history row and rollup (the register and quotas stay), as `actor`
+    (default: the server's operator)."""
+    actor = actor or server_operator()
+    store.require_rebuild(actor)
     readiness_intake.clear_all(conn)  # readiness rows refer to their batches
-    for table in (unit_day, fact_history, daily_fact, import_batch, calendar):
-        conn.execute(delete(table))
-    conn.execute(delete(dataset_info).where(dataset_info.c.key != "quota_note"))
+    store.clear_reports(conn, actor=actor)
 
 
 def stored_units(conn, provinces: list[str] | None = None) -> pl.DataFrame:
@@ -42,8 +53,12 @@ def stored_units(conn, provinces: list[str] | None = None) -> pl.DataFrame:
     return pl.DataFrame([dict(r) for r in rows])
 
 
-def build_demo(engine: Engine, *, seed: int = 2021, provinces: list[str] | None = None) -> DemoBuild:
-    """Replace all reports with the simulated rollout for `seed` (optionally only some provinces)."""
+def build_demo(engine: Engine, *, seed: int = 2021, provinces: list[str] | None = None, actor: Actor | None = None) -> DemoBuild:
+    """Replace all reports with the simulated rollout for `seed` (optionally only some provinces), as
+    `actor` (default: the server's operator; AccessDenied, before anything is simulated, for a role that
+    may not replace every report), audited as one "demo_build"."""
+    actor = actor or server_operator()
+    store.require_rebuild(actor)
     keep_freed_memory()
     migrate.upgrade(engine)
     with engine.begin() as conn:
@@ -53,7 +68,7 @@ def build_demo(engine: Engine, *, seed: int = 2021, provinces: list[str] | None 
     sim = simulate(units, seed=seed)
     t1 = time.perf_counter()
     with engine.begin() as conn:
-        clear_reports(conn)
+        clear_reports(conn, actor)
         store.write_reports(conn, sim.facts, sim.batches, full_refresh=True)
         # Readiness is read off the reports just written, and written through the readiness intake.
         write_simulated_readiness(conn, seed=seed, provinces=provinces)
@@ -66,8 +81,9 @@ def build_demo(engine: Engine, *, seed: int = 2021, provinces: list[str] | None 
             "provinces": ",".join(provinces) if provinces else "all",
             "anomalies": sim.anomalies.with_columns(pl.col("report_date").cast(pl.String)).write_json(),
         }
-        conn.execute(delete(dataset_info).where(dataset_info.c.key.in_(list(info))))
-        store.bulk_insert(conn, dataset_info, pl.DataFrame({"key": list(info), "value": list(info.values())}))
+        store.write_dataset_info(conn, info)
+        audit.record(conn, actor, "demo_build", target=f"seed {seed}",
+                     detail={"provinces": info["provinces"], "rows": sim.facts.height, "batches": len(sim.batches)})
     if engine.dialect.name == "postgresql":
         # Fresh tables have no statistics (and autovacuum may be off): plan queries on real counts.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
