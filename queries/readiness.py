@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Connection, func, select, union_all
+from sqlalchemy import Connection, func, inspect, select, union_all
 
 from db.schema import (
     admin_unit,
     agency_connection,
     agency_connection_history,
     calendar,
+    import_batch,
     milestone,
     readiness_item,
     readiness_item_history,
@@ -64,6 +65,22 @@ def item_versions(conn: Connection, *, provinces: list[str] | None = None, items
             stmt = stmt.where(table.c.province_code.in_(provinces))
         parts.append(stmt)
     return _frame(conn, union_all(*parts), _VERSION_SCHEMA)
+
+
+def item_history(conn: Connection, *, province: str) -> pl.DataFrame:
+    """Every stored update of the province's items, newest batch first, with the batch's sender, time and source:
+    item_versions' columns plus submitted_by, received_at, source_name."""
+    versions = item_versions(conn, provinces=[province])
+    ids = versions["batch_id"].unique().to_list()
+    stmt = (select(import_batch.c.id, import_batch.c.submitted_by, import_batch.c.received_at, import_batch.c.source_name)
+            .where(import_batch.c.id.in_(ids)))
+    batches = _frame(conn, stmt, {"batch_id": pl.Int64, "submitted_by": pl.String, "received_at": pl.Datetime("us"), "source_name": pl.String})
+    return versions.join(batches, on="batch_id", how="left").sort("batch_id", "item", descending=[True, False])
+
+
+def tables_present(conn: Connection) -> bool:
+    """False on a database migrated before the readiness tables (run `python cli.py init-db`): two catalog lookups."""
+    return inspect(conn).has_table("readiness_item") and inspect(conn).has_table("agency_connection")
 
 
 def effective_versions(versions: pl.DataFrame, *, keys: tuple[str, ...] = ("province_code", "item"),

@@ -28,6 +28,7 @@ from db.engine import make_engine
 from db.schema import (
     agency_connection,
     agency_connection_history,
+    audit_log,
     import_batch,
     milestone,
     milestone_history,
@@ -576,3 +577,52 @@ def test_every_sheet_of_a_readiness_workbook_is_read_within_the_report_limits(co
     assert result.status == intake.REJECTED
     assert [p.problem.code for p in result.problems] in (["too_many_columns"], ["sheet_too_large"])
     assert count(country, readiness_item) == before
+
+
+# --- one pipeline, one writer ---------------------------------------------------------------------------------
+
+
+def test_the_readiness_writer_refuses_a_province_not_its_own_inside_the_transaction(country):
+    """db.readiness_store checks access itself (like every writer): a provincial account writing another
+    province's rows is refused before anything is written, whoever called it."""
+    from db import readiness_store
+
+    rows = [{"_row": 2, "province_code": "02", "item": "equipment_sets", "planned": 3, "done": 1, "planned_date": None,
+             "done_date": date(2021, 5, 10)}]
+    frames = {"items": pl.DataFrame(rows, schema=intake.TYPED_SCHEMA["items"])}
+    before = snapshot(country)
+    with pytest.raises(AccessDenied), country.begin() as conn:
+        readiness_store.write_update(conn, frames, source_name="x.csv", submitted_by="Công an tỉnh A", received_at=NOW,
+                                     content_hash="h", actor=person("Công an tỉnh A", role="province", province="01"))
+    assert snapshot(country) == before
+    with country.begin() as conn:
+        outcome = readiness_store.write_update(conn, frames, source_name="x.csv", submitted_by="Công an tỉnh B", received_at=NOW,
+                                               content_hash="h", actor=person("Công an tỉnh B", role="province", province="02"))
+    assert outcome.status == intake.ACCEPTED and outcome.changes["items"]["new"] == 1
+    with country.connect() as conn:
+        audit = conn.execute(select(audit_log.c.action, audit_log.c.actor, audit_log.c.province_code, audit_log.c.target)).all()
+    assert [tuple(a) for a in audit] == [("readiness_update", "công-an-tỉnh-b", "02", f"batch #{outcome.batch_id}")]
+
+
+def test_readiness_headers_are_mapped_and_worded_like_a_report(country):
+    """The header mapping and the problem catalogue are the report intake's: a repeated or unnamed column says
+    what a report's would; only an unknown column names the readiness sheet."""
+    from intake import problems
+
+    text = "Mã tỉnh,Mốc,Ngày đạt mốc,Mốc,,Ghi chú\n01,Bắt đầu thu thập,01/09/2020,Bắt đầu thu thập,x,\n"
+    result = send(country, text)
+    assert result.status == intake.REJECTED
+    by_code = {p.problem.code: p.problem for p in result.problems}
+    assert set(by_code) == {"duplicate_column", "unnamed_column", "unknown_column"}
+    assert by_code["duplicate_column"].detail_vi == problems.make("duplicate_column", other="B", label="Mốc", label_en="Milestone").detail_vi
+    assert by_code["unnamed_column"].detail_vi == problems.MESSAGES["unnamed_column"][0]
+    assert "bảng „Mốc“ của mẫu" in by_code["unknown_column"].detail_vi
+
+
+def test_item_history_names_who_sent_each_update(country):
+    assert send(country, ITEMS_OK).status == intake.ACCEPTED
+    with country.connect() as conn:
+        history = R.item_history(conn, province="02")
+        assert R.tables_present(conn)
+    assert history.height == 4 and set(history["submitted_by"]) == {"Nhóm dữ liệu C06"}
+    assert set(history["source_name"]) == {"san-sang.csv"} and history["received_at"][0] == NOW

@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 from pandas.io.formats.style import Styler
-from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.access import Actor
@@ -48,7 +47,7 @@ def _database_error(exc: Exception) -> DatabaseUnavailable:
 def tables_ready(version: int) -> bool:
     """False on a database migrated before the readiness tables (run `python cli.py init-db`). Not cached:
     an upgrade adds no batch, so the data version would not tell; the check is two catalog lookups."""
-    return _guard(lambda conn: inspect(conn).has_table("readiness_item") and inspect(conn).has_table("agency_connection"))
+    return _guard(R.tables_present)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
@@ -115,21 +114,7 @@ def province_capacity_series(version: int, *, province: str, until: date) -> pl.
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def province_history(version: int, *, province: str) -> pl.DataFrame:
     """Every update of the province's items, newest first, with who sent it and when."""
-    return _guard(_history, province=province)
-
-
-def _history(conn, *, province: str) -> pl.DataFrame:
-    from sqlalchemy import select
-
-    from db.schema import import_batch
-
-    versions = R.item_versions(conn, provinces=[province])
-    ids = versions["batch_id"].unique().to_list()
-    rows = conn.execute(select(import_batch.c.id, import_batch.c.submitted_by, import_batch.c.received_at, import_batch.c.source_name)
-                        .where(import_batch.c.id.in_(ids))).all()
-    batches = pl.DataFrame([tuple(r) for r in rows], schema={"batch_id": pl.Int64, "submitted_by": pl.String,
-                                                             "received_at": pl.Datetime("us"), "source_name": pl.String}, orient="row")
-    return versions.join(batches, on="batch_id", how="left").sort("batch_id", "item", descending=[True, False])
+    return _guard(R.item_history, province=province)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
