@@ -35,6 +35,34 @@ COUNT_COLUMNS = (
     "records_verified",
 )
 
+def history_of(live: Table, name: str, *, columns: tuple[str, ...] | None = None) -> Table:
+    """The history table of `live`: the values a later batch replaced, never lost.
+
+    An id; then `live`'s columns (all, or those named in `columns`) in its order with the same names,
+    types and nullability — except that its key columns are no longer a key but stay NOT NULL, and no
+    defaults or foreign keys are copied, but `batch_id` (the batch that wrote the value) refers to
+    import_batch; then which batch replaced the values and when. Indexed on `live`'s key, to find a
+    unit's or an item's earlier values.
+    """
+    kept = [c for c in live.columns if columns is None or c.name in columns]
+    if columns is not None and len(kept) != len(columns):
+        raise ValueError(f"{live.name} has no column(s) {sorted(set(columns) - {c.name for c in kept})}")
+    copies = [
+        Column(c.name, c.type, *([ForeignKey("import_batch.id")] if c.name == "batch_id" else []),
+               nullable=c.nullable and not c.primary_key)
+        for c in kept
+    ]
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        *copies,
+        Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+        Column("replaced_at", DateTime, nullable=False),
+        Index(None, *[c.name for c in live.primary_key.columns]),
+    )
+
+
 region = Table(
     "region",
     metadata,
@@ -124,19 +152,7 @@ daily_fact = Table(
 )
 
 # Previous values of facts replaced by a later batch: who/when/which batch, never lost.
-fact_history = Table(
-    "fact_history",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("unit_code", String(5), nullable=False),
-    Column("report_date", Date, nullable=False),
-    *_count_columns(),
-    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
-    Column("late", Boolean, nullable=False),
-    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
-    Column("replaced_at", DateTime, nullable=False),
-    Index(None, "unit_code", "report_date"),
-)
+fact_history = history_of(daily_fact, "fact_history")
 
 # Every day of the reporting period: the spine that makes rollups dense.
 calendar = Table(
@@ -213,23 +229,7 @@ readiness_item = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
-readiness_item_history = Table(
-    "readiness_item_history",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("province_code", String(2), nullable=False),
-    Column("item", String(24), nullable=False),
-    Column("planned", Integer, nullable=False),
-    Column("done", Integer, nullable=False),
-    Column("planned_date", Date, nullable=True),
-    Column("done_date", Date, nullable=True),
-    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
-    Column("updated_by", String(120), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
-    Column("replaced_at", DateTime, nullable=False),
-    Index(None, "province_code", "item"),
-)
+readiness_item_history = history_of(readiness_item, "readiness_item_history")
 
 # Per province and milestone (collection_started | collection_finished | db_connected): the day it
 # was reached; no day = not reached yet.
@@ -244,20 +244,7 @@ milestone = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
-milestone_history = Table(
-    "milestone_history",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("province_code", String(2), nullable=False),
-    Column("kind", String(24), nullable=False),
-    Column("day", Date, nullable=True),
-    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
-    Column("updated_by", String(120), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
-    Column("replaced_at", DateTime, nullable=False),
-    Index(None, "province_code", "kind"),
-)
+milestone_history = history_of(milestone, "milestone_history")
 
 # Ministries and government agencies and their connection to the National Population Database.
 # The list is reference data (db/data/agencies.csv, loaded by db.reference); a row with no batch
@@ -276,19 +263,9 @@ agency_connection = Table(
     Column("updated_at", DateTime, nullable=True),
 )
 
-agency_connection_history = Table(
-    "agency_connection_history",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("agency_code", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("connected_on", Date, nullable=True),
-    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=True),
-    Column("updated_by", String(120), nullable=True),
-    Column("updated_at", DateTime, nullable=True),
-    Column("replaced_by_batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
-    Column("replaced_at", DateTime, nullable=False),
-    Index(None, "agency_code"),
+agency_connection_history = history_of(
+    agency_connection, "agency_connection_history",
+    columns=("agency_code", "status", "connected_on", "batch_id", "updated_by", "updated_at"),  # not the list's own fields
 )
 
 # --- access: people, their sessions and what they did (docs/access.md) --------------------------------
