@@ -106,7 +106,8 @@ target = Table(
     Column("note", Text, nullable=True),
 )
 
-# One row per submitted report file (or simulated province-day report): the audit trail.
+# One row per submitted report file (or simulated province-day report): the audit trail. Ids are never
+# reused (AUTOINCREMENT on SQLite; PostgreSQL's sequence never hands one out twice).
 import_batch = Table(
     "import_batch",
     metadata,
@@ -127,6 +128,7 @@ import_batch = Table(
     Column("user_id", Integer, nullable=True),
     Index(None, "content_hash"),
     Index(None, "province_code", "date_from"),
+    sqlite_autoincrement=True,  # an id never comes back after a delete (migration 0006)
 )
 
 

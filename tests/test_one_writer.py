@@ -4,14 +4,18 @@ from their live tables (the same schema the migrations build), batch ids never r
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
+from db import migrate
 from db.access import AccessDenied
+from db.engine import make_engine
 from db.schema import (
+    COUNT_COLUMNS,
     agency_connection,
     agency_connection_history,
     audit_log,
@@ -73,3 +77,65 @@ def test_a_history_table_keeps_its_live_tables_columns_with_who_replaced_them(li
     assert history.c.id.primary_key and not any(history.c[name].primary_key for name in kept)
     assert [list(ix.columns.keys()) for ix in history.indexes] == [[c.name for c in live.primary_key.columns]]
     assert {fk.parent.name for fk in history.foreign_keys} == {"batch_id", "replaced_by_batch_id"}
+
+
+# --- batch ids never reused (migration 0006) --------------------------------------------------------------
+
+
+def _new_batch(conn, name: str) -> int:
+    return conn.execute(insert(import_batch).returning(import_batch.c.id), {
+        "kind": "cli", "source_name": name, "submitted_by": "test", "received_at": datetime(2021, 6, 1, 9), "row_count": 0,
+    }).scalar_one()
+
+
+def _delete_batch(engine, batch_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(import_batch).where(import_batch.c.id == batch_id))
+
+
+def test_the_id_of_a_deleted_batch_is_never_given_again(empty_engine):
+    with empty_engine.begin() as conn:
+        ids = [_new_batch(conn, f"{i}.csv") for i in range(3)]
+    _delete_batch(empty_engine, ids[-1])
+    with empty_engine.begin() as conn:
+        again = _new_batch(conn, "again.csv")
+    assert again > ids[-1]
+    _delete_batch(empty_engine, again)
+    with empty_engine.begin() as conn:
+        assert _new_batch(conn, "third.csv") > again
+
+
+def _sqlite_schema(conn) -> str:
+    return conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'import_batch'").scalar_one()
+
+
+def test_upgrading_a_populated_sqlite_database_keeps_every_batch_and_what_refers_to_it(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    migrate.upgrade(engine, "0004_access")
+    with engine.begin() as conn:
+        ids = [_new_batch(conn, f"{i}.csv") for i in range(3)]
+        conn.execute(insert(fact_history), [{
+            "unit_code": "00001", "report_date": date(2021, 6, 1), **dict.fromkeys(COUNT_COLUMNS, 1), "batch_id": ids[0],
+            "late": False, "replaced_by_batch_id": ids[1], "replaced_at": datetime(2021, 6, 2, 9),
+        }])
+        before = conn.execute(select(import_batch).order_by(import_batch.c.id)).all()
+        assert "AUTOINCREMENT" not in _sqlite_schema(conn)
+    migrate.upgrade(engine)  # 0005, then 0006 in the transaction 0005's version update opened
+    with engine.connect() as conn:
+        assert conn.execute(select(import_batch).order_by(import_batch.c.id)).all() == before
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert "AUTOINCREMENT" in _sqlite_schema(conn)
+        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
+        assert not conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE 'tmp_0006%'").all()
+    _delete_batch(engine, ids[-1])
+    with engine.begin() as conn:
+        assert _new_batch(conn, "after.csv") > ids[-1]
+    # Down to 0005 and up again (0006 alone, outside any open transaction): the rows stay.
+    migrate.downgrade(engine, "0005_api_tokens")
+    with engine.connect() as conn:
+        assert "AUTOINCREMENT" not in _sqlite_schema(conn) and conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert "AUTOINCREMENT" in _sqlite_schema(conn)
+        assert [r.id for r in conn.execute(select(import_batch.c.id).order_by(import_batch.c.id))] == [ids[0], ids[1], ids[-1] + 1]
+    engine.dispose()
