@@ -1,7 +1,7 @@
 """The one write path for readiness updates (items, milestones, ministry/agency connections): one batch, history, audit.
 
-`write_update` runs inside the caller's transaction (intake.readiness opens it and takes the intake
-write lock): it compares the checked rows with what is stored and writes the changed ones as one batch
+`write_update` runs inside the caller's transaction (intake.readiness opens it with
+db.transaction.write_transaction: the write lock, the permission checked inside it): it compares the checked rows with what is stored and writes the changed ones as one batch
 (kind "readiness"), the replaced values to the history tables with the replacing batch and time, and
 the audit record under the acting person — or nothing. Like db.store, it trusts the rows it is given
 (intake.readiness checks them) but refuses an actor who may not change them.

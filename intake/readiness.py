@@ -21,44 +21,19 @@ from db import readiness_store
 from db.access import Actor, Permission, require
 from db.readiness_store import ACCEPTED, BATCH_KIND, DRY_RUN, UNCHANGED, clear_all
 from db.text import clean_text
+from db.transaction import write_transaction
 from intake import summary
-from intake.lock import serialize_writes
 from intake.problems import number
-from intake.readiness_spec import (
-    COL,
-    EARLIEST_DATE,
-    ITEM_LABEL_VI,
-    ITEM_UNIT_VI,
-    MILESTONE_LABEL_VI,
-    SHEET,
-    SHEETS,
-    STATUS_LABEL_VI,
-    TYPED_SCHEMA,
-    VOCABULARY,
-    Col,
-    Sheet,
-    make,
-)
-from intake.readiness_template import TEMPLATE_ROWS, template_for, template_xlsx
-from intake.readiness_validate import (
-    Parsed,
-    Reference,
-    SheetProblem,
-    cell_schema,
-    check_file,
-    check_rows,
-    read_sheets,
-    typed,
-    typed_rules,
-)
+from intake.readiness_spec import ITEM_LABEL_VI, ITEM_UNIT_VI, MILESTONE_LABEL_VI, SHEET, STATUS_LABEL_VI, TYPED_SCHEMA
+from intake.readiness_template import template_for, template_xlsx
+from intake.readiness_validate import Parsed, Reference, SheetProblem, check_file, check_rows, typed_rules
 
 REJECTED = "rejected"
 
-__all__ = [
-    "ACCEPTED", "BATCH_KIND", "COL", "DRY_RUN", "EARLIEST_DATE", "ITEM_LABEL_VI", "ITEM_UNIT_VI", "MILESTONE_LABEL_VI", "REJECTED",
-    "SHEET", "SHEETS", "STATUS_LABEL_VI", "TEMPLATE_ROWS", "TYPED_SCHEMA", "UNCHANGED", "VOCABULARY", "Col", "Parsed", "Reference",
-    "Result", "Sheet", "SheetProblem", "apply", "cell_schema", "change_text", "check_file", "check_rows", "clear_all", "frames_hash",
-    "headline", "import_file", "make", "read_sheets", "result_lines", "stored_rows", "submit", "template_for", "template_xlsx", "typed",
+__all__ = [  # what cli.py, app_pages/, ui/, simulate/ and the tests use
+    "ACCEPTED", "BATCH_KIND", "DRY_RUN", "ITEM_LABEL_VI", "ITEM_UNIT_VI", "MILESTONE_LABEL_VI", "REJECTED", "SHEET", "STATUS_LABEL_VI",
+    "TYPED_SCHEMA", "UNCHANGED", "Parsed", "Reference", "Result", "SheetProblem", "apply", "change_text", "check_file", "check_rows",
+    "clear_all", "frames_hash", "headline", "import_file", "result_lines", "stored_rows", "submit", "template_for", "template_xlsx",
 ]
 stored_rows = readiness_store.current_rows  # the current values of every sheet (to prefill the template)
 
@@ -105,7 +80,7 @@ def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | No
     """Check the whole file, then in one transaction write it as one batch — or nothing (rejected,
     unchanged, dry run). Database errors propagate after the rollback: nothing partial. AccessDenied
     (nothing written) when a row concerns a province, or the ministries' list, the actor may not change."""
-    require(actor, Permission.edit_readiness)
+    require(actor, Permission.edit_readiness)  # before reading the file: refused without looking at it
     now = (now or datetime.now()).replace(microsecond=0)
     name = clean_text(PurePath(filename).name, limit=255) or "(không tên)"
     digest = hashlib.sha256(data).hexdigest()
@@ -113,8 +88,7 @@ def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | No
         parsed, found = check_file(conn, data, name, today=now.date())
     if found:
         return Result(REJECTED, name, digest, found)
-    with engine.begin() as conn:
-        serialize_writes(conn)
+    with write_transaction(engine, actor, Permission.edit_readiness) as conn:
         return _checked_apply(conn, parsed, source_name=name, actor=actor, now=now, digest=digest, dry_run=dry_run)
 
 
@@ -124,15 +98,14 @@ def submit(engine: Engine, frames: dict[str, pl.DataFrame], *, source_name: str,
     require(actor, Permission.edit_readiness)
     now = (now or datetime.now()).replace(microsecond=0)
     frames = {k: f.select([pl.col(c).cast(t) for c, t in TYPED_SCHEMA[k].items()]) for k, f in frames.items()}
-    with engine.begin() as conn:
-        serialize_writes(conn)
+    with write_transaction(engine, actor, Permission.edit_readiness) as conn:
         return _checked_apply(conn, Parsed(frames), source_name=source_name, actor=actor, now=now, digest=frames_hash(frames),
                               dry_run=dry_run)
 
 
 def _checked_apply(conn: Connection, parsed: Parsed, *, source_name: str, actor: Actor, now: datetime, digest: str, dry_run: bool) -> Result:
-    """Access, then the row checks again inside the write transaction (the register or stored milestones
-    may have changed), then apply."""
+    """Inside db.transaction.write_transaction (the write lock held, the permission checked again): access
+    to every row, then the row checks again (the register or stored milestones may have changed), then apply."""
     readiness_store.require_scope(actor, parsed.frames)
     ref = Reference.load(conn)
     found = [SheetProblem(parsed.sheet_names.get(kind, SHEET[kind].title), p)

@@ -12,7 +12,7 @@ from db import readiness_store
 from intake.readiness_spec import EARLIEST_DATE, ITEM_LABEL_VI, MILESTONE_LABEL_VI, SHEETS, STATUS_LABEL_VI, Col
 from intake.readiness_validate import Reference
 from intake.spec import INSTRUCTIONS_SHEET
-from intake.template import header_format, required_text, todo_sentence
+from intake.template import finish_instructions, header_format, required_text, todo_sentence
 from intake.xlsx_print import form_print_setup
 
 TEMPLATE_ROWS = 2000  # rows with cell validation per sheet (63 provinces × 4 items = 252)
@@ -119,14 +119,7 @@ def template_xlsx(*, provinces: dict[str, str], agencies: dict[str, str], rows: 
             line += 1
             notes.write_string(line, 0, code)
             notes.write_string(line, 1, name)
-    notes.set_column(0, 0, 16)
-    notes.set_column(1, 1, 40)
-    notes.set_column(2, 2, 22)
-    notes.set_column(3, 3, 90)
-    notes.set_column(4, 4, 14)
-    form_print_setup(notes, "Hướng dẫn cập nhật sẵn sàng triển khai", header_row=None)
-    book.close()
-    return buffer.getvalue()
+    return finish_instructions(book, buffer, notes, "Hướng dẫn cập nhật sẵn sàng triển khai", widths=(16, 40, 22, 90, 14))
 
 
 def template_for(conn: Connection, *, prefill: bool = False) -> bytes:

@@ -54,6 +54,15 @@ def todo_sentence(column) -> str:
     return column.todo_vi[0].upper() + column.todo_vi[1:] + "."
 
 
+def finish_instructions(book: xlsxwriter.Workbook, buffer: io.BytesIO, notes, title: str, *, widths: tuple[int, ...]) -> bytes:
+    """The instructions sheet's column widths and print set-up (titled `title`, no repeated header row), then the workbook's bytes."""
+    for j, width in enumerate(widths):
+        notes.set_column(j, j, width)
+    form_print_setup(notes, title, header_row=None)
+    book.close()
+    return buffer.getvalue()
+
+
 def _validation(field) -> dict | None:
     """Excel's own cell validation for one column (the importer checks again; this catches typos early)."""
     if field.kind == "date":
@@ -110,11 +119,4 @@ def template_xlsx() -> bytes:
     notes.write_string(start, 0, "Lưu ý", bold)
     for i, line in enumerate(NOTES_VI, start=start + 1):
         notes.write_string(i, 0, f"{i - start}. {line}")
-    notes.set_column(0, 0, 34)
-    notes.set_column(1, 1, 24)
-    notes.set_column(2, 2, 22)
-    notes.set_column(3, 3, 80)
-    notes.set_column(4, 4, 12)
-    form_print_setup(notes, "Hướng dẫn nhập báo cáo", header_row=None)
-    book.close()
-    return buffer.getvalue()
+    return finish_instructions(book, buffer, notes, "Hướng dẫn nhập báo cáo", widths=(34, 24, 22, 80, 12))
