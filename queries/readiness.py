@@ -4,6 +4,9 @@ the equipment capacity check, milestones and the connections board (docs/readine
 Each readiness update says "as of done_date, `done` of `planned` were done". Updates are kept (the
 current row plus readiness_item_history), so the state on any as-of date can be rebuilt: see
 `effective_versions`. Nothing here knows Streamlit; frames are small (63 provinces × 4 items).
+
+Over 400 lines on purpose: every readiness number and the page's reads (`item_history`, `tables_present`)
+stand on `item_versions`, `effective_versions` and `_provinces`, and each is defined once, here.
 """
 
 from __future__ import annotations
