@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 import settings
 from db.schema import admin_unit, agency_connection, milestone
 from intake import cells, headers, problems
-from intake.headers import Columns
+from intake.headers import Columns, fold
 from intake.problems import Problem
 from intake.read import ZIP_MAGIC, FileRejected, RawTable, read_table, read_workbook_tables
 from intake.readiness_spec import (
@@ -31,7 +31,6 @@ from intake.readiness_spec import (
     Sheet,
     make,
 )
-from intake.spec import fold
 
 
 @dataclass(frozen=True)
