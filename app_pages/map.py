@@ -11,7 +11,8 @@ from queries.trend import CAMPAIGN_START
 from ui import controls, data, map_data
 from ui import format as fmt
 from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
-from ui.geo_chart import click_event, geo_chart, static_url
+from ui.figure_cache import shared
+from ui.geo_chart import built_json, click_event, geo_chart, static_url
 from ui.maps import MAP_VALUE_LABEL, MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
 
 PROVINCE_PAGE = "app_pages/province.py"
@@ -104,14 +105,14 @@ labels = map_data.archipelago_labels()
 
 with chart_slot:
     if kind == "map":
-        figure = province_choropleth(
-            frame, map_data.provinces_geojson(), labels, value=value, unit=unit, denominator_label=denominator_text,
+        figure = shared(
+            built_json, province_choropleth, frame, map_data.provinces_geojson(), labels, value=value, unit=unit, denominator_label=denominator_text,
             as_of=map_day, title=title, subtitle=subtitle,
         )
         chart_key = "map"
     else:
-        figure = tile_grid(
-            frame, map_data.tile_grid_positions(), labels, value=value, unit=unit, denominator_label=denominator_text,
+        figure = shared(
+            built_json, tile_grid, frame, map_data.tile_grid_positions(), labels, value=value, unit=unit, denominator_label=denominator_text,
             as_of=map_day, title=title, subtitle=subtitle,
         )
         chart_key = "tiles"

@@ -12,6 +12,7 @@ from ui import controls, data, meeting_data
 from ui import readiness_data
 from ui import format as fmt
 from queries.rankings import most_at_risk as most_at_risk_frame
+from ui.figure_cache import shared
 from ui.figures import region_bars, trend_figure
 from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 
@@ -88,8 +89,8 @@ metric = ctx.metric
 trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denominator.value, as_of=ctx.as_of)
 goal_row = national[(metric, ctx.denominator)]
 goal_label = f"{fmt.number(goal_row['denominator'])} {METRIC_UNIT[metric]} ({denominator_label(metric, ctx.denominator)})"
-figure = trend_figure(
-    trend, title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc", unit=METRIC_UNIT[metric], as_of=ctx.as_of, deadline=DEADLINE, goal_label=goal_label,
+figure = shared(
+    trend_figure, trend, title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc", unit=METRIC_UNIT[metric], as_of=ctx.as_of, deadline=DEADLINE, goal_label=goal_label,
     events=meeting_data.events_frame(meeting_data.events_stamp()),
 )
 st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="trend")
@@ -130,7 +131,7 @@ with left:
 with right:
     regions = data.progress_frame(ctx.version, level="region", as_of=ctx.as_of, metric=metric.value, denominator=ctx.denominator.value)
     st.plotly_chart(
-        region_bars(regions, title="So sánh 6 vùng kinh tế - xã hội", denominator_label=denominator_label(metric, ctx.denominator)),
+        shared(region_bars, regions, title="So sánh 6 vùng kinh tế - xã hội", denominator_label=denominator_label(metric, ctx.denominator)),
         config={"displaylogo": False},
         key="regions",
     )

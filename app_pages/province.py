@@ -9,6 +9,7 @@ import streamlit as st
 from geo.boundaries import BoundaryError
 from queries.metrics import DEADLINE, Status
 from ui import controls, data, map_data
+from ui.figure_cache import shared
 from ui import format as fmt
 from ui import meeting_data
 from ui.figures import trend_figure
@@ -104,8 +105,8 @@ with second[2].container(border=True, height="stretch"):
 trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denominator.value, as_of=ctx.as_of, unit=code)
 goal_label = f"{fmt.number(row['denominator'])} {unit} ({denominator_text})"
 st.plotly_chart(
-    trend_figure(
-        trend, title=f"{METRIC_LABEL[metric]} — lũy kế {row['name']}", unit=unit, as_of=as_of, deadline=DEADLINE, goal_label=goal_label,
+    shared(
+        trend_figure, trend, title=f"{METRIC_LABEL[metric]} — lũy kế {row['name']}", unit=unit, as_of=as_of, deadline=DEADLINE, goal_label=goal_label,
         events=meeting_data.events_frame(meeting_data.events_stamp(), province=code),
     ),
     config=CHART_CONFIG, key="province_trend",
@@ -132,7 +133,7 @@ except BoundaryError as exc:
     st.warning(f"Không dùng được tệp ranh giới cấp huyện: {exc}")
 if official is not None:
     st.plotly_chart(
-        province_choropleth(districts, official, [], value=MapValue.coverage, unit=unit, denominator_label=denominator_text,
+        shared(province_choropleth, districts, official, [], value=MapValue.coverage, unit=unit, denominator_label=denominator_text,
                             as_of=as_of, title=f"Tỷ lệ theo quận/huyện — {row['name']}", national=False, height=520),
         config=CHART_CONFIG, key="district_map", on_select=lambda: _pick_district("district_map"), selection_mode=("points",),
     )
@@ -148,7 +149,7 @@ def ranked_units(frame: pl.DataFrame, *, level_text: str, name_label: str, rank_
     """Bars of the units' coverage, then their ranking table (districts of the province, communes of a district)."""
     chart_options = {"on_select": lambda: _pick_district(key), "selection_mode": ("points",)} if clickable else {}
     st.plotly_chart(
-        unit_bars(frame, title=f"Tỷ lệ so với {denominator_text}, theo {level_text}", unit=unit, denominator_label=denominator_text,
+        shared(unit_bars, frame, title=f"Tỷ lệ so với {denominator_text}, theo {level_text}", unit=unit, denominator_label=denominator_text,
                   as_of=as_of),
         config=CHART_CONFIG, key=key, **chart_options,
     )

@@ -10,6 +10,7 @@ from queries.metrics import Status
 from ui import controls, data
 from ui import format as fmt
 from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from ui.figure_cache import shared
 from ui.figures import rank_bump
 from ui.tables import ranking_column_config, ranking_styler, ranking_table
 
@@ -106,7 +107,7 @@ picked = st.multiselect(
 )
 history = data.rank_history_frame(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, weeks=12)
 st.plotly_chart(
-    rank_bump(history, codes=picked, my_province=my_province, title="Hạng trong 12 tuần qua (cùng ngày trong tuần; hạng 1 ở trên cùng)"),
+    shared(rank_bump, history, codes=picked, my_province=my_province, title="Hạng trong 12 tuần qua (cùng ngày trong tuần; hạng 1 ở trên cùng)"),
     config={"displaylogo": False, "locale": "vi"},
     key="rank_bump",
 )

@@ -8,6 +8,7 @@ import streamlit as st
 from queries.metrics import DEADLINE, Status
 from ui import controls, data
 from ui import format as fmt
+from ui.figure_cache import shared
 from ui.figures import rank_bump
 from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from ui.tables import ranking_column_config, ranking_styler, ranking_table
@@ -135,7 +136,7 @@ history = data.rank_history_frame(ctx.version, as_of=card.as_of, metric=metric.v
 position = card.neighbours["code"].to_list().index(ctx.province)
 codes = card.neighbours["code"].to_list()[max(position - 2, 0) : position + 3]
 st.plotly_chart(
-    rank_bump(history, codes=codes, my_province=ctx.province, title="Thứ hạng 12 tuần qua", height=360, right_margin=110),
+    shared(rank_bump, history, codes=codes, my_province=ctx.province, title="Thứ hạng 12 tuần qua", height=360, right_margin=110),
     config={"displaylogo": False, "locale": "vi"},
     key="rank_history",
 )

@@ -38,10 +38,12 @@ def chart_spec(at: AppTest, index: int = 0) -> dict:
 
 
 def map_data(at: AppTest) -> dict:
-    """What the map page hands its map component (ui/geo_chart.py): figure, config, bundle URL."""
+    """What the map page hands its map component (ui/geo_chart.py): figure (sent as JSON text, decoded
+    here as geo_chart.js decodes it), config, bundle URL."""
     [element] = at.get("bidi_component")
     assert element.proto.component_name == "geo_chart"
-    return json.loads(element.proto.json)
+    data = json.loads(element.proto.json)
+    return {**data, "figure": json.loads(data["figure_json"])}
 
 
 def click(point: dict) -> dict:

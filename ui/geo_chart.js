@@ -41,7 +41,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
       window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
       Object.assign(window.PlotlyGeoAssets.topojson, data.topojson);
       performance.mark("geo-chart:plotly-ready");
-      const figure = data.figure;
+      // Sent as JSON text (built once per process on the server: ui/figure_cache.py).
+      const figure = JSON.parse(data.figure_json);
       return Plotly.react(root, figure.data, figure.layout, data.config).then(() => {
         performance.mark("geo-chart:drawn");
         if (root.__clickBound) return;

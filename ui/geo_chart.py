@@ -11,9 +11,11 @@ on a shape or marker back to Python in the shape of Streamlit's plotly selection
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -97,31 +99,56 @@ def static_url(relative: str) -> str:
     return "/" + "/".join(part for part in (base, "app/static", relative) if part)
 
 
+@dataclass(frozen=True)
+class FigureJson:
+    """A figure as plotly JSON, ready to send: built once and shared (ui.figure_cache), it costs a new
+    session one string instead of plotly's validation, a deep copy and a serialisation."""
+
+    spec: str
+    height: int
+
+
+def figure_json(figure: go.Figure) -> FigureJson:
+    """`figure` as FigureJson; its layout must set a height."""
+    height = figure.layout.height
+    if not height:
+        raise ValueError("geo_chart needs figure.layout.height")
+    return FigureJson(pio.to_json(figure, validate=False), int(height))
+
+
+def built_json(build: Callable[..., go.Figure], *args, **kwargs) -> FigureJson:
+    """FigureJson of `build(*args, **kwargs)`: for ui.figure_cache.shared(built_json, province_choropleth, …)."""
+    return figure_json(build(*args, **kwargs))
+
+
 def geo_chart(
-    figure: go.Figure, *, key: str, config: dict, on_click: Callable[[], None] | None = None
+    figure: go.Figure | FigureJson, *, key: str, config: dict, on_click: Callable[[], None] | None = None
 ) -> dict | None:
     """Draw `figure` (its layout must set a height) and return this run's click as a Streamlit plotly
     selection event ({"selection": {"points": [{location, customdata}]}}), or None. `on_click` runs,
     like a widget callback, before the script when a shape is clicked; the click is then in
     st.session_state[key]["click"]."""
-    height = figure.layout.height
-    if not height:
-        raise ValueError("geo_chart needs figure.layout.height")
+    spec = figure if isinstance(figure, FigureJson) else figure_json(figure)
     result = _draw(
         key=key,
         data={
-            "figure": json.loads(pio.to_json(figure, validate=False)),
+            "figure_json": spec.spec,
             "config": {**config, **FIXED_CONFIG},
             "locale": LOCALE_VI,
-            "topojson": {TOPOJSON.stem: json.loads(TOPOJSON.read_text(encoding="utf-8"))},
-            "height": height,
+            "topojson": {TOPOJSON.stem: _topojson()},
+            "height": spec.height,
             "bundle": static_url(f"vendor/{BUNDLE.name}"),
             "error_text": ERROR_TEXT,
         },
         on_click_change=on_click or (lambda: None),
-        height=height,
+        height=spec.height,
     )
     return click_event(getattr(result, "click", None))
+
+
+@functools.cache
+def _topojson() -> dict:
+    return json.loads(TOPOJSON.read_text(encoding="utf-8"))
 
 
 def click_event(click: dict | None) -> dict | None:
