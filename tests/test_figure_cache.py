@@ -67,12 +67,18 @@ def test_a_frame_counts_by_content():
     assert len(CALLS) == 3
 
 
-def test_other_objects_count_by_identity():
-    shapes = {f"k{i}": i for i in range(100)}  # a large shared object (the outlines) is keyed by identity
-    figure_cache.shared(counted, regions(), title="Vùng", shapes=shapes)
-    figure_cache.shared(counted, regions(), title="Vùng", shapes=shapes)
-    figure_cache.shared(counted, regions(), title="Vùng", shapes=dict(shapes))
+def test_small_structures_count_by_value_large_ones_by_identity():
+    labels = [{"name": "QĐ. Hoàng Sa", "lon": 111.957, "lat": 16.421}]
+    figure_cache.shared(counted, regions(), title="Vùng", shapes=labels)
+    figure_cache.shared(counted, regions(), title="Vùng", shapes=[dict(labels[0])])  # equal, another object
+    assert len(CALLS) == 1
+    # The outlines (a FeatureCollection of many coordinates): never walked, keyed by the shared object.
+    outlines = {"type": "FeatureCollection", "features": [{"id": str(i), "coordinates": [[i, i], [i, i + 1]]} for i in range(63)]}
+    figure_cache.shared(counted, regions(), title="Vùng", shapes=outlines)
+    figure_cache.shared(counted, regions(), title="Vùng", shapes=outlines)
     assert len(CALLS) == 2
+    figure_cache.shared(counted, regions(), title="Vùng", shapes={**outlines})
+    assert len(CALLS) == 3
 
 
 def test_a_lambda_is_refused():
