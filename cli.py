@@ -474,7 +474,7 @@ def readiness_simulate(seed: int = typer.Option(2021, help="Random seed (the dem
 
     from db import migrate, reference
     from db.schema import dataset_info
-    from intake.readiness import clear_all
+    from db.readiness_store import clear_all
     from simulate.readiness import write_simulated_readiness
 
     engine = _engine()

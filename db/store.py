@@ -28,6 +28,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from db import readiness_store
 from db.access import Actor, Permission, require
 from db.bulk import bulk_insert
 from db.rollups import ROLLUP_COLUMNS, affected_provinces, carry_forward, compute_rollups, refresh_rollups
@@ -229,10 +230,11 @@ def require_rebuild(actor: Actor | None) -> None:
 
 
 def clear_reports(conn: Connection, *, actor: Actor | None) -> None:
-    """Remove every report, batch, history row and rollup and the data set's facts (the register, the
-    quotas and their note stay), in the caller's transaction. Rows that refer to report batches
-    (readiness updates) must be cleared first. The caller audits the rebuild it is part of."""
+    """Remove every report, readiness update, batch, history row and rollup and the data set's facts (the
+    register, the quotas and their note stay), in the caller's transaction. The caller audits the
+    rebuild it is part of."""
     require_rebuild(actor)
+    readiness_store.clear_all(conn)  # readiness rows refer to their batches
     for table in (unit_day, fact_history, daily_fact, import_batch, calendar):
         conn.execute(delete(table))
     conn.execute(delete(dataset_info).where(dataset_info.c.key != "quota_note"))

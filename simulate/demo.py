@@ -13,7 +13,6 @@ from sqlalchemy import Engine, select
 from db import audit, migrate, reference, store
 from db.access import Actor, operator
 from db.schema import admin_unit
-from intake import readiness as readiness_intake
 from simulate.memory import keep_freed_memory
 from simulate.readiness import write_simulated_readiness
 from simulate.rollout import simulate
@@ -37,12 +36,9 @@ def server_operator() -> Actor:
 
 
 def clear_reports(conn, actor: Actor | None = None) -> None:
-    """Remove every report, batch, history row and rollup (the register and quotas stay), as `actor`
-    (default: the server's operator)."""
-    actor = actor or server_operator()
-    store.require_rebuild(actor)
-    readiness_intake.clear_all(conn)  # readiness rows refer to their batches
-    store.clear_reports(conn, actor=actor)
+    """Remove every report, readiness update, batch, history row and rollup (the register and quotas
+    stay), as `actor` (default: the server's operator)."""
+    store.clear_reports(conn, actor=actor or server_operator())
 
 
 def stored_units(conn, provinces: list[str] | None = None) -> pl.DataFrame:
