@@ -8,6 +8,9 @@ from starlette.middleware import Middleware
 from web import api, auth_routes
 from web.headers import SecurityHeaders
 from web.static_cache import StaticBundles
+from web.warm_up import preload
+
+preload()  # what the first visitor's view would otherwise pay (web/warm_up.py)
 
 app = st.App(
     "app.py",

@@ -84,3 +84,10 @@ def test_a_chart_page_draws_with_the_compressed_bundles(server, browser):
     assert plotly and all(encodings[url] == "gzip" for url in plotly), encodings
     assert page.outside == [] and page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_fonts_and_images_go_as_they_are(server):
+    font = next(BUNDLES.glob("media/*.woff2"))
+    status, headers, body = fetch(server + "/static/media/" + font.name, **{"Accept-Encoding": "gzip"})
+    assert status == 200 and "Content-Encoding" not in headers and body == font.read_bytes()
+    assert headers["Content-Type"] == "font/woff2"

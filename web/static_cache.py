@@ -14,9 +14,11 @@ sign-in style sheet, meeting mode's keys) goes the same way, but is revalidated 
 (`no-cache`; a 304 costs nothing), since its names carry no content hash.
 
 Only files that exist in those folders when the server starts are served (an index built once; nothing
-in the request becomes a file-system path). Everything else passes through to Streamlit unchanged.
-Memory: at most the compressed size of the files actually requested (a few MB; Streamlit's whole folder
-compresses to about 7 MB).
+in the request becomes a file-system path; a file changed in static/ is served anew after a restart).
+Everything else passes through to Streamlit unchanged.
+Memory: the compressed files plus fonts and images as they are — about 10 MB per process for
+Streamlit's whole folder, all loaded at server start by `Store.load_all` (web/warm_up.py; 0.6 s of one
+core) so that no visitor waits for a compression.
 """
 
 from __future__ import annotations
@@ -45,10 +47,14 @@ FOLDERS = [
 GZIP_LEVEL = 6
 
 
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+
+
 @dataclass(frozen=True)
 class Asset:
-    raw: bytes
-    gzipped: bytes
+    body: bytes  # gzip-compressed when `gzipped`, else the file's bytes (fonts, images: already compressed)
+    gzipped: bool
+    path: Path  # read again only for the rare client that does not accept gzip
     content_type: bytes
     etag: bytes
     cache_control: bytes
@@ -68,23 +74,24 @@ def asset_index(folders=FOLDERS) -> dict[str, tuple[Path, bytes]]:
 def _load(path: Path, cache_control: bytes) -> Asset:
     raw = path.read_bytes()
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    compressible = content_type.startswith(COMPRESSIBLE)
     if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
         content_type += "; charset=utf-8"
     etag = b'"' + hashlib.sha256(raw).hexdigest()[:32].encode() + b'"'
-    return Asset(raw, gzip.compress(raw, GZIP_LEVEL, mtime=0), content_type.encode(), etag, cache_control)
+    body = gzip.compress(raw, GZIP_LEVEL, mtime=0) if compressible else raw
+    return Asset(body, compressible, path, content_type.encode(), etag, cache_control)
 
 
-class StaticBundles:
-    """ASGI middleware: GET/HEAD of a known Streamlit bundle answered from memory (gzip when accepted)."""
+class Store:
+    """The index and the loaded assets, one per process (every app instance and the warm-up share it)."""
 
-    def __init__(self, app: ASGIApp, folders=FOLDERS):
-        self.app = app
+    def __init__(self, folders=FOLDERS):
         self.index = asset_index(folders)
         self.prefixes = tuple(prefix for prefix, _, _ in folders)
         self.cache: dict[str, Asset] = {}
         self.lock = threading.Lock()
 
-    def _asset(self, url_path: str) -> Asset:
+    def asset(self, url_path: str) -> Asset:
         asset = self.cache.get(url_path)
         if asset is None:
             with self.lock:  # one compression per file, however many visitors ask at once
@@ -93,22 +100,39 @@ class StaticBundles:
                     asset = self.cache[url_path] = _load(*self.index[url_path])
         return asset
 
+    def load_all(self) -> None:
+        """Load and compress every file now (0.6 s of one core for Streamlit's 26 MB folder; 10 MB kept)."""
+        for url_path in self.index:
+            self.asset(url_path)
+
+
+STORE = Store()
+
+
+class StaticBundles:
+    """ASGI middleware: GET/HEAD of a known file answered from memory (gzip-compressed when accepted)."""
+
+    def __init__(self, app: ASGIApp, store: Store = STORE):
+        self.app = app
+        self.store = store
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not path.startswith(self.prefixes) or path not in self.index or scope["method"] not in ("GET", "HEAD"):
+        store = self.store
+        if not path.startswith(store.prefixes) or path not in store.index or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        asset = self.cache.get(path) or await run_in_threadpool(self._asset, path)
+        asset = store.cache.get(path) or await run_in_threadpool(store.asset, path)
         headers = Headers(scope=scope)
         common = [(b"cache-control", asset.cache_control), (b"etag", asset.etag), (b"vary", b"Accept-Encoding")]
         if asset.etag in (headers.get("if-none-match") or "").encode():
             await send({"type": "http.response.start", "status": 304, "headers": common})
             await send({"type": "http.response.body", "body": b""})
             return
-        gzip_ok = "gzip" in headers.get("accept-encoding", "")
-        body = asset.gzipped if gzip_ok else asset.raw
+        send_gzip = asset.gzipped and "gzip" in headers.get("accept-encoding", "")
+        body = asset.body if send_gzip or not asset.gzipped else await run_in_threadpool(asset.path.read_bytes)
         response_headers = [*common, (b"content-type", asset.content_type), (b"content-length", str(len(body)).encode())]
-        if gzip_ok:
+        if send_gzip:
             response_headers.append((b"content-encoding", b"gzip"))
         await send({"type": "http.response.start", "status": 200, "headers": response_headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
