@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, text
 
 from db.access import Actor, Permission, require
 
-# Any constant shared by every writer that serializes ("CCCDINT" in ASCII); intake.lock uses the same.
+# Any constant shared by every writer that serializes ("CCCDINT" in ASCII).
 _PG_LOCK_KEY = 0x43434344494E54
 
 

@@ -5,21 +5,9 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, select
 
-from db.rollback import (  # named here too for callers that import them from intake.batches
-    ACTIVE,
-    APPLIED,
-    READINESS_KIND,
-    ROLLBACK_KIND,
-    ROLLED_BACK,
-    RollbackError,
-    RollbackResult,
-    rollback,
-)
+from db.rollback import ROLLBACK_KIND
 from db.schema import import_batch
 from intake.load import IMPORT_KINDS
-
-__all__ = ["ACTIVE", "APPLIED", "BATCH_COLUMNS", "READINESS_KIND", "ROLLBACK_KIND", "ROLLED_BACK", "RollbackError", "RollbackResult",
-           "list_batches", "rollback"]
 
 BATCH_COLUMNS = ("id", "kind", "status", "source_name", "submitted_by", "received_at", "province_code", "row_count",
                  "date_from", "date_to", "note")

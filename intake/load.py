@@ -15,8 +15,8 @@ from db import audit, store
 from db.access import Actor, Permission, require
 from db.text import clean_text
 from db.schema import admin_unit, daily_fact, import_batch
+from db.transaction import serialize_writes
 from intake import grain
-from intake.lock import serialize_writes
 from intake.problems import Problem
 from intake.read import FileRejected, read_table
 from intake.spec import COUNT_FIELDS, CUMULATIVE, VALUE_TYPE_LABEL_VI

@@ -7,12 +7,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-# The writes and their input, named here too for callers that still import them from this module.
-from db.events import KINDS, EventError, EventInput, add_event, delete_event, update_event
 from db.schema import annotation
-
-__all__ = ["COLUMNS", "KINDS", "KIND_LABEL", "EventError", "EventInput", "add_event", "delete_event", "events", "events_stamp",
-           "update_event"]
 
 KIND_LABEL = {
     "holiday": "Nghỉ lễ, Tết",

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cli import app as cli_app
+from db import events as E
+from db import rollback as batch_rollback
 from db import users
 from db.access import AccessDenied, Actor, Permission, Role, allowed, operator, require
 from db.schema import (
@@ -23,10 +25,8 @@ from db.schema import (
     readiness_item,
     user_session,
 )
-from intake import batches
 from intake import readiness as readiness_intake
 from intake.load import import_report
-from queries import annotations as A
 from tests.conftest import person
 
 HEADER = "Ngày báo cáo,Mã tỉnh,Mã huyện,Mã xã,Số hồ sơ tiếp nhận,Số thẻ đã trả cho công dân,Số phiếu thu thập thông tin dân cư,Số bản ghi đã cập nhật vào CSDL"
@@ -81,16 +81,16 @@ def _stored_batch(engine, province: str) -> int:
 
 
 def _rollback_own(engine, actor):
-    return batches.rollback(engine, _stored_batch(engine, "01"), actor=actor)
+    return batch_rollback.rollback(engine, _stored_batch(engine, "01"), actor=actor)
 
 
 def _rollback_other(engine, actor):
-    return batches.rollback(engine, _stored_batch(engine, "02"), actor=actor)
+    return batch_rollback.rollback(engine, _stored_batch(engine, "02"), actor=actor)
 
 
 def _event(engine, actor):
     with engine.begin() as conn:
-        return A.add_event(conn, A.EventInput(date(2021, 6, 1), None, "Mất điện", "other"), actor=actor)
+        return E.add_event(conn, E.EventInput(date(2021, 6, 1), None, "Mất điện", "other"), actor=actor)
 
 
 def _readiness(engine, actor, text):
@@ -166,7 +166,7 @@ def test_the_audit_names_the_person_and_the_batch_its_user(engine):
                              province_code="01", password=PASSWORD)
         actor = users.find_actor(conn, "canbo-a", via="web")
     done = _import(engine, actor, FILE_A)
-    undone = batches.rollback(engine, done.batch_id, actor=actor)
+    undone = batch_rollback.rollback(engine, done.batch_id, actor=actor)
     with engine.connect() as conn:
         batch = conn.execute(select(import_batch).where(import_batch.c.id == done.batch_id)).one()
         undo = conn.execute(select(import_batch).where(import_batch.c.id == undone.rollback_batch_id)).one()

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from db import store
 from db.engine import make_engine
+from db.rollback import rollback
 from db.schema import daily_fact, unit_day
-from intake.batches import rollback
 from queries import quality
 from queries.progress import progress
 from tests.conftest import person

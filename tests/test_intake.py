@@ -21,8 +21,9 @@ from cli import app
 from db import store
 from db.engine import make_engine
 from db.schema import admin_unit, calendar, daily_fact, fact_history, import_batch, unit_day
+from db.rollback import RollbackError, rollback
 from intake import batches
-from intake.batches import RollbackError, list_batches, rollback
+from intake.batches import list_batches
 from intake.load import import_report
 from intake.read import OLE_MAGIC, read_table
 from intake.spec import FIELDS

@@ -12,6 +12,7 @@ import streamlit as st
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db import events
 from db.access import Actor
 from db.engine import DatabaseUnavailable, safe_url
 from exports import deck, slides, spreadsheet
@@ -91,13 +92,13 @@ def _write(fn, *args, **kwargs):
         raise DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc) from exc
 
 
-def add_event(event: annotations.EventInput, *, actor: Actor | None) -> int:
-    return _write(annotations.add_event, event, actor=actor)
+def add_event(event: events.EventInput, *, actor: Actor | None) -> int:
+    return _write(events.add_event, event, actor=actor)
 
 
-def update_event(event_id: int, event: annotations.EventInput, *, actor: Actor | None) -> None:
-    _write(annotations.update_event, event_id, event, actor=actor)
+def update_event(event_id: int, event: events.EventInput, *, actor: Actor | None) -> None:
+    _write(events.update_event, event_id, event, actor=actor)
 
 
 def delete_event(event_id: int, *, actor: Actor | None) -> None:
-    _write(annotations.delete_event, event_id, actor=actor)
+    _write(events.delete_event, event_id, actor=actor)
