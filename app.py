@@ -11,7 +11,7 @@ import streamlit as st
 from db.access import Permission
 from db.engine import DatabaseUnavailable
 from ui import access, controls, data
-from ui.labels import SIMULATED_LABEL
+from present.labels import SIMULATED_LABEL
 
 st.set_page_config(page_title="Tiến độ CCCD gắn chip", page_icon="🪪", layout="wide")
 

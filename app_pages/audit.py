@@ -8,7 +8,7 @@ import streamlit as st
 
 from db.access import Permission
 from ui import access, audit_data, controls, data
-from ui import format as fmt
+from present import format as fmt
 
 FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2030, 12, 31)
 

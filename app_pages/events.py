@@ -12,7 +12,7 @@ from db.access import AccessDenied, Permission
 from db.events import KINDS, EventError, EventInput
 from queries.annotations import KIND_LABEL
 from ui import access, controls, data, meeting_data
-from ui import format as fmt
+from present import format as fmt
 
 FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2022, 12, 31)
 

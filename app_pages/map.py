@@ -9,11 +9,11 @@ from geo.register import POPULATION_METHOD_VI
 from queries.metrics import DEADLINE, Status
 from queries.trend import CAMPAIGN_START
 from ui import controls, data, map_data
-from ui import format as fmt
-from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from present import format as fmt
+from present.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from ui.figure_cache import shared
 from ui.geo_chart import built_json, click_event, geo_chart, static_url
-from ui.maps import MAP_VALUE_LABEL, MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
+from present.maps import MAP_VALUE_LABEL, MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
 
 PROVINCE_PAGE = "app_pages/province.py"
 # Plotly.js wants world_110m.json for a geo subplot even with every base layer off (seen in Chromium):

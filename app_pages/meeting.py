@@ -12,9 +12,9 @@ from exports.deck import PPTX_MIME, deck_file_name
 from exports.slides import Slide, table_html
 from exports.spreadsheet import XLSX_MIME, handout_file_name
 from ui import controls, data, meeting_data
-from ui import format as fmt
+from present import format as fmt
 from ui.geo_chart import static_url
-from ui.labels import SIMULATED_LABEL, STATUS_COLOR
+from present.labels import SIMULATED_LABEL, STATUS_COLOR
 
 AUTO_CHOICES = [0, 15, 30, 60]  # seconds per slide; 0 = advance by hand only
 SHARED_PARAMS = ("as_of", "metric", "denominator", "province")

@@ -10,11 +10,11 @@ from exports.deck import PPTX_MIME, deck_file_name
 from exports.spreadsheet import XLSX_MIME, handout_file_name
 from ui import controls, data, meeting_data
 from ui import readiness_data
-from ui import format as fmt
+from present import format as fmt
 from queries.rankings import most_at_risk as most_at_risk_frame
 from ui.figure_cache import shared
-from ui.figures import region_bars, trend_figure
-from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from present.figures import region_bars, trend_figure
+from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)

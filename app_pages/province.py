@@ -10,12 +10,12 @@ from geo.boundaries import BoundaryError
 from queries.metrics import DEADLINE, Status
 from ui import controls, data, map_data
 from ui.figure_cache import shared
-from ui import format as fmt
+from present import format as fmt
 from ui import meeting_data
-from ui.figures import trend_figure
-from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
-from ui.maps import MapValue, clicked_code, province_choropleth, unit_bars, with_map_values
-from ui.tables import REPORTED_AT_DISTRICT, district_grain_table, ranking_column_config, ranking_styler, ranking_table
+from present.figures import trend_figure
+from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from present.maps import MapValue, clicked_code, province_choropleth, unit_bars, with_map_values
+from present.tables import REPORTED_AT_DISTRICT, district_grain_table, ranking_column_config, ranking_styler, ranking_table
 
 MAP_PAGE = "app_pages/map.py"
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}

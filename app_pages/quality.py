@@ -8,9 +8,9 @@ import streamlit as st
 import settings
 from queries import quality
 from ui import controls, data
-from ui import format as fmt
+from present import format as fmt
 from ui import quality_data as qd
-from ui.labels import SIMULATED_LABEL
+from present.labels import SIMULATED_LABEL
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)

@@ -8,11 +8,11 @@ from exports.spreadsheet import rankings_xlsx
 from geo.register import POPULATION_METHOD_VI
 from queries.metrics import Status
 from ui import controls, data
-from ui import format as fmt
-from ui.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from present import format as fmt
+from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from ui.figure_cache import shared
-from ui.figures import rank_bump
-from ui.tables import ranking_column_config, ranking_styler, ranking_table
+from present.figures import rank_bump
+from present.tables import ranking_column_config, ranking_styler, ranking_table
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)

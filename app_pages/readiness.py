@@ -13,8 +13,8 @@ from db.engine import DatabaseUnavailable
 from intake.readiness import ACCEPTED, MILESTONE_LABEL_VI, REJECTED, headline
 from queries.readiness import CARDS_PER_SET_PER_DAY, MILESTONES
 from ui import access, controls, data, readiness_data as rd
-from ui import format as fmt
-from ui.labels import SIMULATED_LABEL
+from present import format as fmt
+from present.labels import SIMULATED_LABEL
 
 _RESULT = "readiness_result"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -7,7 +7,7 @@ import streamlit as st
 from db.access import AccessDenied, Permission, Role
 from db.users import UserError
 from ui import access, controls, data, users_data
-from ui import format as fmt
+from present import format as fmt
 
 _OUTCOME = "users_outcome"
 _GENERATION = "users_secret_generation"

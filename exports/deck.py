@@ -32,8 +32,8 @@ from exports.deck_layout import (
 )
 from exports.slides import Slide, SlideInputs, Table, build_slides, deck_cover, load_inputs
 from queries.metrics import Status
-from ui import format as fmt
-from ui.labels import SIMULATED_LABEL, STATUS_COLOR
+from present import format as fmt
+from present.labels import SIMULATED_LABEL, STATUS_COLOR
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 TOPOJSON_DIR = settings.PROJECT_ROOT / "static" / "topojson"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Emu, Inches
 
 from exports.slides import Slide, Table
 from exports.text_metrics import WIDTH_SLACK, line_count, line_height, text_height, text_width
-from ui import format as fmt
-from ui.labels import SIMULATED_LABEL
+from present import format as fmt
+from present.labels import SIMULATED_LABEL
 
 SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 × 7.5 in, PowerPoint's 16:9
 MARGIN = Inches(0.45)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ui.labels import SIMULATED_LABEL
+from present.labels import SIMULATED_LABEL
 
 SOURCE = "Nguồn: báo cáo ngày của công an các tỉnh, thành phố — Bảng điều hành tiến độ CCCD gắn chip"
 A4 = 9  # xlsxwriter's paper code

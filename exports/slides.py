@@ -3,8 +3,8 @@
 Meeting mode (app_pages/meeting.py) draws these Slides in the browser and the handout deck
 (exports/deck.py) writes the same Slides to PowerPoint. No Streamlit here: `load_inputs` reads the
 frames through queries/, `build_slides` turns them into slides (pure). Every number is formatted
-from a queries frame with ui.format; every figure comes from the shared builders (ui.figures,
-ui.maps), restyled for a projector: no text under FONT_PX pixels.
+from a queries frame with present.format; every figure comes from the shared builders (present.figures,
+present.maps), restyled for a projector: no text under FONT_PX pixels.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from queries import annotations, dataset, readiness, scorecard, trend
 from queries.metrics import DEADLINE, Denominator, Metric, Status
 from queries.progress import progress
 from queries.rankings import most_at_risk, province_rankings
-from ui import format as fmt
-from ui.figures import FONT, rank_bump, region_bars, trend_figure
-from ui.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_COLOR, STATUS_LABEL, denominator_label
+from present import format as fmt
+from present.figures import FONT, rank_bump, region_bars, trend_figure
+from present.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_COLOR, STATUS_LABEL, denominator_label
 
 FONT_PX = 24  # the smallest text on a slide, in CSS pixels at 1280×720 (people sit 4–8 m away)
 FIGURE_WIDTH_PX = 1200  # a slide figure's nominal width (meeting at 1280 px; the deck renders at this width)
 TOP_N = 5
-# ui.maps.NATIONAL_LON / NATIONAL_LAT with room east and south for the archipelago labels at FONT_PX.
+# present.maps.NATIONAL_LON / NATIONAL_LAT with room east and south for the archipelago labels at FONT_PX.
 MAP_LON, MAP_LAT = (101.6, 118.6), (5.6, 23.65)
 DISTRICTS_SHOWN = 10
 RANK_WEEKS = 12
@@ -252,7 +252,7 @@ def _trend_figure(frame: pl.DataFrame, events: pl.DataFrame, *, metric: Metric, 
 def _map_figure(inputs: SlideInputs, unit: str) -> go.Figure | None:
     if inputs.geojson is None:
         return None
-    from ui.maps import province_choropleth
+    from present.maps import province_choropleth
 
     fig = province_choropleth(
         inputs.provinces, inputs.geojson, inputs.archipelagos, value="status", unit=unit,
@@ -326,7 +326,7 @@ def _status_counts(frame: pl.DataFrame) -> dict[str, int]:
 
 
 def _map(inputs: SlideInputs) -> Slide:
-    from ui.maps import NO_DATA_LABEL, with_map_values
+    from present.maps import NO_DATA_LABEL, with_map_values
 
     # Counted as the map colours them: a province without any data is grey, not "off track".
     frame = with_map_values(inputs.provinces)
@@ -476,7 +476,7 @@ def _province_neighbours(inputs: SlideInputs) -> Slide:
 
 
 def _province_districts(inputs: SlideInputs) -> Slide:
-    from ui.maps import unit_bars
+    from present.maps import unit_bars
 
     districts = inputs.districts.filter(pl.col("denominator") > 0)
     achieved = int((districts["status"] == Status.achieved.value).sum())

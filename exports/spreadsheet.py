@@ -9,10 +9,10 @@ import polars as pl
 import xlsxwriter
 
 from queries.metrics import Status
-from ui import format as fmt
+from present import format as fmt
 from exports.print_setup import ROW_PT, SOURCE, WORKBOOK_OPTIONS, PageFacts, column_width, print_setup, wrapped_lines
-from ui.labels import SIMULATED_LABEL, STATUS_LABEL
-from ui.tables import INCOMPLETE, OVER_100, RANKING_COLUMNS
+from present.labels import SIMULATED_LABEL, STATUS_LABEL
+from present.tables import INCOMPLETE, OVER_100, RANKING_COLUMNS
 
 COUNT = "#,##0"
 RATE = "#,##0"
@@ -77,7 +77,7 @@ def _shown(value, number_format: str | None) -> str:
 
 # --- the handout workbook: rankings, regions, districts and notes in one file ----------------------------
 
-# The same headers as the rankings sheet (ui.tables), plus what only units below a province need.
+# The same headers as the rankings sheet (present.tables), plus what only units below a province need.
 UNIT_COLUMNS = {**RANKING_COLUMNS, "code": "Mã", "name": "Tên", "province_name": "Tỉnh/thành phố"}
 REGION_SHEET_COLUMNS = ["name", "cumulative", "denominator", "coverage", "pace", "required_daily_rate", "projected_completion", "status", "completeness"]
 DISTRICT_SHEET_COLUMNS = ["rank", "code", "name", "province_name", "cumulative", "denominator", "coverage", "pace", "required_daily_rate",
@@ -197,7 +197,7 @@ READINESS_TITLE = "Sẵn sàng triển khai: thiết bị, đường truyền, c
 def _write_readiness_sheet(book, frame: pl.DataFrame, *, as_of: date, facts: PageFacts) -> None:
     """queries.readiness.readiness_export as a sheet: traffic lights and yes/no in Vietnamese words."""
     from queries.readiness import EXPORT_HEADERS_VI
-    from ui.labels import READINESS_LIGHT_LABEL as LIGHT_LABEL
+    from present.labels import READINESS_LIGHT_LABEL as LIGHT_LABEL
 
     lights = [c for c in frame.columns if c.endswith("_light")]
     frame = frame.with_columns(
@@ -213,7 +213,7 @@ def handout_notes(*, metric: str, denominator: str, simulated: bool, completenes
     """The notes sheet: what the numbers are, how they are computed, what is assumed."""
     from geo.register import POPULATION_METHOD_VI
     from queries.metrics import Denominator, Metric
-    from ui.labels import METRIC_LABEL, SIMULATED_LABEL, denominator_label
+    from present.labels import METRIC_LABEL, SIMULATED_LABEL, denominator_label
 
     m, d = Metric(metric), Denominator(denominator)
     lines = [
@@ -238,7 +238,7 @@ def build_handout(conn, *, as_of: date, metric: str, denominator: str, province:
     from queries.metrics import Denominator, Metric
     from queries.progress import progress
     from queries.rankings import province_rankings
-    from ui.labels import METRIC_LABEL, METRIC_UNIT, denominator_label
+    from present.labels import METRIC_LABEL, METRIC_UNIT, denominator_label
 
     national = progress(conn, level="national", as_of=as_of, metric=metric, denominator=denominator).row(0, named=True)
     as_of = national["as_of"]

@@ -156,7 +156,7 @@ def figure_bytes(sqlite: Path) -> dict[str, int]:
     from db.engine import make_engine
     from geo.boundaries import archipelago_labels, load_provinces_geojson
     from queries.progress import progress
-    from ui.maps import MapValue, province_choropleth, with_map_values
+    from present.maps import MapValue, province_choropleth, with_map_values
 
     engine = make_engine(os.environ["DATABASE_URL"])
     with engine.connect() as conn:

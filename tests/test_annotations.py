@@ -21,7 +21,7 @@ from db import events as E
 from queries import annotations as A
 from simulate.anchors import DISRUPTIONS, HOLIDAYS
 from tests.conftest import cli_account, person, sign_in_apptest
-from ui.figures import event_lanes, event_text, trend_figure
+from present.figures import event_lanes, event_text, trend_figure
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 runner = CliRunner()

@@ -12,7 +12,7 @@ from db import migrate
 from db.engine import make_engine
 from queries.progress import progress
 from tests.conftest import person, sign_in_apptest
-from ui import format as fmt
+from present import format as fmt
 
 TIMEOUT = 180
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -22,7 +22,7 @@ from db.engine import make_engine
 from exports import deck
 from exports.slides import build_slides, load_inputs
 from queries.progress import progress
-from ui import format as fmt
+from present import format as fmt
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

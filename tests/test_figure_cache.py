@@ -11,7 +11,7 @@ import pytest
 
 from queries.metrics import Metric
 from ui import figure_cache
-from ui.figures import region_bars
+from present.figures import region_bars
 from ui.geo_chart import FigureJson, built_json, figure_json
 
 CALLS: list[tuple] = []

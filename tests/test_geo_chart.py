@@ -17,7 +17,7 @@ from geo.boundaries import archipelago_labels, load_provinces_geojson
 from geo.tile_grid import load_tile_grid
 from queries.progress import progress
 from ui.geo_chart import BUNDLE, bundle_version, click_event, static_url
-from ui.maps import MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
+from present.maps import MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
 
 AS_OF = date(2021, 6, 15)
 

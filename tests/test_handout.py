@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from cli import app as cli_app
 from exports.spreadsheet import HANDOUT_SHEETS, READINESS_SHEET, handout_xlsx
 from queries.metrics import Status
-from ui.labels import STATUS_LABEL
-from ui.tables import RANKING_COLUMNS as H
+from present.labels import STATUS_LABEL
+from present.tables import RANKING_COLUMNS as H
 
 runner = CliRunner()
 AS_OF, METRIC, DENOMINATOR = "2021-06-15", "cards_delivered", "target"

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from db.engine import make_engine
 from geo.register import load_units
 from queries.progress import progress
-from ui import format as fmt
+from present import format as fmt
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MAP = "app_pages/map.py"

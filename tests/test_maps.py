@@ -17,9 +17,9 @@ from geo.register import load_units
 from geo.tile_grid import TileGridError, load_tile_grid
 from queries.metrics import Status
 from queries.progress import progress
-from ui import format as fmt
-from ui.labels import STATUS_COLOR, STATUS_LABEL
-from ui.maps import (
+from present import format as fmt
+from present.labels import STATUS_COLOR, STATUS_LABEL
+from present.maps import (
     NATIONAL_LAT,
     NATIONAL_LON,
     NO_DATA_COLOR,

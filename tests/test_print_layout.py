@@ -30,7 +30,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from db.engine import make_engine
 from exports import deck, deck_layout
-from exports.slides import BigNumber, Slide, Table, build_slides, deck_cover, load_inputs
+from exports.slides import BigNumber, Slide, build_slides, deck_cover, load_inputs
 from exports.spreadsheet import build_handout, rankings_xlsx
 from exports.text_metrics import wrap, text_width
 
@@ -178,7 +178,7 @@ def handouts(office, demo_sqlite, tmp_path_factory):
     handout workbook and the rankings download."""
     from queries.dataset import dataset_info_of
     from queries.rankings import province_rankings
-    from ui.labels import SIMULATED_LABEL
+    from present.labels import SIMULATED_LABEL
 
     out = tmp_path_factory.mktemp("print")
     engine = make_engine(demo_sqlite)

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from queries.rankings import province_rankings
-from ui.tables import INCOMPLETE, OVER_100, ranking_column_config, ranking_styler, ranking_table
+from present.tables import INCOMPLETE, OVER_100, ranking_column_config, ranking_styler, ranking_table
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -90,7 +90,7 @@ def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
 
 def test_scorecard_shows_rank_gap_and_lagging_districts_from_queries(monkeypatch, demo_sqlite):
     from queries.scorecard import scorecard
-    from ui import format as fmt
+    from present import format as fmt
 
     at = open_page(monkeypatch, demo_sqlite, "app_pages/scorecard.py", as_of="2021-05-20", province="26")
     assert not at.exception

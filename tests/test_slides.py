@@ -16,8 +16,8 @@ from queries.metrics import Status
 from queries.progress import progress
 from queries.rankings import most_at_risk, province_rankings
 from queries.scorecard import scorecard
-from ui import format as fmt
-from ui.labels import SIMULATED_LABEL, STATUS_LABEL
+from present import format as fmt
+from present.labels import SIMULATED_LABEL, STATUS_LABEL
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 AS_OF = date(2021, 4, 27)

@@ -7,7 +7,7 @@ import polars as pl
 
 from db.text import clean_text
 from queries.export import neutralise_formulas
-from ui.format import md_text
+from present.format import md_text
 
 WJ = "\u2060"
 

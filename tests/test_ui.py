@@ -6,8 +6,8 @@ from datetime import date
 
 import polars as pl
 
-from ui import format as fmt
-from ui.figures import trend_figure
+from present import format as fmt
+from present.figures import trend_figure
 
 
 def test_vietnamese_numbers_percent_and_dates():
@@ -49,7 +49,7 @@ def test_trend_figure_extends_the_trajectory_to_the_deadline():
 
 
 def test_region_bars_best_on_top_with_vietnamese_percentages():
-    from ui.figures import region_bars
+    from present.figures import region_bars
 
     frame = pl.DataFrame({"name": ["A", "B"], "coverage": [0.5, 0.755], "cumulative": [5, 755], "denominator": [10, 1000]})
     bar = region_bars(frame, title="T", denominator_label="chỉ tiêu").data[0]

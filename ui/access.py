@@ -16,7 +16,7 @@ from db.access import ROLE_LABEL_VI, Actor, Permission, Role
 from db.access import allowed as _allowed
 from queries.dataset import public_read_of
 from ui import data
-from ui import format as fmt
+from present import format as fmt
 from web import session_cookie as sc
 from web.session_cookie import SIGN_IN_PATH, SIGN_OUT_PATH, safe_next, sso_configured
 
@@ -188,5 +188,5 @@ def province_label(who: Actor | None) -> str | None:
 
 
 def md(text: str) -> str:
-    """Markdown-safe text (names come from people): ui.format.md_text."""
+    """Markdown-safe text (names come from people): present.format.md_text."""
     return fmt.md_text(text)

@@ -11,7 +11,7 @@ from db import audit, users
 from db.access import ROLE_LABEL_VI, Role
 from queries.export import neutralise_formulas
 from ui import data
-from ui import format as fmt
+from present import format as fmt
 
 LIMIT = 1000
 ACTIONS = list(audit.ACTION_LABEL_VI)

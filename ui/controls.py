@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from queries.metrics import HEADLINE_METRICS, Denominator, Metric
-from ui.labels import DENOMINATOR_CHOICE, METRIC_LABEL
+from present.labels import DENOMINATOR_CHOICE, METRIC_LABEL
 
 _KEY = "cccd_context"
 

@@ -6,7 +6,7 @@ first shape is drawn: on a 2-core machine that alone took longer than the map pa
 its "geo" partial bundle (1,4 MB). This custom component (Streamlit components v2, no iframe) draws the
 same `go.Figure` with that bundle, served by the app from static/vendor/ (no CDN), and hands a click
 on a shape or marker back to Python in the shape of Streamlit's plotly selection event, so
-`ui.maps.clicked_code` reads both.
+`present.maps.clicked_code` reads both.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from intake.problems import PROBLEMS_SHOWN, Problem
 from intake.spec import FIELD
 from intake.template import template_xlsx
 from queries.export import neutralise_formulas
-from ui import format as fmt
+from present import format as fmt
 from ui.data import engine
 
 BATCH_LIST_LIMIT = 20

@@ -16,8 +16,8 @@ from queries import quality
 from queries.export import neutralise_formulas
 from queries.metrics import COMPLETENESS_THRESHOLD, Metric
 from ui import data
-from ui import format as fmt
-from ui.labels import METRIC_LABEL
+from present import format as fmt
+from present.labels import METRIC_LABEL
 
 # --- cache -----------------------------------------------------------------------------------------
 

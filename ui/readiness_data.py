@@ -17,9 +17,9 @@ from db.engine import DatabaseUnavailable, safe_url
 from intake import readiness as intake
 from queries import readiness as R
 from ui import data
-from ui import format as fmt
-from ui.figures import FONT
-from ui.labels import READINESS_LIGHT_LABEL
+from present import format as fmt
+from present.figures import FONT
+from present.labels import READINESS_LIGHT_LABEL
 
 PAGE = "app_pages/readiness.py"
 LIGHT_LABEL = READINESS_LIGHT_LABEL
@@ -139,7 +139,7 @@ def submit_form(frames: dict[str, pl.DataFrame], *, source_name: str, actor: Act
 
 
 def md_escape(text: str) -> str:
-    """Text typed by people (names, file names) made literal for Streamlit Markdown: ui.format.md_text."""
+    """Text typed by people (names, file names) made literal for Streamlit Markdown: present.format.md_text."""
     return fmt.md_text(text)
 
 

@@ -9,7 +9,7 @@ import polars as pl
 from db import tokens
 from db.access import Actor
 from ui import access, data
-from ui import format as fmt
+from present import format as fmt
 
 
 def my_tokens(actor: Actor) -> pl.DataFrame:

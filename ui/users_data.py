@@ -9,7 +9,7 @@ import polars as pl
 from db import users
 from db.access import ROLE_LABEL_VI, Actor, Role
 from ui import access, data
-from ui import format as fmt
+from present import format as fmt
 
 MIN_PASSWORD_LENGTH = users.MIN_PASSWORD_LENGTH
 PASSWORD_POLICY_VI = (

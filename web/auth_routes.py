@@ -22,7 +22,7 @@ import settings
 from db import users
 from db.engine import make_engine
 from queries.dataset import dataset_info_of, public_read_of
-from ui.labels import SIMULATED_LABEL
+from present.labels import SIMULATED_LABEL
 from web import session_cookie as sc
 from web.session_cookie import SIGN_IN_PATH, SIGN_OUT_PATH, safe_next, sso_configured
 

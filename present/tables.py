@@ -9,8 +9,8 @@ import polars as pl
 from pandas.io.formats.style import Styler
 
 from queries.metrics import Status
-from ui import format as fmt
-from ui.labels import STATUS_COLOR, STATUS_LABEL
+from present import format as fmt
+from present.labels import STATUS_COLOR, STATUS_LABEL
 
 RANKING_COLUMNS = {
     "rank": "Hạng",

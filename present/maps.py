@@ -17,9 +17,9 @@ import polars as pl
 
 from queries.metrics import Status
 from queries.rankings import most_at_risk
-from ui import format as fmt
-from ui.figures import FONT
-from ui.labels import STATUS_COLOR, STATUS_LABEL
+from present import format as fmt
+from present.figures import FONT
+from present.labels import STATUS_COLOR, STATUS_LABEL
 
 NO_DATA_LABEL = "Chưa có số liệu"
 NOT_APPLICABLE_LABEL = "Không áp dụng"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from ui import format as fmt
+from present import format as fmt
 
 # "Source Sans" is the font Streamlit ships (and serves itself): charts match the page's text. Exports
 # rendered outside the browser fall back to Arial.
