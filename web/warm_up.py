@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import importlib
 
-# Imported by the pages on their first run (directly or through ui/, exports/ and intake/).
+# Imported by the pages on their first run (directly or through ui/, exports/ and intake/). Not ui/ itself:
+# its cache decorators want Streamlit's runtime, which starts after this module is imported.
 MODULES = (
     "pandas", "pyarrow", "plotly.graph_objects", "plotly.io", "pptx", "openpyxl", "pandera.polars",
     "queries.progress", "queries.rankings", "queries.scorecard", "queries.trend",
     "intake.load", "intake.readiness", "exports.deck", "exports.slides", "exports.spreadsheet",
-    "ui.data", "ui.meeting_data", "ui.readiness_data", "ui.map_data", "ui.figure_cache",
     "streamlit.emojis",  # st.set_page_config compiles its emoji pattern on first use
 )
 
