@@ -98,12 +98,12 @@ def allowed(actor: Actor | None, permission: Permission, provinces: Iterable[str
     return True
 
 
-def require(actor: Actor | None, permission: Permission, provinces: Iterable[str | None] = ()) -> None:
-    """Raise AccessDenied unless `actor` may do `permission` for all of `provinces`. Every writer calls
-    this inside its transaction, before it writes."""
+def require(actor: Actor | None, permission: Permission, provinces: Iterable[str | None] = ()) -> Actor:
+    """Raise AccessDenied unless `actor` may do `permission` for all of `provinces`; returns the actor
+    (never None: nobody signed in may not write). Every writer calls this inside its transaction, before it writes."""
     provinces = sorted({p or "" for p in provinces})
-    if allowed(actor, permission, [p or None for p in provinces]):
-        return
+    if actor is not None and allowed(actor, permission, [p or None for p in provinces]):
+        return actor
     action = _ACTION_VI[permission]
     if actor is None:
         raise AccessDenied(f"Cần đăng nhập để {action}.", f"Sign in to {permission.value}.")

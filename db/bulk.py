@@ -36,7 +36,9 @@ def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
         dbapi_error = conn.dialect.loaded_dbapi.Error
         try:
-            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            driver = conn.connection.driver_connection
+            assert driver is not None  # a live connection
+            with driver.cursor() as cursor, cursor.copy(sql) as copy:
                 copy.write(buffer.getvalue())
         except dbapi_error as exc:
             # Same exception family as every other statement (IntegrityError, OperationalError…).

@@ -39,7 +39,7 @@ class EventInput:
 def _clean(conn: Connection, event: EventInput, actor: Actor | None) -> dict:
     """Check the actor may edit events (AccessDenied), validate the event; return its column values.
     Raises EventError with a Vietnamese message."""
-    require(actor, Permission.edit_events)
+    actor = require(actor, Permission.edit_events)
     label = clean_text(event.label, limit=10_000)
     if not label:
         raise EventError("Tên sự kiện không được để trống.")
@@ -77,7 +77,9 @@ def add_event(conn: Connection, event: EventInput, *, actor: Actor | None, now: 
     values = _clean(conn, event, actor)
     author = values.pop("_by")
     result = conn.execute(insert(annotation).values(**values, created_by=author, created_at=now or _now()))
-    event_id = int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row insert
+    event_id = int(key[0])
     audit.record(conn, actor, "event_add", target=f"event #{event_id}", detail={"label": values["label_vi"]}, at=now)
     return event_id
 
@@ -98,7 +100,7 @@ def update_event(conn: Connection, event_id: int, event: EventInput, *, actor: A
 
 def delete_event(conn: Connection, event_id: int, *, actor: Actor | None, now: datetime | None = None) -> None:
     """Mark an event deleted (it leaves every chart), recording who and when."""
-    require(actor, Permission.edit_events)
+    actor = require(actor, Permission.edit_events)
     result = conn.execute(update(annotation).where(_live(event_id)).values(deleted_by=actor.label[:AUTHOR_MAX], deleted_at=now or _now()))
     if result.rowcount != 1:
         raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")

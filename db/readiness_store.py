@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, Table, delete, insert, select, update
@@ -27,6 +28,9 @@ from db.schema import (
     readiness_item_history,
 )
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 BATCH_KIND = "readiness"
 ACCEPTED, UNCHANGED, DRY_RUN = "accepted", "unchanged", "dry_run"
 
@@ -39,7 +43,7 @@ class Stored:
     history: Table
     key: tuple[str, ...]
     values: tuple[str, ...]
-    types: dict[str, pl.DataType]  # key and value columns, in order
+    types: dict[str, PolarsDataType]  # key and value columns, in order
     days: tuple[str, ...]  # the date columns that span a batch (date_from, date_to)
 
 

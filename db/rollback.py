@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import cast
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, delete, insert, literal, select, update
+from sqlalchemy import Connection, Engine, Row, and_, delete, insert, literal, select, update
 
 from db import audit, store
 from db.access import Actor, Permission, require
@@ -46,7 +47,8 @@ class RollbackResult:
 READINESS_KIND = "readiness"
 
 
-def _refuse(batch, batch_id: int) -> None:
+def _refuse(batch: Row | None, batch_id: int) -> Row:
+    """The batch, when it may be rolled back (RollbackError otherwise)."""
     if batch is None:
         raise RollbackError("not_found", f"Không có lô #{batch_id} — xem số lô trong danh sách lô (lệnh „batches“).",
                             f"There is no batch #{batch_id} — see the batch list (command “batches”).")
@@ -59,6 +61,7 @@ def _refuse(batch, batch_id: int) -> None:
     if batch.status != ACTIVE:
         raise RollbackError("already_rolled_back", f"Lô #{batch_id} đã được hủy trước đó ({batch.note or ''}) — không cần hủy lại.",
                             f"Batch #{batch_id} was already rolled back ({batch.note or ''}) — nothing to do.")
+    return batch
 
 
 def _read(conn: Connection, stmt, schema: dict) -> pl.DataFrame:
@@ -98,11 +101,10 @@ def rollback(engine: Engine, batch_id: int, *, actor: Actor | None, now: datetim
     (a batch of several provinces: the national data team only).
     """
     with write_transaction(engine, actor, Permission.rollback) as conn:
-        who = actor.label
         now = (now or datetime.now()).replace(microsecond=0)
-        batch = conn.execute(select(import_batch).where(import_batch.c.id == batch_id)).first()
-        _refuse(batch, batch_id)
-        require(actor, Permission.rollback, [batch.province_code])
+        batch = _refuse(conn.execute(select(import_batch).where(import_batch.c.id == batch_id)).first(), batch_id)
+        actor = require(actor, Permission.rollback, [batch.province_code])
+        who = actor.label
         removed = _read(conn, select(*[daily_fact.c[c] for c in _FACT]).where(daily_fact.c.batch_id == batch_id), _fact_schema())
         undo_id = conn.execute(
             insert(import_batch).returning(import_batch.c.id),
@@ -130,5 +132,5 @@ def rollback(engine: Engine, batch_id: int, *, actor: Actor | None, now: datetim
         restored = _values_to_restore(conn, removed)
         store.bulk_insert(conn, daily_fact, restored)
         provinces = store.affected_provinces(conn, removed["unit_code"].unique().sort().to_list())
-        store.refresh_rollups(conn, provinces, since=removed["report_date"].min())
+        store.refresh_rollups(conn, provinces, since=cast(date, removed["report_date"].min()))
     return RollbackResult(batch_id, undo_id, removed.height, restored.height, provinces)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import polars as pl
 from sqlalchemy import (
@@ -207,14 +208,15 @@ def write_reports(
     was_empty = conn.execute(select(daily_fact.c.unit_code).limit(1)).first() is None
     replaced = _replace_existing(conn, rows, now)
     bulk_insert(conn, daily_fact, rows)
-    old_last, appended, prepended = _extend_calendar(conn, rows["report_date"].min(), rows["report_date"].max())
+    first_day, last_day = cast(date, rows["report_date"].min()), cast(date, rows["report_date"].max())
+    old_last, appended, prepended = _extend_calendar(conn, first_day, last_day)
     if full_refresh or old_last is None or prepended:
         # Everything is rebuilt; when the table held nothing else, the incoming rows are all facts.
         refreshed = refresh_rollups(conn, None, facts=rows if was_empty else None)
     else:
         carry_forward(conn, old_last, appended)
         refreshed = refresh_rollups(
-            conn, affected_provinces(conn, rows["unit_code"].unique().sort().to_list()), since=rows["report_date"].min()
+            conn, affected_provinces(conn, rows["unit_code"].unique().sort().to_list()), since=first_day
         )
     return WriteSummary(batch_ids, rows.height, replaced, refreshed)
 

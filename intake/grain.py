@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 from sqlalchemy import Connection, func, select
@@ -25,6 +26,9 @@ from db.schema import admin_unit, daily_fact
 from intake import problems
 from intake.problems import Problem
 from intake.spec import COUNT_FIELDS, CUMULATIVE, FIELD
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 COMMUNE, DISTRICT = "commune", "district"
 _CHUNK = 2000
@@ -155,7 +159,7 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
         return []
     at = _where_of(columns)
     rows = facts.select("_row", "unit_code", "unit_level", "province_code", "report_date")
-    first, last = rows["report_date"].min(), rows["report_date"].max()
+    first, last = cast(date, rows["report_date"].min()), cast(date, rows["report_date"].max())
     district_rows = rows.filter(pl.col("unit_level") == DISTRICT).rename({"unit_code": "district_code"})
     commune_rows = rows.filter(pl.col("unit_level") == COMMUNE)
     found: list[Problem] = []
@@ -231,7 +235,7 @@ def with_district_bases(conn: Connection, facts: pl.DataFrame, stored_before: pl
     communes = _units(conn, districts=district_firsts["unit_code"].sort().to_list()).filter(pl.col("level") == COMMUNE)
     if communes.height == 0:
         return stored_before
-    schema = {"unit_code": pl.String, **{c: pl.Int64 for c in COUNT_FIELDS}}
+    schema: dict[str, PolarsDataType] = {"unit_code": pl.String, **{c: pl.Int64 for c in COUNT_FIELDS}}
     frames = []
     for (district, first), in_district in communes.join(
         district_firsts.rename({"unit_code": "district_code"}), on="district_code"
@@ -245,8 +249,8 @@ def with_district_bases(conn: Connection, facts: pl.DataFrame, stored_before: pl
 
         sums = _in_chunks(conn, stmt, codes, {c: pl.Int64 for c in COUNT_FIELDS})
         frames.append(sums.select(pl.lit(district).alias("unit_code"), *[pl.col(c).sum() for c in COUNT_FIELDS]))
-    extra = pl.concat(frames).cast(schema)
-    base = stored_before.cast(schema, strict=False)
+    extra = pl.concat(frames).cast(pl.Schema(schema))
+    base = stored_before.cast(pl.Schema(schema), strict=False)
     # Absent and null both mean 0 to intake.validate.to_daily: a plain sum is exact.
     return pl.concat([base, extra], how="vertical").group_by("unit_code").agg(pl.col(c).sum() for c in COUNT_FIELDS).sort("unit_code")
 

@@ -16,15 +16,23 @@ if TYPE_CHECKING:
 
 
 class ColumnSpec(Protocol):
-    """What the header checks need of a column definition (intake.spec.Field, intake.readiness_spec.Col)."""
+    """What the header checks need of a column definition (intake.spec.Field, intake.readiness_spec.Col):
+    read-only attributes, as both are frozen dataclasses."""
 
-    id: str
-    label_vi: str
-    label_en: str
-    required: bool
-    todo_vi: str
-    todo_en: str
-    aliases: tuple[str, ...]
+    @property
+    def id(self) -> str: ...
+    @property
+    def label_vi(self) -> str: ...
+    @property
+    def label_en(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def todo_vi(self) -> str: ...
+    @property
+    def todo_en(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
 
 
 def fold(text: str) -> str:

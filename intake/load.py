@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
+from typing import cast
 
 import polars as pl
 from sqlalchemy import Connection, Engine, and_, func, select
@@ -176,8 +177,8 @@ def _summary(status: str, name: str, digest: str, report: ParsedReport, value_ty
         rows=facts.height,
         units=facts["unit_code"].n_unique(),
         provinces=facts["province_code"].unique().sort().to_list(),
-        date_from=facts["report_date"].min(),
-        date_to=facts["report_date"].max(),
+        date_from=cast(date | None, facts["report_date"].min()),
+        date_to=cast(date | None, facts["report_date"].max()),
         days=facts["report_date"].n_unique(),
         totals={c: (None if facts[c].null_count() == facts.height else int(facts[c].sum())) for c in COUNT_FIELDS},
         rows_new=counts["new"],
@@ -220,7 +221,7 @@ def import_report(
     Access: checking or storing needs the submit permission for every province in the file (a
     provincial account: its own only); otherwise AccessDenied is raised and nothing is written.
     """
-    require(actor, Permission.submit_report)
+    actor = require(actor, Permission.submit_report)
     submitter = actor.label
     if kind not in IMPORT_KINDS:
         raise ValueError(f"kind must be one of {IMPORT_KINDS}")
@@ -233,6 +234,7 @@ def import_report(
         return ImportResult(REJECTED, name, digest, checked.problems, problem_total=checked.total,
                             problems_complete=checked.complete)
     parsed = checked.report
+    assert parsed is not None  # a file without problems is parsed
     value_type = parsed.value_type
 
     with engine.begin() as conn:
@@ -249,6 +251,7 @@ def import_report(
             return ImportResult(REJECTED, name, digest, daily.problems, value_type=value_type, problem_total=daily.total,
                                 problems_complete=daily.complete)
         report = daily.report
+        assert report is not None  # daily values without problems
         require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list())
         earlier = _earlier_import(conn, digest)
         if earlier is not None:

@@ -179,7 +179,7 @@ def _delimiter(text: str) -> str:
     """Comma by default; semicolon or tab when the header uses them (Excel in a Vietnamese locale writes ';')."""
     first = next((line for line in io.StringIO(text) if line.strip()), "")[:100_000]
     counts = {d: first.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] > 0 else ","
 
 
@@ -408,8 +408,9 @@ def _dimension(archive, path: str) -> tuple[int, int, int, int] | None:
         pass
     if not found:
         return None
-    corners = [_COORDINATE.match(part) for part in found[0].split(":")]
-    if not all(corners):
+    parts = found[0].split(":")
+    corners = [m for m in (_COORDINATE.match(part) for part in parts) if m is not None]
+    if len(corners) != len(parts):
         return None  # a range Excel would not write: read the cells and let the limits judge them
     (first, *rest) = corners
     last = rest[0] if rest else first

@@ -80,7 +80,7 @@ def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | No
     """Check the whole file, then in one transaction write it as one batch — or nothing (rejected,
     unchanged, dry run). Database errors propagate after the rollback: nothing partial. AccessDenied
     (nothing written) when a row concerns a province, or the ministries' list, the actor may not change."""
-    require(actor, Permission.edit_readiness)  # before reading the file: refused without looking at it
+    actor = require(actor, Permission.edit_readiness)  # before reading the file: refused without looking at it
     now = (now or datetime.now()).replace(microsecond=0)
     name = clean_text(PurePath(filename).name, limit=255) or "(không tên)"
     digest = hashlib.sha256(data).hexdigest()
@@ -88,6 +88,7 @@ def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | No
         parsed, found = check_file(conn, data, name, today=now.date())
     if found:
         return Result(REJECTED, name, digest, found)
+    assert parsed is not None  # check_file parses what it finds no problem in
     with write_transaction(engine, actor, Permission.edit_readiness) as conn:
         return _checked_apply(conn, parsed, source_name=name, actor=actor, now=now, digest=digest, dry_run=dry_run)
 
@@ -95,7 +96,7 @@ def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | No
 def submit(engine: Engine, frames: dict[str, pl.DataFrame], *, source_name: str, actor: Actor | None, dry_run: bool = False,
            now: datetime | None = None) -> Result:
     """The form's path: typed rows (with `_row` = the line on screen) checked like a file, then written as one batch."""
-    require(actor, Permission.edit_readiness)
+    actor = require(actor, Permission.edit_readiness)
     now = (now or datetime.now()).replace(microsecond=0)
     frames = {k: f.select([pl.col(c).cast(t) for c, t in TYPED_SCHEMA[k].items()]) for k, f in frames.items()}
     with write_transaction(engine, actor, Permission.edit_readiness) as conn:

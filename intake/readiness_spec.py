@@ -20,7 +20,7 @@ ITEM_LABEL_VI = dict(zip(ITEMS, ("Bộ thiết bị thu nhận", "Đường truy
 ITEM_UNIT_VI = dict(zip(ITEMS, ("bộ", "đường", "người", "tổ"), strict=True))
 MILESTONE_LABEL_VI = dict(zip(MILESTONES, ("Bắt đầu thu thập", "Hoàn thành thu thập", "Kết nối CSDL"), strict=True))
 STATUS_LABEL_VI = dict(zip(CONNECTION_STATUSES, ("Đã kết nối", "Đang thử nghiệm", "Chưa kết nối"), strict=True))
-_WORDS = {  # what a cell may say for each value (compared folded: no case, no diacritics)
+_WORDS: dict[str, dict[str, tuple[str, ...]]] = {  # what a cell may say for each value (compared folded: no case, no diacritics)
     "item": {
         "equipment_sets": (ITEM_LABEL_VI["equipment_sets"], "equipment_sets", "bộ thiết bị", "thiết bị", "thiết bị thu nhận"),
         "transmission_lines": (ITEM_LABEL_VI["transmission_lines"], "transmission_lines", "đường truyền kết nối"),

@@ -79,9 +79,9 @@ def template_xlsx(*, provinces: dict[str, str], agencies: dict[str, str], rows: 
             for j, col in enumerate(sheet.columns):
                 value = r.get(col.id)
                 if col.id == "province_name":
-                    value = provinces.get(r.get("province_code"))
+                    value = provinces.get(r.get("province_code") or "")
                 elif col.id == "agency_name":
-                    value = agencies.get(r.get("agency_code"))
+                    value = agencies.get(r.get("agency_code") or "")
                 elif col.id in labels and value is not None:
                     value = labels[col.id][value]
                 if value is None:

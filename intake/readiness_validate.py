@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
@@ -60,7 +61,7 @@ class SheetProblem:
 # --- reading -----------------------------------------------------------------------------------------
 
 
-def read_sheets(data: bytes, filename: str, *, max_bytes: int) -> list[tuple[str | None, RawTable]]:
+def read_sheets(data: bytes, filename: str, *, max_bytes: int) -> Sequence[tuple[str | None, RawTable]]:
     """The tables of a file: a CSV is one; a workbook gives every sheet but the instructions, skipping
     empty ones. The report intake's checks (size, type, old .xls, damaged, empty) apply first."""
     name = PurePath(filename).name

@@ -87,6 +87,7 @@ def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
     if result.status == REJECTED:
         return []
     vi = lang == "vi"
+    assert result.date_from is not None and result.date_to is not None  # a file that is not rejected has rows, so dates
     days = (f"{day_text(result.date_from, lang)}" if result.date_from == result.date_to
             else f"{day_text(result.date_from, lang)} – {day_text(result.date_to, lang)}")
     lines = [

@@ -144,7 +144,8 @@ def _cell_problems(text: pl.DataFrame, cols: Columns, *, today: date, earliest: 
     """Problems of the first `limit` failing cells (by row), and how many cells fail in all."""
     present = [c for c in text.columns if c != "_row"]
     # In slices: pandera's failure table of a file whose every cell is wrong would be millions of rows.
-    kept, total = [], 0
+    kept: list[pl.DataFrame] = []
+    total = 0
     for start in range(0, text.height, _CELL_SLICE):
         part = cells.cell_failures(text.slice(start, _CELL_SLICE), present, today=today, earliest=earliest)
         total += part.height
@@ -165,6 +166,7 @@ def _cell_problems(text: pl.DataFrame, cols: Columns, *, today: date, earliest: 
         if code == "required":
             params = {"todo": f.todo_vi, "todo_en": f.todo_en}
         elif code in ("date_future", "date_too_early"):
+            assert dates is not None  # date problems come from a report_date column
             params = {"day": dates[index], "today": today, "start": earliest}
         elif code == "code_format":
             level, level_en = LEVEL_OF[fid]
@@ -252,7 +254,7 @@ def _duplicate_problems(j: pl.DataFrame, cols: Columns, limit: int | None = None
     found = [
         problems.make("duplicate_row", row=r["_row"], unit=r["unit_code"], day=r["report_date"], first_row=r["first_row"],
                       **cols.at(_unit_column(r["unit_level"])))
-        for r in dups.head(limit).iter_rows(named=True)
+        for r in (dups if limit is None else dups.head(limit)).iter_rows(named=True)
     ]
     return found, set(dups["_row"].to_list())
 
@@ -264,10 +266,12 @@ def _value_type_problems(t: pl.DataFrame, cols: Columns, cumulative: bool, limit
     if typed.height == 0:
         return []
     if cumulative:
-        bad = typed.filter(pl.col("value_type") == DAILY).head(limit)
+        bad = typed.filter(pl.col("value_type") == DAILY)
+        bad = bad if limit is None else bad.head(limit)
         return [problems.make("value_type_conflict", row=r["_row"], **cols.at("value_type")) for r in bad.iter_rows(named=True)]
     first = typed.row(0, named=True)
-    bad = typed.filter(pl.col("value_type") != first["value_type"]).head(limit)
+    bad = typed.filter(pl.col("value_type") != first["value_type"])
+    bad = bad if limit is None else bad.head(limit)
     return [
         problems.make("value_type_mixed", row=r["_row"], first_row=first["_row"], value=VALUE_TYPE_LABEL_VI[r["value_type"]],
                       first=VALUE_TYPE_LABEL_VI[first["value_type"]], **cols.at("value_type"))
@@ -280,7 +284,7 @@ def _too_large_problems(facts: pl.DataFrame, cols: Columns, *, cumulative_of: pl
     """A count above the unit's whole population in one day cannot be right (a cumulative figure sent as daily?).
 
     `cumulative_of`: the rows as typed when `facts` holds daily values derived from cumulative ones."""
-    found = []
+    found: list[Problem] = []
     for c in COUNT_FIELDS:
         over = facts.filter(pl.col(c).is_not_null() & pl.col("population").is_not_null() & (pl.col(c) > pl.col("population")))
         over = over.head(max(limit - len(found), 0)) if limit is not None else over
@@ -297,7 +301,7 @@ def _too_large_problems(facts: pl.DataFrame, cols: Columns, *, cumulative_of: pl
 def _decrease_problems(facts: pl.DataFrame, cols: Columns, limit: int | None = None) -> list[Problem]:
     """Within the file, per unit in date order, a cumulative count below the previous one."""
     ordered = facts.sort("unit_code", "report_date")
-    found = []
+    found: list[Problem] = []
     for c in COUNT_FIELDS:
         marked = ordered.with_columns(
             pl.col(c).shift(1).forward_fill().over("unit_code").alias("prev"),

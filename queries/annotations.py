@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, func, select
 
 from db.schema import annotation
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 KIND_LABEL = {
     "holiday": "Nghỉ lễ, Tết",
@@ -16,7 +20,7 @@ KIND_LABEL = {
     "other": "Khác",
 }
 
-COLUMNS = {
+COLUMNS: dict[str, PolarsDataType] = {
     "id": pl.Int64,
     "day_from": pl.Date,
     "day_to": pl.Date,

@@ -7,6 +7,7 @@ the map, tables, exports and slides all read its frame. Values are always bound 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, and_, case, func, select
@@ -14,6 +15,9 @@ from sqlalchemy import Connection, and_, case, func, select
 from db.schema import admin_unit, calendar, daily_fact, region, target, unit_day
 from queries import metrics as M
 from queries.metrics import Denominator, Level, Metric
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 OUTPUT_COLUMNS = [
     "code",
@@ -47,7 +51,7 @@ _COMMUNE_UNKNOWN = [
 ]
 
 
-def _polars_type(sql_type) -> pl.DataType:
+def _polars_type(sql_type) -> PolarsDataType:
     """The column's type when a query returns no rows (there is nothing to infer it from)."""
     for python_type, polars_type in ((bool, pl.Boolean), (int, pl.Int64), (float, pl.Float64), (datetime, pl.Datetime), (date, pl.Date)):
         try:

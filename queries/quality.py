@@ -13,12 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, Float, and_, case, cast, exists, func, or_, select
 
 from db.schema import COUNT_COLUMNS, admin_unit, calendar, daily_fact, import_batch, unit_day
 from queries import metrics as M
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 GRID_DAYS = 28
 LATE_DAYS = 7
@@ -387,7 +391,7 @@ def day_spikes(
         .where(_reported_in(province, check_first, check_last), or_(*flags))
     )
     wide = _frame(conn, stmt)
-    schema = {
+    schema: dict[str, PolarsDataType] = {
         "unit_code": pl.String, "province_code": pl.String, "day": pl.Date, "metric": pl.String,
         "value": pl.Int64, "expected": pl.Float64, "limit": pl.Float64, "batch_id": pl.Int64,
     }
@@ -408,7 +412,7 @@ def day_spikes(
         )
         for m in COUNT_COLUMNS
     ]
-    return pl.concat(parts, how="vertical").cast(schema).select(list(schema))
+    return pl.concat(parts, how="vertical").cast(pl.Schema(schema)).select(list(schema))
 
 
 def unit_totals(conn: Connection, *, day_from: date | None, day_to: date, province: str | None = None) -> pl.DataFrame:

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, func, select
@@ -18,6 +19,9 @@ from db.schema import calendar, unit_day
 from queries import metrics as M
 from queries.progress import progress
 from queries.rankings import province_rankings
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 NEIGHBOURS = 3
 LAGGING_DISTRICTS = 5
@@ -125,7 +129,7 @@ def rank_history(conn: Connection, *, as_of: date, metric: str, denominator: str
     the best rank) against the same denominator, which does not change over time.
     """
     days = weekly_days(conn, as_of=as_of, weeks=weeks)
-    schema = {"day": pl.Date, "code": pl.String, "name": pl.String, "coverage": pl.Float64, "rank": pl.Int32}
+    schema: dict[str, PolarsDataType] = {"day": pl.Date, "code": pl.String, "name": pl.String, "coverage": pl.Float64, "rank": pl.Int32}
     if not days:
         return pl.DataFrame(schema=schema)
     units = progress(conn, level="province", as_of=days[-1], metric=metric, denominator=denominator).select("code", "name", "denominator")
@@ -141,6 +145,6 @@ def rank_history(conn: Connection, *, as_of: date, metric: str, denominator: str
         .with_columns(M.coverage().alias("coverage"))
         .with_columns(M.rank("coverage").over("day").alias("rank"))
         .select(list(schema))
-        .cast(schema)
+        .cast(pl.Schema(schema))
         .sort(["day", "rank", "code"])
     )
