@@ -53,6 +53,17 @@ class DatabaseUrlError(DatabaseUnavailable):
                 "(kiểm tra DATABASE_URL / .streamlit/secrets.toml).")
 
 
+# SQLite memory, chosen (docs/deploy.md, "SQLite memory"): each connection keeps its own page cache,
+# filled only as pages are read, of at most SQLITE_CACHE_KIB; SQLAlchemy pools file connections
+# (QueuePool: its default 5 + 10 overflow meant up to 15 connections of ~195 MiB each, per engine).
+# Now at most SQLITE_POOL's 5 + 5 = 10 connections × 64 MiB = 640 MiB per engine; an app process has
+# two engines (the pages' and the sign-in routes'), so at most 1.25 GiB of page cache, reached only
+# when ten pages run queries at once (the operating system's file cache holds the database besides).
+# 64 MiB measured as fast as 128 and 195 MiB on the national data set (scripts/bench.py, docs/deploy.md).
+SQLITE_CACHE_KIB = 65_536
+SQLITE_POOL = {"pool_size": 5, "max_overflow": 5}
+
+
 def sqlite_file(url: str | URL) -> Path | None:
     """The file of a SQLite URL (None for another backend or an in-memory database)."""
     parsed = make_url(url)
@@ -96,7 +107,7 @@ def make_engine(url: str | None = None) -> Engine:
                                    f"thư mục {path.parent} của tệp SQLite không tồn tại")
     try:
         if backend == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": 30})
+            engine = create_engine(parsed, connect_args={"timeout": 30}, **(SQLITE_POOL if path is not None else {}))
         else:
             # Pool sizes are set on purpose (settings.db_pool, docs/deploy.md): PostgreSQL's max_connections is shared by every process.
             return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **settings.db_pool())
@@ -118,7 +129,7 @@ def make_engine(url: str | None = None) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA cache_size=-200000")
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # KiB when negative
         cur.close()
 
     return engine
