@@ -78,8 +78,9 @@ STREAMLIT = {
 }
 ABOVE_THE_PAGES = {"pages", "scripts", "tests"}
 
-# queries/ only reads: from db/ it takes table definitions and the engine's types, nothing that writes.
-QUERIES_MAY_USE_DB = {"db", "db.schema", "db.engine"}
+# queries/ only reads: from db/ it takes the table definitions, the engine's types and the row → frame
+# reader, nothing that writes.
+QUERIES_MAY_USE_DB = {"db", "db.schema", "db.engine", "db.frames"}
 WRITE_NAMES = {"insert", "update", "delete"}
 WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|DROP|CREATE|ALTER)\b", re.IGNORECASE)
 
