@@ -18,7 +18,7 @@ class Context:
     as_of: date
     metric: Metric
     denominator: Denominator
-    version: int
+    version: str
     province: str | None = None  # "my province": highlighted everywhere, kept in ?province=
     province_name: str | None = None
 
@@ -37,7 +37,7 @@ def _date_from_url(first: date, last: date) -> date:
     return min(max(value, first), last)
 
 
-def sidebar(first: date, last: date, version: int, provinces: dict[str, str], *, home_province: str | None = None) -> Context:
+def sidebar(first: date, last: date, version: str, provinces: dict[str, str], *, home_province: str | None = None) -> Context:
     """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…&province=48),
     then the latest day. `provinces` maps code → name; `home_province` (a provincial account's own)
     is "my province" when the URL names none."""
@@ -91,7 +91,7 @@ def current() -> Context:
     return st.session_state[_KEY]
 
 
-def without_reports(version: int) -> Context:
+def without_reports(version: str) -> Context:
     """The context of a database with no reports yet (only the upload page runs): defaults, no sidebar."""
     ctx = Context(as_of=date.today(), metric=HEADLINE_METRICS[0], denominator=Denominator.eligible, version=version)
     st.session_state[_KEY] = ctx

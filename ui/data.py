@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from datetime import date
 
 import polars as pl
@@ -50,19 +52,32 @@ def schema_ready() -> bool:
     return run_query(lambda conn: inspect(conn).has_table("unit_day") and inspect(conn).has_table("app_user"))
 
 
-def data_version() -> int:
-    """Changes whenever a batch is written: part of every cache key, so imports show at once."""
-    return run_query(lambda conn: conn.execute(select(func.coalesce(func.max(import_batch.c.id), 0))).scalar_one())
+@functools.cache
+def _database_key(url: str) -> str:
+    return hashlib.blake2b(url.encode(), digest_size=6).hexdigest()
+
+
+def database_key() -> str:
+    """Which database this process reads: a digest of its URL (no password in any cache key)."""
+    return _database_key(settings.database_url())
+
+
+def data_version() -> str:
+    """"<database>:<newest batch id>": part of every cache key, so an import or a rollback (a batch too)
+    shows at once, and two databases in one process (the tests) never answer from each other's cache.
+    Batch ids are never reused (SQLite AUTOINCREMENT since migration 0006), so a version never repeats."""
+    newest = run_query(lambda conn: conn.execute(select(func.coalesce(func.max(import_batch.c.id), 0))).scalar_one())
+    return f"{database_key()}:{newest}"
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def dataset_info(version: int) -> dataset.DatasetInfo:
+def dataset_info(version: str) -> dataset.DatasetInfo:
     return run_query(dataset.dataset_info_of)
 
 
 @st.cache_data(ttl=600, max_entries=256, show_spinner=False)
 def progress_frame(
-    version: int, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None, district: str | None = None
+    version: str, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None, district: str | None = None
 ) -> pl.DataFrame:
     return run_query(
         progress.progress, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province, district=district
@@ -70,37 +85,37 @@ def progress_frame(
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def trend_frame(version: int, *, metric: str, denominator: str, as_of: date, unit: str | None = None) -> pl.DataFrame:
+def trend_frame(version: str, *, metric: str, denominator: str, as_of: date, unit: str | None = None) -> pl.DataFrame:
     return run_query(trend.trend, metric=metric, denominator=denominator, unit=unit, until=as_of)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def regions_frame(version: int) -> pl.DataFrame:
+def regions_frame(version: str) -> pl.DataFrame:
     return run_query(rankings.regions)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def province_names(version: int) -> dict[str, str]:
+def province_names(version: str) -> dict[str, str]:
     return run_query(rankings.province_names)
 
 
 @st.cache_data(ttl=600, max_entries=128, show_spinner=False)
-def scorecard_of(version: int, *, province: str, as_of: date, metric: str, denominator: str) -> scorecard.Scorecard:
+def scorecard_of(version: str, *, province: str, as_of: date, metric: str, denominator: str) -> scorecard.Scorecard:
     return run_query(scorecard.scorecard, province=province, as_of=as_of, metric=metric, denominator=denominator)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def rank_history_frame(version: int, *, as_of: date, metric: str, denominator: str, weeks: int) -> pl.DataFrame:
+def rank_history_frame(version: str, *, as_of: date, metric: str, denominator: str, weeks: int) -> pl.DataFrame:
     return run_query(scorecard.rank_history, as_of=as_of, metric=metric, denominator=denominator, weeks=weeks)
 
 
 @st.cache_data(ttl=600, max_entries=128, show_spinner=False)
-def rankings_frame(version: int, *, as_of: date, metric: str, denominator: str, regions: tuple[str, ...]) -> pl.DataFrame:
+def rankings_frame(version: str, *, as_of: date, metric: str, denominator: str, regions: tuple[str, ...]) -> pl.DataFrame:
     return run_query(rankings.province_rankings, as_of=as_of, metric=metric, denominator=denominator, regions=list(regions) or None)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def rankings_csv(version: int, *, as_of: date, metric: str, denominator: str, regions: tuple[str, ...]) -> bytes:
+def rankings_csv(version: str, *, as_of: date, metric: str, denominator: str, regions: tuple[str, ...]) -> bytes:
     """The table on screen as CSV (UTF-8 with BOM so Excel reads the diacritics)."""
     frame = rankings_frame(version, as_of=as_of, metric=metric, denominator=denominator, regions=regions)
     return ("\ufeff" + export.frame_csv(frame)).encode("utf-8")

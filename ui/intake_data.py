@@ -57,7 +57,7 @@ def rollback_message(done: batch_rollback.RollbackResult) -> str:
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def batch_list(version: int, limit: int = BATCH_LIST_LIMIT) -> pl.DataFrame:
+def batch_list(version: str, limit: int = BATCH_LIST_LIMIT) -> pl.DataFrame:
     """Newest import and rollback batches; `version` (the newest batch id) keys the cache."""
     try:
         with engine().connect() as conn:

@@ -32,7 +32,7 @@ def events_stamp() -> tuple:
     """Part of every cache key that includes events: changes on each add, edit or delete (one tiny query)."""
     if not events_ready():
         return ("none",)
-    return _guard(annotations.events_stamp)
+    return (data.database_key(), *_guard(annotations.events_stamp))
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -43,41 +43,41 @@ def events_frame(stamp: tuple, *, province: str | None = None, include_deleted: 
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _inputs(version: int, stamp: tuple, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:
+def _inputs(version: str, stamp: tuple, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:
     # The boundary file is attached afterwards (shared resource), so it is not copied into this cache.
     return _guard(slides.load_inputs, as_of=as_of, metric=metric, denominator=denominator, province=province, geojson={},
                   archipelagos=map_data.archipelago_labels())
 
 
-def slide_inputs(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:
+def slide_inputs(version: str, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:
     """The queries/ frames of the meeting's slides (see exports.slides.load_inputs)."""
     inputs = _inputs(version, events_stamp(), as_of=as_of, metric=metric, denominator=denominator, province=province)
     return dataclasses.replace(inputs, geojson=None if province else map_data.provinces_geojson())
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _slides(version: int, stamp: tuple, as_of: date, metric: str, denominator: str, province: str | None) -> list[slides.Slide]:
+def _slides(version: str, stamp: tuple, as_of: date, metric: str, denominator: str, province: str | None) -> list[slides.Slide]:
     return slides.build_slides(slide_inputs(version, as_of=as_of, metric=metric, denominator=denominator, province=province))
 
 
-def slide_list(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> list[slides.Slide]:
+def slide_list(version: str, *, as_of: date, metric: str, denominator: str, province: str | None) -> list[slides.Slide]:
     """The slides, shared by every session showing the same meeting: copy a figure before changing it."""
     return _slides(version, events_stamp(), as_of, metric, denominator, province)
 
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def _deck(version: int, stamp: tuple, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
+def _deck(version: str, stamp: tuple, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
     inputs = slide_inputs(version, as_of=as_of, metric=metric, denominator=denominator, province=province)
     return deck.build_deck(inputs)
 
 
-def deck_bytes(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
+def deck_bytes(version: str, *, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
     """The handout deck (PPTX), built once per data version, date, metric, denominator and province."""
     return _deck(version, events_stamp(), as_of, metric, denominator, province)
 
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def handout_bytes(version: int, *, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
+def handout_bytes(version: str, *, as_of: date, metric: str, denominator: str, province: str | None) -> bytes:
     """The spreadsheet handout (XLSX): rankings, regions, districts and notes."""
     return _guard(spreadsheet.build_handout, as_of=as_of, metric=metric, denominator=denominator, province=province)
 

@@ -26,29 +26,29 @@ _guard = data.run_query  # the shared query runner of ui/data.py
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def grid_frame(version: int, *, as_of: date, days: int = quality.GRID_DAYS, level: str = "province", province: str | None = None) -> pl.DataFrame:
+def grid_frame(version: str, *, as_of: date, days: int = quality.GRID_DAYS, level: str = "province", province: str | None = None) -> pl.DataFrame:
     return _guard(quality.completeness_grid, as_of=as_of, days=days, level=level, province=province)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def heatmap_figure(version: int, *, as_of: date, measure: str, my_province: str | None) -> go.Figure:
+def heatmap_figure(version: str, *, as_of: date, measure: str, my_province: str | None) -> go.Figure:
     """The heatmap, built once per view (≈1,800 cells formatted the Vietnamese way cost ~0.1 s)."""
     return completeness_heatmap(grid_frame(version, as_of=as_of), measure=measure, as_of=as_of, my_province=my_province)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def missing(version: int, *, as_of: date, province: str | None = None) -> quality.MissingReports:
+def missing(version: str, *, as_of: date, province: str | None = None) -> quality.MissingReports:
     return _guard(quality.missing_reports, as_of=as_of, province=province)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def late_frame(version: int, *, as_of: date, days: int = quality.LATE_DAYS, cutoff_hour: int = 17) -> pl.DataFrame:
+def late_frame(version: str, *, as_of: date, days: int = quality.LATE_DAYS, cutoff_hour: int = 17) -> pl.DataFrame:
     return _guard(quality.late_reports, as_of=as_of, days=days, cutoff_hour=cutoff_hour)
 
 
 @st.cache_data(ttl=86_400, max_entries=64, show_spinner=False)
-def _span_totals(_conn, stamp: tuple[int, int, int], start: date, end: date) -> pl.DataFrame:
-    # Keyed by the batches that touch the span (not the data version): a new day's report leaves the
+def _span_totals(_conn, stamp: tuple, start: date, end: date) -> pl.DataFrame:
+    # Keyed by the database and the batches that touch the span (not the data version): a new day's report leaves the
     # totals of earlier months cached, so a national cumulative check reads one month, not the history.
     return quality.unit_totals(_conn, day_from=start, day_to=end)
 
@@ -56,16 +56,16 @@ def _span_totals(_conn, stamp: tuple[int, int, int], start: date, end: date) -> 
 def _outliers(conn, *, as_of: date, limit: int) -> pl.DataFrame:
     spans = quality.cumulative_spans(conn, as_of)
     stamps = dict(zip(spans, quality.span_stamps(conn, spans), strict=True))
-    return quality.outliers(conn, as_of=as_of, limit=limit, span_totals=lambda s, e: _span_totals(conn, stamps[(s, e)], s, e))
+    return quality.outliers(conn, as_of=as_of, limit=limit, span_totals=lambda s, e: _span_totals(conn, (data.database_key(), *stamps[(s, e)]), s, e))
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def outliers_frame(version: int, *, as_of: date, limit: int = quality.OUTLIER_LIMIT) -> pl.DataFrame:
+def outliers_frame(version: str, *, as_of: date, limit: int = quality.OUTLIER_LIMIT) -> pl.DataFrame:
     return _guard(_outliers, as_of=as_of, limit=limit)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def followup_csv(version: int, *, as_of: date) -> bytes:
+def followup_csv(version: str, *, as_of: date) -> bytes:
     """The follow-up list as CSV (UTF-8 with BOM so Excel reads the diacritics; formulas neutralised)."""
     return ("\ufeff" + neutralise_formulas(followup_export(outliers_frame(version, as_of=as_of))).write_csv()).encode("utf-8")
 

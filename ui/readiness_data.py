@@ -44,44 +44,44 @@ def _database_error(exc: Exception) -> DatabaseUnavailable:
     return DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc)
 
 
-def tables_ready(version: int) -> bool:
+def tables_ready(version: str) -> bool:
     """False on a database migrated before the readiness tables (run `python cli.py init-db`). Not cached:
     an upgrade adds no batch, so the data version would not tell; the check is two catalog lookups."""
     return _guard(R.tables_present)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def headline(version: int, *, as_of: date) -> R.ReadinessHeadline:
+def headline(version: str, *, as_of: date) -> R.ReadinessHeadline:
     return _guard(R.readiness_headline, as_of=as_of)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def matrix(version: int, *, as_of: date, regions: tuple[str, ...] = ()) -> pl.DataFrame:
+def matrix(version: str, *, as_of: date, regions: tuple[str, ...] = ()) -> pl.DataFrame:
     return _guard(R.readiness_matrix, as_of=as_of, regions=list(regions) or None)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def capacity(version: int, *, as_of: date, regions: tuple[str, ...] = ()) -> pl.DataFrame:
+def capacity(version: str, *, as_of: date, regions: tuple[str, ...] = ()) -> pl.DataFrame:
     return _guard(R.capacity_check, as_of=as_of, regions=list(regions) or None)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def timeline(version: int, *, until: date) -> pl.DataFrame:
+def timeline(version: str, *, until: date) -> pl.DataFrame:
     return _guard(R.milestone_timeline, until=until)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def milestone_counts(version: int, *, as_of: date) -> dict[str, int]:
+def milestone_counts(version: str, *, as_of: date) -> dict[str, int]:
     return _guard(R.milestone_counts, as_of=as_of)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def milestones(version: int, *, province: str) -> pl.DataFrame:
+def milestones(version: str, *, province: str) -> pl.DataFrame:
     return _guard(R.milestones_frame, provinces=[province])
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def milestones_all(version: int) -> pl.DataFrame:
+def milestones_all(version: str) -> pl.DataFrame:
     return _guard(R.milestones_frame)
 
 
@@ -97,28 +97,28 @@ def not_reached(matrix_frame: pl.DataFrame, stored: pl.DataFrame, *, as_of: date
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def board(version: int, *, as_of: date) -> pl.DataFrame:
+def board(version: str, *, as_of: date) -> pl.DataFrame:
     return _guard(R.connections_board, as_of=as_of)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def connections(version: int, *, as_of: date) -> R.Connections:
+def connections(version: str, *, as_of: date) -> R.Connections:
     return _guard(R.connections_summary, as_of=as_of)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def province_capacity_series(version: int, *, province: str, until: date) -> pl.DataFrame:
+def province_capacity_series(version: str, *, province: str, until: date) -> pl.DataFrame:
     return _guard(R.capacity_series, provinces=[province], until=until)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def province_history(version: int, *, province: str) -> pl.DataFrame:
+def province_history(version: str, *, province: str) -> pl.DataFrame:
     """Every update of the province's items, newest first, with who sent it and when."""
     return _guard(R.item_history, province=province)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def template_bytes(version: int, *, prefill: bool) -> bytes:
+def template_bytes(version: str, *, prefill: bool) -> bytes:
     return _guard(intake.template_for, prefill=prefill)
 
 
@@ -155,7 +155,7 @@ def problems_table(found: list[intake.SheetProblem]) -> pl.DataFrame:
 # --- the overview's two lines ---------------------------------------------------------------------
 
 
-def overview_lines(version: int, as_of: date) -> None:
+def overview_lines(version: str, as_of: date) -> None:
     """'N/63 tỉnh sẵn sàng triển khai' and 'M bộ, ngành đã kết nối…', each a link to the readiness page;
     nothing on a database without readiness tables or data."""
     if not tables_ready(version):
