@@ -9,6 +9,7 @@ import polars as pl
 from sqlalchemy import Connection, insert, select
 
 from db.access import Actor
+from db.frames import read_frame
 from db.schema import audit_log, app_user
 
 # What the log records (action → Vietnamese label for the audit page and cli.py audit).
@@ -96,5 +97,4 @@ def entries(
         stmt = stmt.where(audit_log.c.at >= datetime.combine(day_from, datetime.min.time()))
     if day_to is not None:
         stmt = stmt.where(audit_log.c.at < datetime.combine(day_to, datetime.max.time()))
-    rows = [dict(r._mapping) for r in conn.execute(stmt)]
-    return pl.DataFrame(rows, schema=AUDIT_SCHEMA, orient="row") if rows else pl.DataFrame(schema=AUDIT_SCHEMA)
+    return read_frame(conn, stmt, AUDIT_SCHEMA)

@@ -46,9 +46,3 @@ def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported deployments
         conn.execute(insert(table), frame.to_dicts())
 
-
-
-def read_frame(conn: Connection, stmt) -> pl.DataFrame:
-    """The rows of `stmt` as a frame (column types inferred from every row)."""
-    result = conn.execute(stmt)
-    return pl.DataFrame([tuple(r) for r in result], schema=list(result.keys()), orient="row", infer_schema_length=None)

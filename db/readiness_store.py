@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from db import audit
 from db.access import Actor, Permission, require
+from db.frames import read_frame
 from db.schema import (
     agency_connection,
     agency_connection_history,
@@ -75,8 +76,7 @@ def stored(conn: Connection, kind: str) -> pl.DataFrame:
     spec = KINDS[kind]
     cols = [*spec.key, *spec.values, *_WHO]
     schema = spec.types | {"batch_id": pl.Int64, "updated_by": pl.String, "updated_at": pl.Datetime("us")}
-    rows = conn.execute(select(*[spec.table.c[c] for c in cols])).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema={c: schema[c] for c in cols}, orient="row")
+    return read_frame(conn, select(*[spec.table.c[c] for c in cols]), {c: schema[c] for c in cols})
 
 
 def current_rows(conn: Connection) -> dict[str, pl.DataFrame]:

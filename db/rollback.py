@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Row, and_, delete, insert, literal, s
 
 from db import audit, store
 from db.access import Actor, Permission, require
+from db.frames import read_frame
 from db.schema import COUNT_COLUMNS, daily_fact, fact_history, import_batch
 from db.transaction import write_transaction
 
@@ -64,10 +65,6 @@ def _refuse(batch: Row | None, batch_id: int) -> Row:
     return batch
 
 
-def _read(conn: Connection, stmt, schema: dict) -> pl.DataFrame:
-    return pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row")
-
-
 def _fact_schema() -> dict:
     return {"unit_code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_COLUMNS}, "batch_id": pl.Int64, "late": pl.Boolean}
 
@@ -84,7 +81,7 @@ def _values_to_restore(conn: Connection, removed: pl.DataFrame) -> pl.DataFrame:
             .select_from(h.join(import_batch, import_batch.c.id == h.c.batch_id))
             .where(and_(import_batch.c.status == ACTIVE, h.c.unit_code.in_(codes[i : i + _CHUNK]), h.c.report_date.between(lo, hi)))
         )
-        frames.append(_read(conn, stmt, {"id": pl.Int64, **_fact_schema()}))
+        frames.append(read_frame(conn, stmt, {"id": pl.Int64, **_fact_schema()}))
     history = pl.concat(frames).join(removed.select("unit_code", "report_date"), on=["unit_code", "report_date"], how="semi")
     return history.sort("id").group_by("unit_code", "report_date").last().select(_FACT)
 
@@ -105,7 +102,7 @@ def rollback(engine: Engine, batch_id: int, *, actor: Actor | None, now: datetim
         batch = _refuse(conn.execute(select(import_batch).where(import_batch.c.id == batch_id)).first(), batch_id)
         actor = require(actor, Permission.rollback, [batch.province_code])
         who = actor.label
-        removed = _read(conn, select(*[daily_fact.c[c] for c in _FACT]).where(daily_fact.c.batch_id == batch_id), _fact_schema())
+        removed = read_frame(conn, select(*[daily_fact.c[c] for c in _FACT]).where(daily_fact.c.batch_id == batch_id), _fact_schema())
         undo_id = conn.execute(
             insert(import_batch).returning(import_batch.c.id),
             {"kind": ROLLBACK_KIND, "source_name": f"Hủy lô #{batch_id}", "content_hash": None, "submitted_by": who, "user_id": actor.user_id,

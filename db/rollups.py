@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy import Connection, delete, func, insert, literal, select
 
-from db.bulk import bulk_insert, read_frame
+from db.bulk import bulk_insert
+from db.frames import read_frame
 from db.schema import COUNT_COLUMNS, admin_unit, calendar, daily_fact, unit_day
 
 ROLLUP_COLUMNS = [

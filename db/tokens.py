@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from db import audit
 from db.access import Actor, Permission, require
+from db.frames import read_frame
 from db.schema import api_idempotency, api_token, app_user
 from db.users import UserError, actor_of, clean_text
 
@@ -108,8 +109,7 @@ def list_tokens(conn: Connection, *, user_id: int | None = None) -> pl.DataFrame
         stmt = stmt.where(api_token.c.user_id == user_id)
     schema = {"id": pl.Int64, "username": pl.String, "name": pl.String, "prefix": pl.String, "created_at": pl.Datetime,
               "created_by": pl.String, "expires_at": pl.Datetime, "last_used_at": pl.Datetime, "revoked_at": pl.Datetime}
-    rows = [tuple(r) for r in conn.execute(stmt)]
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+    return read_frame(conn, stmt, schema)
 
 
 def caller(conn: Connection, raw: str | None, *, now: datetime | None = None) -> TokenCaller | None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 import settings
 from db import audit
 from db.access import Actor, Permission, Role, require
+from db.frames import read_frame
 from db.text import clean_text
 from db.schema import admin_unit, app_user, audit_log, user_session
 
@@ -163,11 +164,10 @@ def reset_password(conn: Connection, acting: Actor, username: str, password: str
 
 
 def list_users(conn: Connection) -> pl.DataFrame:
-    rows = [dict(r._mapping) for r in conn.execute(select(*[app_user.c[c] for c in USER_COLUMNS]).order_by(app_user.c.username))]
     schema = {"id": pl.Int64, "username": pl.String, "display_name": pl.String, "role": pl.String, "province_code": pl.String,
               "active": pl.Boolean, "sso_identity": pl.String, "failed_attempts": pl.Int64, "locked_until": pl.Datetime,
               "last_sign_in_at": pl.Datetime, "created_by": pl.String, "created_at": pl.Datetime}
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+    return read_frame(conn, select(*[app_user.c[c] for c in USER_COLUMNS]).order_by(app_user.c.username), schema)
 
 
 def actor_of(row, *, via: str) -> Actor:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from sqlalchemy import Connection, select
 
+from db.frames import read_frame
 from db.rollback import ROLLBACK_KIND
 from db.schema import import_batch
 from intake.load import IMPORT_KINDS
@@ -26,4 +27,4 @@ def list_batches(conn: Connection, *, limit: int = 50, kinds: tuple[str, ...] | 
     schema: dict[str, PolarsDataType] = {"id": pl.Int64, "kind": pl.String, "status": pl.String, "source_name": pl.String, "submitted_by": pl.String,
               "received_at": pl.Datetime("us"), "province_code": pl.String, "row_count": pl.Int64, "date_from": pl.Date,
               "date_to": pl.Date, "note": pl.String}
-    return pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row")
+    return read_frame(conn, stmt, schema)

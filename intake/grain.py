@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, cast
 import polars as pl
 from sqlalchemy import Connection, func, select
 
+from db.frames import read_frame
 from db.schema import admin_unit, daily_fact
 from intake import problems
 from intake.problems import Problem
@@ -101,12 +102,8 @@ def file_problems(j: pl.DataFrame, at: Where, *, value_type: str) -> list[Proble
 # --- against what is stored -----------------------------------------------------------------------
 
 
-def _frame(conn: Connection, stmt, schema: dict) -> pl.DataFrame:
-    return pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row")
-
-
 def _in_chunks(conn: Connection, make_stmt, codes: list[str], schema: dict) -> pl.DataFrame:
-    frames = [_frame(conn, make_stmt(codes[i : i + _CHUNK]), schema) for i in range(0, len(codes), _CHUNK)]
+    frames = [read_frame(conn, make_stmt(codes[i : i + _CHUNK]), schema) for i in range(0, len(codes), _CHUNK)]
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
@@ -129,10 +126,10 @@ def _stored_district_rows(conn: Connection, provinces: list[str], first: date, l
     from first to last: one query (unit_code IN the districts, each read through the primary key),
     usually empty — then commune rows need no look-up of their districts at all."""
     districts = select(admin_unit.c.code).where(admin_unit.c.level == DISTRICT, admin_unit.c.province_code.in_(provinces))
-    stmt = select(daily_fact.c.unit_code, daily_fact.c.report_date, daily_fact.c.batch_id).where(
+    stmt = select(daily_fact.c.unit_code.label("district_code"), daily_fact.c.report_date, daily_fact.c.batch_id).where(
         daily_fact.c.unit_code.in_(districts), daily_fact.c.report_date.between(first, last)
     )
-    return _frame(conn, stmt, {"district_code": pl.String, "report_date": pl.Date, "batch_id": pl.Int64})
+    return read_frame(conn, stmt, {"district_code": pl.String, "report_date": pl.Date, "batch_id": pl.Int64})
 
 
 def _stored(conn: Connection, codes: list[str], first, last) -> pl.DataFrame:

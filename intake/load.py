@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, and_, func, select
 import settings
 from db import audit, store
 from db.access import Actor, Permission, require
+from db.frames import read_frame
 from db.text import clean_text
 from db.schema import admin_unit, daily_fact, import_batch
 from db.transaction import serialize_writes
@@ -71,10 +72,8 @@ def content_hash(data: bytes) -> str:
 def reference(conn: Connection) -> Reference:
     """The register the checks need (codes, nesting, names, populations)."""
     cols = [admin_unit.c[c] for c in ("code", "level", "name", "province_code", "district_code", "population")]
-    rows = conn.execute(select(*cols)).all()
-    frame = pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "level": pl.String, "name": pl.String,
-                                                          "province_code": pl.String, "district_code": pl.String,
-                                                          "population": pl.Int64}, orient="row")
+    frame = read_frame(conn, select(*cols), {"code": pl.String, "level": pl.String, "name": pl.String, "province_code": pl.String,
+                                             "district_code": pl.String, "population": pl.Int64})
     return Reference.from_units(frame)
 
 
@@ -104,8 +103,7 @@ def stored_before(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
                 .where(daily_fact.c.unit_code.in_(codes[i : i + _CHUNK]), daily_fact.c.report_date < first)
                 .group_by(daily_fact.c.unit_code)
             )
-            rows = conn.execute(stmt).all()
-            frames.append(pl.DataFrame([tuple(r) for r in rows], schema=_count_schema(), orient="row"))
+            frames.append(read_frame(conn, stmt, _count_schema()))
     return pl.concat(frames) if frames else pl.DataFrame(schema=_count_schema())
 
 
@@ -123,17 +121,16 @@ def stored_span(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
     districts = facts.filter(pl.col("unit_level") == "district")["unit_code"].unique().sort().to_list()
     districts = [d for d in districts if d in set(codes)]
     for i in range(0, len(districts), _CHUNK):
-        rows = conn.execute(select(admin_unit.c.code, admin_unit.c.district_code).where(
-            admin_unit.c.district_code.in_(districts[i : i + _CHUNK]), admin_unit.c.level == "commune")).all()
-        members = pl.concat([members, pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "unit_code": pl.String}, orient="row")])
+        stmt = select(admin_unit.c.code, admin_unit.c.district_code.label("unit_code")).where(
+            admin_unit.c.district_code.in_(districts[i : i + _CHUNK]), admin_unit.c.level == "commune")
+        members = pl.concat([members, read_frame(conn, stmt, {"code": pl.String, "unit_code": pl.String})])
     lo, hi = spans["first"].min(), spans["last"].max()
     stored_codes = members["code"].sort().to_list()
     frames = []
     for i in range(0, len(stored_codes), _CHUNK):
         stmt = select(daily_fact.c.unit_code.label("code"), daily_fact.c.report_date, *[daily_fact.c[c] for c in COUNT_FIELDS]).where(
             daily_fact.c.unit_code.in_(stored_codes[i : i + _CHUNK]), daily_fact.c.report_date.between(lo, hi))
-        frames.append(pl.DataFrame([tuple(r) for r in conn.execute(stmt)], orient="row",
-                                   schema={"code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}}))
+        frames.append(read_frame(conn, stmt, {"code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}}))
     stored = pl.concat(frames).join(members, on="code").join(spans, on="unit_code")
     return (stored.filter(pl.col("report_date").is_between(pl.col("first"), pl.col("last")))
             .group_by("unit_code", "report_date").agg(pl.col(c).sum() for c in COUNT_FIELDS).select(list(schema)).sort("unit_code", "report_date"))
@@ -149,7 +146,7 @@ def stored_facts(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
         stmt = select(daily_fact.c.unit_code, daily_fact.c.report_date, *[daily_fact.c[c] for c in COUNT_FIELDS]).where(
             and_(daily_fact.c.unit_code.in_(codes[i : i + _CHUNK]), daily_fact.c.report_date.between(lo, hi))
         )
-        frames.append(pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row"))
+        frames.append(read_frame(conn, stmt, schema))
     return pl.concat(frames)
 
 

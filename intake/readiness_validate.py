@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 import settings
+from db.frames import read_frame
 from db.schema import admin_unit, agency_connection, milestone
 from intake import cells, headers, problems
 from intake.headers import Columns, fold
@@ -98,8 +99,8 @@ class Reference:
     def load(cls, conn: Connection) -> Reference:
         provinces = dict(conn.execute(select(admin_unit.c.code, admin_unit.c.name).where(admin_unit.c.level == "province")).all())
         agencies = dict(conn.execute(select(agency_connection.c.agency_code, agency_connection.c.name_vi)).all())
-        rows = conn.execute(select(milestone.c.province_code, milestone.c.kind, milestone.c.day)).all()
-        stored = pl.DataFrame([tuple(r) for r in rows], schema={"province_code": pl.String, "kind": pl.String, "day": pl.Date}, orient="row")
+        stmt = select(milestone.c.province_code, milestone.c.kind, milestone.c.day)
+        stored = read_frame(conn, stmt, {"province_code": pl.String, "kind": pl.String, "day": pl.Date})
         return cls(provinces, agencies, stored)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from sqlalchemy import Connection, func, select
 
+from db.frames import read_frame
 from db.schema import annotation
 
 if TYPE_CHECKING:
@@ -47,8 +48,7 @@ def events(
         stmt = stmt.where(annotation.c.deleted_at.is_(None))
     if until is not None:
         stmt = stmt.where(annotation.c.day_from <= until)
-    rows = [tuple(r) for r in conn.execute(stmt)]
-    frame = pl.DataFrame(rows, schema=COLUMNS, orient="row")
+    frame = read_frame(conn, stmt, COLUMNS)
     if province is not None:
         frame = frame.filter(pl.col("provinces").is_null() | pl.col("provinces").str.split(",").list.contains(province))
     return frame if include_deleted else frame.drop("deleted_by", "deleted_at")

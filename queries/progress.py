@@ -6,18 +6,15 @@ the map, tables, exports and slides all read its frame. Values are always bound 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
 
 import polars as pl
 from sqlalchemy import Connection, and_, case, func, select
 
+from db.frames import read_frame
 from db.schema import admin_unit, calendar, daily_fact, region, target, unit_day
 from queries import metrics as M
 from queries.metrics import Denominator, Level, Metric
-
-if TYPE_CHECKING:
-    from polars._typing import PolarsDataType
 
 OUTPUT_COLUMNS = [
     "code",
@@ -51,25 +48,6 @@ _COMMUNE_UNKNOWN = [
 ]
 
 
-def _polars_type(sql_type) -> PolarsDataType:
-    """The column's type when a query returns no rows (there is nothing to infer it from)."""
-    for python_type, polars_type in ((bool, pl.Boolean), (int, pl.Int64), (float, pl.Float64), (datetime, pl.Datetime), (date, pl.Date)):
-        try:
-            if issubclass(sql_type.python_type, python_type):
-                return polars_type
-        except NotImplementedError:
-            break
-    return pl.String
-
-
-def _frame(conn: Connection, stmt) -> pl.DataFrame:
-    result = conn.execute(stmt)
-    rows = [tuple(r) for r in result]
-    if not rows:  # typed from the statement, so that joins on an empty frame (an unknown code, a day before any report) work
-        return pl.DataFrame(schema={c.name: _polars_type(c.type) for c in stmt.selected_columns})
-    return pl.DataFrame(rows, schema=list(result.keys()), orient="row", infer_schema_length=None)
-
-
 def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, date], codes_filter) -> pl.DataFrame:
     """Cumulative count at each of `days` (label → date) plus the as-of day's counts, per rollup unit."""
     cum = unit_day.c[f"cum_{metric.value}"]
@@ -91,7 +69,7 @@ def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, dat
     )
     if codes_filter is not None:
         stmt = stmt.where(codes_filter(unit_day.c.unit_code))
-    return _frame(conn, stmt)
+    return read_frame(conn, stmt)
 
 
 def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], province: str | None, district: str | None) -> pl.DataFrame:
@@ -117,7 +95,7 @@ def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], provin
         stmt = stmt.where(unit.c.district_code == district)
     if province:
         stmt = stmt.where(unit.c.province_code == province)
-    return _frame(conn, stmt)
+    return read_frame(conn, stmt)
 
 
 def _district_rows_at(conn: Connection, as_of: date, province: str | None, district: str | None) -> pl.DataFrame:
@@ -141,7 +119,7 @@ def _district_rows_at(conn: Connection, as_of: date, province: str | None, distr
         .group_by(daily_fact.c.unit_code)
     )
     schema = {"district_code": pl.String, "district_reports": pl.Int64, "district_reported": pl.Int64, "district_on_time": pl.Int64}
-    return pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row")
+    return read_frame(conn, stmt, schema)
 
 
 def _with_district_grain(communes: pl.DataFrame, district_rows: pl.DataFrame) -> pl.DataFrame:
@@ -179,11 +157,11 @@ def _units(conn: Connection, level: str, metric: Metric, province: str | None, d
         stmt = stmt.where(admin_unit.c.province_code == province)
     if district:
         stmt = stmt.where(admin_unit.c.district_code == district)
-    return _frame(conn, stmt)
+    return read_frame(conn, stmt)
 
 
 def _regions(conn: Connection) -> pl.DataFrame:
-    return _frame(conn, select(region.c.code, region.c.name_vi.label("name"), region.c.sort_order).order_by(region.c.sort_order))
+    return read_frame(conn, select(region.c.code, region.c.name_vi.label("name"), region.c.sort_order).order_by(region.c.sort_order))
 
 
 def _counts(conn, level: Level, metric: Metric, days: dict[str, date], province: str | None, district: str | None) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from sqlalchemy import Connection, Float, and_, case, cast, exists, func, or_, select
 
+from db.frames import read_frame
 from db.schema import COUNT_COLUMNS, admin_unit, calendar, daily_fact, import_batch, unit_day
 from queries import metrics as M
 
@@ -56,14 +57,6 @@ OUTLIER_COLUMNS = [
     "value", "expected", "limit", "excess", "batch_id", "submitted_by",
 ]
 TOTAL_COLUMNS = ["unit_code", "reports", "applications_received", "cards_produced", "produced_reports", "cards_delivered"]
-
-
-def _frame(conn: Connection, stmt, schema: dict | None = None) -> pl.DataFrame:
-    result = conn.execute(stmt)
-    rows = [tuple(r) for r in result]
-    if schema is not None:
-        return pl.DataFrame(rows, schema=schema, orient="row")
-    return pl.DataFrame(rows, schema=list(result.keys()), orient="row", infer_schema_length=None)
 
 
 def _days(as_of: date, days: int) -> tuple[date, date]:
@@ -117,7 +110,7 @@ def completeness_grid(
     if province:
         stmt = stmt.where(admin_unit.c.province_code == province)
     schema = {"code": pl.String, "name": pl.String, "day": pl.Date, "units_reported": pl.Int64, "units_on_time": pl.Int64, "units_expected": pl.Int64}
-    frame = _frame(conn, stmt, schema)
+    frame = read_frame(conn, stmt, schema)
     return frame.with_columns(M.completeness().alias("completeness"), M.timeliness().alias("timeliness")).select(GRID_COLUMNS)
 
 
@@ -213,7 +206,7 @@ def missing_reports(conn: Connection, *, as_of: date, province: str | None = Non
     schema = {"code": pl.String, "name": pl.String, "province_code": pl.String, "units_expected": pl.Int64, "units_reported": pl.Int64}
     missing = pl.col("units_expected") - pl.col("units_reported")
     provinces = (
-        _frame(conn, counts.where(unit_day.c.level == "province"), schema)
+        read_frame(conn, counts.where(unit_day.c.level == "province"), schema)
         .with_columns(missing.alias("units_missing"), (pl.col("units_reported") == 0).alias("none_reported"))
         .sort(["units_missing", "code"], descending=[True, False])
         .drop("province_code")
@@ -222,7 +215,7 @@ def missing_reports(conn: Connection, *, as_of: date, province: str | None = Non
     if province:
         district_stmt = district_stmt.where(admin_unit.c.province_code == province)
     districts = (
-        _frame(conn, district_stmt, schema)
+        read_frame(conn, district_stmt, schema)
         .with_columns(missing.alias("units_missing"))
         .sort(["province_code", "units_missing", "code"], descending=[False, True, False])
         .select("province_code", "code", "name", "units_expected", "units_reported", "units_missing")
@@ -242,7 +235,7 @@ def missing_reports(conn: Connection, *, as_of: date, province: str | None = Non
             .where(admin_unit.c.province_code == province, _expected_units(), own.c.unit_code.is_(None), parent.c.unit_code.is_(None))
             .order_by(admin_unit.c.district_code, admin_unit.c.code)
         )
-        units = _frame(conn, stmt, unit_schema)
+        units = read_frame(conn, stmt, unit_schema)
     else:
         units = pl.DataFrame(schema=unit_schema)
     return MissingReports(day=as_of, provinces=provinces, districts=districts, units=units)
@@ -288,11 +281,11 @@ def late_reports(
         .join(prov, prov.c.code == late.c.province_code)
         .outerjoin(unit_day, and_(unit_day.c.unit_code == late.c.province_code, unit_day.c.day == late.c.report_date))
     )
-    schema = {
+    schema: dict[str, PolarsDataType] = {
         "report_date": pl.Date, "province_code": pl.String, "province_name": pl.String, "batch_id": pl.Int64, "source_name": pl.String,
         "submitted_by": pl.String, "received_at": pl.Datetime("us"), "units_late": pl.Int64, "units_expected": pl.Int64,
     }
-    frame = _frame(conn, stmt, schema)
+    frame = read_frame(conn, stmt, schema)
     cutoff = pl.col("report_date").cast(pl.Datetime("us")) + pl.duration(hours=cutoff_hour)
     return (
         frame.with_columns(((pl.col("received_at") - cutoff).dt.total_minutes()).cast(pl.Int64).alias("minutes_late"))
@@ -390,7 +383,7 @@ def day_spikes(
         )
         .where(_reported_in(province, check_first, check_last), or_(*flags))
     )
-    wide = _frame(conn, stmt)
+    wide = read_frame(conn, stmt)
     schema: dict[str, PolarsDataType] = {
         "unit_code": pl.String, "province_code": pl.String, "day": pl.Date, "metric": pl.String,
         "value": pl.Int64, "expected": pl.Float64, "limit": pl.Float64, "batch_id": pl.Int64,
@@ -431,7 +424,7 @@ def unit_totals(conn: Connection, *, day_from: date | None, day_to: date, provin
         .where(_reported_in(province, day_from, day_to))
         .group_by(daily_fact.c.unit_code)
     )
-    return _frame(conn, stmt, {c: pl.String if c == "unit_code" else pl.Int64 for c in TOTAL_COLUMNS})
+    return read_frame(conn, stmt, {c: pl.String if c == "unit_code" else pl.Int64 for c in TOTAL_COLUMNS})
 
 
 def month_spans(first: date, as_of: date) -> list[tuple[date, date]]:
@@ -501,8 +494,9 @@ def _fold_into_reporting_districts(conn: Connection, totals: pl.DataFrame) -> pl
         districts += conn.execute(stmt).scalars().all()
     if not districts:
         return totals
-    stmt = select(admin_unit.c.code, admin_unit.c.district_code).where(admin_unit.c.level == "commune", admin_unit.c.district_code.in_(districts))
-    parent = _frame(conn, stmt, {"unit_code": pl.String, "district_code": pl.String})
+    stmt = select(admin_unit.c.code.label("unit_code"), admin_unit.c.district_code).where(admin_unit.c.level == "commune",
+                                                                                      admin_unit.c.district_code.in_(districts))
+    parent = read_frame(conn, stmt, {"unit_code": pl.String, "district_code": pl.String})
     return (
         totals.join(parent, on="unit_code", how="left")
         .with_columns(pl.coalesce("district_code", "unit_code").alias("unit_code"))
@@ -550,12 +544,12 @@ def _unit_names(conn: Connection, codes: list[str]) -> pl.DataFrame:
         .where(admin_unit.c.code.in_(codes))
     )
     schema = {"unit_code": pl.String, "unit_name": pl.String, "province_code": pl.String, "province_name": pl.String, "district_name": pl.String}
-    return _frame(conn, stmt, schema)
+    return read_frame(conn, stmt, schema)
 
 
 def _submitters(conn: Connection, batch_ids: list[int]) -> pl.DataFrame:
     stmt = select(import_batch.c.id.label("batch_id"), import_batch.c.submitted_by).where(import_batch.c.id.in_(batch_ids))
-    return _frame(conn, stmt, {"batch_id": pl.Int64, "submitted_by": pl.String})
+    return read_frame(conn, stmt, {"batch_id": pl.Int64, "submitted_by": pl.String})
 
 
 def outliers(

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Connection, select
 
+from db.frames import read_frame
 from db.schema import admin_unit, region
 from queries.progress import progress
 
@@ -31,8 +32,8 @@ def province_rankings(
 
 def regions(conn: Connection) -> pl.DataFrame:
     """The six socio-economic regions in their official order."""
-    rows = conn.execute(select(region.c.code, region.c.name_vi).order_by(region.c.sort_order)).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "name": pl.String}, orient="row")
+    stmt = select(region.c.code, region.c.name_vi.label("name")).order_by(region.c.sort_order)
+    return read_frame(conn, stmt, {"code": pl.String, "name": pl.String})
 
 
 def most_at_risk(frame: pl.DataFrame, n: int = 5) -> pl.DataFrame:

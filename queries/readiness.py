@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, func, inspect, select, union_all
 
+from db.frames import read_frame
 from db.schema import (
     admin_unit,
     agency_connection,
@@ -31,6 +33,9 @@ from db.schema import (
 )
 from queries import metrics as M
 from queries.metrics import Denominator, Metric
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 ITEMS = ("equipment_sets", "transmission_lines", "staff_trained", "mobile_teams")
 MILESTONES = ("collection_started", "collection_finished", "db_connected")
@@ -50,10 +55,6 @@ AT_CAPACITY_RATIO = 0.9
 _NO_DATE = date.min  # the effective date of an update without done_date (nothing done yet, or a reset)
 
 
-def _frame(conn: Connection, stmt, schema: dict) -> pl.DataFrame:
-    return pl.DataFrame([tuple(r) for r in conn.execute(stmt)], schema=schema, orient="row")
-
-
 _VERSION_SCHEMA = {"province_code": pl.String, "item": pl.String, "planned": pl.Int64, "done": pl.Int64,
                    "planned_date": pl.Date, "done_date": pl.Date, "batch_id": pl.Int64}
 
@@ -67,7 +68,7 @@ def item_versions(conn: Connection, *, provinces: list[str] | None = None, items
         if provinces is not None:
             stmt = stmt.where(table.c.province_code.in_(provinces))
         parts.append(stmt)
-    return _frame(conn, union_all(*parts), _VERSION_SCHEMA)
+    return read_frame(conn, union_all(*parts), _VERSION_SCHEMA)
 
 
 def item_history(conn: Connection, *, province: str) -> pl.DataFrame:
@@ -75,9 +76,9 @@ def item_history(conn: Connection, *, province: str) -> pl.DataFrame:
     item_versions' columns plus submitted_by, received_at, source_name."""
     versions = item_versions(conn, provinces=[province])
     ids = versions["batch_id"].unique().to_list()
-    stmt = (select(import_batch.c.id, import_batch.c.submitted_by, import_batch.c.received_at, import_batch.c.source_name)
+    stmt = (select(import_batch.c.id.label("batch_id"), import_batch.c.submitted_by, import_batch.c.received_at, import_batch.c.source_name)
             .where(import_batch.c.id.in_(ids)))
-    batches = _frame(conn, stmt, {"batch_id": pl.Int64, "submitted_by": pl.String, "received_at": pl.Datetime("us"), "source_name": pl.String})
+    batches = read_frame(conn, stmt, {"batch_id": pl.Int64, "submitted_by": pl.String, "received_at": pl.Datetime("us"), "source_name": pl.String})
     return versions.join(batches, on="batch_id", how="left").sort("batch_id", "item", descending=[True, False])
 
 
@@ -150,7 +151,7 @@ def _provinces(conn: Connection, regions: list[str] | None = None) -> pl.DataFra
     )
     if regions:
         stmt = stmt.where(admin_unit.c.region_code.in_(regions))
-    return _frame(conn, stmt, {"code": pl.String, "name": pl.String, "region_code": pl.String, "region_name": pl.String})
+    return read_frame(conn, stmt, {"code": pl.String, "name": pl.String, "region_code": pl.String, "region_name": pl.String})
 
 
 def ready() -> pl.Expr:
@@ -252,12 +253,13 @@ def capacity_check(
 def pace_series(conn: Connection, *, provinces: list[str] | None = None, until: date | None = None) -> pl.DataFrame:
     """Daily pace of applications per province: day, code, pace = (cumulative − cumulative 7 days
     earlier) ÷ 7 — queries.metrics.pace on every day (applications/day)."""
-    stmt = select(unit_day.c.unit_code, unit_day.c.day, unit_day.c.cum_applications_received).where(unit_day.c.level == "province")
+    stmt = select(unit_day.c.unit_code.label("code"), unit_day.c.day, unit_day.c.cum_applications_received.label("cumulative")).where(
+        unit_day.c.level == "province")
     if provinces is not None:
         stmt = stmt.where(unit_day.c.unit_code.in_(provinces))
     if until is not None:
         stmt = stmt.where(unit_day.c.day <= until)
-    frame = _frame(conn, stmt, {"code": pl.String, "day": pl.Date, "cumulative": pl.Int64}).sort("code", "day")
+    frame = read_frame(conn, stmt, {"code": pl.String, "day": pl.Date, "cumulative": pl.Int64}).sort("code", "day")
     before = frame.select("code", (pl.col("day") + pl.duration(days=M.PACE_WINDOW_DAYS)).alias("day"),
                           pl.col("cumulative").alias("cumulative_7d_ago"))
     return (
@@ -289,7 +291,7 @@ def milestones_frame(conn: Connection, *, provinces: list[str] | None = None) ->
     stmt = select(milestone.c.province_code, milestone.c.kind, milestone.c.day).order_by(milestone.c.province_code, milestone.c.kind)
     if provinces is not None:
         stmt = stmt.where(milestone.c.province_code.in_(provinces))
-    return _frame(conn, stmt, {"province_code": pl.String, "kind": pl.String, "day": pl.Date})
+    return read_frame(conn, stmt, {"province_code": pl.String, "kind": pl.String, "day": pl.Date})
 
 
 def milestone_counts(conn: Connection, *, as_of: date) -> dict[str, int]:
@@ -326,11 +328,12 @@ def connections_board(conn: Connection, *, as_of: date) -> pl.DataFrame:
     """
     a, h = agency_connection, agency_connection_history
     stmt = select(a.c.agency_code, a.c.name_vi, a.c.kind, a.c.sort_order, a.c.status, a.c.connected_on).order_by(a.c.sort_order)
-    frame = _frame(conn, stmt, {"agency_code": pl.String, "name_vi": pl.String, "kind": pl.String, "sort_order": pl.Int64,
+    frame = read_frame(conn, stmt, {"agency_code": pl.String, "name_vi": pl.String, "kind": pl.String, "sort_order": pl.Int64,
                                 "status": pl.String, "connected_on": pl.Date})
     cols = ("agency_code", "status", "connected_on", "batch_id", "updated_at")
-    schema = {"agency_code": pl.String, "status": pl.String, "connected_on": pl.Date, "batch_id": pl.Int64, "updated_at": pl.Datetime("us")}
-    versions = _frame(conn, union_all(select(*[a.c[c] for c in cols]), select(*[h.c[c] for c in cols])), schema).with_columns(
+    schema: dict[str, PolarsDataType] = {"agency_code": pl.String, "status": pl.String, "connected_on": pl.Date, "batch_id": pl.Int64,
+                                         "updated_at": pl.Datetime("us")}
+    versions = read_frame(conn, union_all(select(*[a.c[c] for c in cols]), select(*[h.c[c] for c in cols])), schema).with_columns(
         pl.when(pl.col("status") == "connected").then(pl.col("connected_on")).otherwise(pl.col("updated_at").dt.date()).alias("since")
     )
     valid = (

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from sqlalchemy import Connection, func, select
 
+from db.frames import read_frame
 from db.schema import calendar, unit_day
 from queries import metrics as M
 from queries.progress import progress
@@ -134,10 +135,9 @@ def rank_history(conn: Connection, *, as_of: date, metric: str, denominator: str
         return pl.DataFrame(schema=schema)
     units = progress(conn, level="province", as_of=days[-1], metric=metric, denominator=denominator).select("code", "name", "denominator")
     cum = unit_day.c[f"cum_{M.Metric(metric).value}"]
-    result = conn.execute(
-        select(unit_day.c.day, unit_day.c.unit_code, cum).where(unit_day.c.level == "province", unit_day.c.day.in_(days))
-    )
-    counts = pl.DataFrame([tuple(r) for r in result], schema={"day": pl.Date, "code": pl.String, "cumulative": pl.Int64}, orient="row")
+    stmt = select(unit_day.c.day, unit_day.c.unit_code.label("code"), cum.label("cumulative")).where(
+        unit_day.c.level == "province", unit_day.c.day.in_(days))
+    counts = read_frame(conn, stmt, {"day": pl.Date, "code": pl.String, "cumulative": pl.Int64})
     grid = pl.DataFrame({"day": days}, schema={"day": pl.Date}).join(units, how="cross")
     return (
         grid.join(counts, on=["day", "code"], how="left")

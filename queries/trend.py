@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Connection, func, select
 
+from db.frames import read_frame
 from db.schema import admin_unit, target, unit_day
 from queries import metrics as M
 from queries.metrics import Denominator, Metric
@@ -54,8 +55,7 @@ def trend(
     stmt = stmt.where(unit_day.c.level == "province") if unit is None else stmt.where(unit_day.c.unit_code == unit)
     if until is not None:
         stmt = stmt.where(unit_day.c.day <= until)
-    rows = conn.execute(stmt).all()
-    frame = pl.DataFrame(rows, schema={"day": pl.Date, "daily": pl.Int64, "cumulative": pl.Int64}, orient="row")
+    frame = read_frame(conn, stmt, {"day": pl.Date, "daily": pl.Int64, "cumulative": pl.Int64})
     target_value = goal(conn, metric=metric, denominator=denominator, unit=unit)
     start = CAMPAIGN_START[metric]
     span = (M.DEADLINE - start).days

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, func, select
 
+from db.frames import read_frame
 from db.schema import admin_unit, agency_connection, unit_day
 from intake import readiness as intake
 from queries.metrics import Denominator, Metric
@@ -57,9 +58,9 @@ def _scope(conn: Connection, provinces: list[str] | None) -> pl.DataFrame:
 def _collection_finished(conn: Connection, codes: list[str], late: set[str]) -> dict[str, date]:
     """The day each province's resident-data collection reached a share (85–97%) of its total at the end
     of 2020 (of March 2021 for the four late collectors): read off the simulated records_collected."""
-    rows = conn.execute(select(unit_day.c.unit_code, unit_day.c.day, unit_day.c.cum_records_collected)
-                        .where(unit_day.c.level == "province", unit_day.c.unit_code.in_(codes))).all()
-    frame = pl.DataFrame([tuple(r) for r in rows], schema={"code": pl.String, "day": pl.Date, "cum": pl.Int64}, orient="row").sort("code", "day")
+    stmt = (select(unit_day.c.unit_code.label("code"), unit_day.c.day, unit_day.c.cum_records_collected.label("cum"))
+            .where(unit_day.c.level == "province", unit_day.c.unit_code.in_(codes)))
+    frame = read_frame(conn, stmt, {"code": pl.String, "day": pl.Date, "cum": pl.Int64}).sort("code", "day")
     share = np.linspace(0.85, 0.97, num=max(len(codes), 1))
     out = {}
     for i, code in enumerate(codes):
