@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -135,10 +137,22 @@ def make_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def unavailable(engine: Engine, cause: Exception) -> DatabaseUnavailable:
+    """The error for people that `engine`'s database cannot be reached (its URL with the password hidden)."""
+    return DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), cause)
+
+
+@contextmanager
+def reachable(engine: Engine) -> Iterator[None]:
+    """Run the block; a driver error (OperationalError, DBAPIError) becomes DatabaseUnavailable, chained to it:
+    the one way every caller turns a database failure into the message the app and the CLI show."""
+    try:
+        yield
+    except (OperationalError, DBAPIError) as exc:
+        raise unavailable(engine, exc) from exc
+
+
 def check_connection(engine: Engine) -> None:
     """Raise DatabaseUnavailable (not a driver traceback) when the database cannot be reached."""
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(safe_url(str(engine.url.render_as_string(hide_password=False))), exc) from exc
+    with reachable(engine), engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
