@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, func, select
 from db.schema import admin_unit, agency_connection, dataset_info, region, target
 from db.store import bulk_insert
 from geo import register
+from geo.apportion import largest_remainder
 
 # Ministries and government agencies that connect to the National Population Database (Bộ Công an,
 # which runs the database, is not on the list); names and sources in the file.
@@ -54,37 +55,19 @@ def units_frame() -> pl.DataFrame:
     return units.drop("n")
 
 
-def apportion(total: int, weights: dict[str, int]) -> dict[str, int]:
-    """Split `total` over keys proportionally to integer weights, summing exactly.
-
-    Largest-remainder method in exact integer arithmetic (same result as
-    geo.build_register.largest_remainder, ties to the lower key), without Fractions: it runs
-    for every district of the country at init-db.
-    """
-    weight_sum = sum(weights.values())
-    if weight_sum == 0:
-        return {key: 0 for key in weights}
-    shares = {key: total * w // weight_sum for key, w in weights.items()}
-    leftover = total - sum(shares.values())
-    by_remainder = sorted(weights, key=lambda key: (-(total * weights[key] % weight_sum), key))
-    for key in by_remainder[:leftover]:
-        shares[key] += 1
-    return shares
-
-
 def targets_frame(units: pl.DataFrame) -> pl.DataFrame:
     """Quotas per unit and metric: card quota apportioned by eligible population down every level;
     records targets = census population. Lower levels sum exactly to their parent."""
     rows: list[dict] = []
     provinces = units.filter(pl.col("level") == "province")
-    province_quota = apportion(NATIONAL_CARD_QUOTA, dict(zip(provinces["code"], provinces["eligible_population"])))
+    province_quota = largest_remainder(NATIONAL_CARD_QUOTA, dict(zip(provinces["code"], provinces["eligible_population"])))
     quota: dict[str, int] = dict(province_quota)
     for level, parent in (("district", "province_code"), ("commune", "district_code")):
         children = units.filter(pl.col("level") == level)
         for parent_code, group in children.group_by(parent):
             parent_code = parent_code[0]
             weights = dict(zip(group["code"], group["eligible_population"]))
-            quota.update(apportion(quota[parent_code], weights))
+            quota.update(largest_remainder(quota[parent_code], weights))
     # Districts without communes keep their own quota; nothing is lost at commune level.
     for code, value in quota.items():
         for metric in CARD_METRICS:

@@ -24,6 +24,7 @@ from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
+from geo import apportion
 from geo.register import (
     CODE_WIDTHS,
     COMMUNE_WEIGHTS,
@@ -114,23 +115,14 @@ def read_regions(path: Path) -> dict[str, str]:
 
 
 def largest_remainder(total: int, weights: dict[str, Fraction]) -> dict[str, int]:
-    """Split an integer total in proportion to weights so the parts sum exactly to total.
-
-    Each key gets the floor of its exact quota; the units left over go to the largest
-    fractional remainders, ties broken by key (ascending), so the result is deterministic.
-    """
-    weight_sum = sum(weights.values(), Fraction(0))
-    if weight_sum <= 0:
+    """Split an integer total in proportion to weights so the parts sum exactly to total
+    (geo.apportion.largest_remainder: floors, then the largest remainders, ties to the lower key);
+    a non-zero total over zero weights is an error in the register."""
+    if sum(weights.values(), Fraction(0)) <= 0:
         if total:
             raise RegisterError(f"cannot split {total} over zero weights: {sorted(weights)}")
         return {key: 0 for key in weights}
-    quotas = {key: total * weight / weight_sum for key, weight in weights.items()}
-    shares = {key: quota.numerator // quota.denominator for key, quota in quotas.items()}
-    leftover = total - sum(shares.values())
-    by_remainder = sorted(quotas, key=lambda key: (-(quotas[key] - shares[key]), key))
-    for key in by_remainder[:leftover]:
-        shares[key] += 1
-    return shares
+    return apportion.largest_remainder(total, weights)
 
 
 def round_half_up(value: Fraction) -> int:
