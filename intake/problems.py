@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 # A rejected file's problems kept in memory (the downloadable list): the checks stop collecting past
@@ -262,7 +263,8 @@ def number(value: int, lang: str) -> str:
 
 
 def day_text(value: date, lang: str) -> str:
-    return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+    """01/07/2021 in Vietnamese (Babel, the pattern every screen uses), 2021-07-01 in English."""
+    return format_date(value, "dd/MM/yyyy", locale="vi") if lang == "vi" else value.isoformat()
 
 
 def _render(template: str, lang: str, params: dict) -> str:
@@ -282,7 +284,8 @@ def _render(template: str, lang: str, params: dict) -> str:
 
 
 def column_letter(index: int) -> str:
-    """0 → 'A', 25 → 'Z', 26 → 'AA': the column names a spreadsheet shows."""
+    """0 → 'A', 25 → 'Z', 26 → 'AA': the column names a spreadsheet shows. Not openpyxl's get_column_letter:
+    that stops at ZZZ (18,278 columns), and a refused CSV row may be longer (its message names its last column)."""
     letters = ""
     index += 1
     while index:

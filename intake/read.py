@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 
 import polars as pl
+from openpyxl.utils import column_index_from_string
 
 from intake import problems
 from intake.problems import column_letter
@@ -234,13 +235,6 @@ def _check_archive(data: bytes, name: str) -> None:
         raise _rejected("file_unreadable", name=name, detail=exc.__class__.__name__) from None
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
 class _SheetReader:
     """One worksheet's cells as text, streamed from its XML with expat: nothing is kept but the current
     row's texts, so memory stays flat however the XML is shaped (a row of a million <c/> included)."""
@@ -314,7 +308,7 @@ class _SheetReader:
                         match = _COORDINATE.match(ref)
                         if match is None:
                             raise _rejected("file_unreadable", name=name, detail=f"cell {ref[:20]}")
-                        index = columns[letters] = _column_index(match.group(1))
+                        index = columns[letters] = column_index_from_string(match.group(1)) - 1  # 1 to 3 letters (_COORDINATE)
                     column = index
                 else:
                     column += 1
@@ -414,7 +408,7 @@ def _dimension(archive, path: str) -> tuple[int, int, int, int] | None:
         return None  # a range Excel would not write: read the cells and let the limits judge them
     (first, *rest) = corners
     last = rest[0] if rest else first
-    return (_column_index(first.group(1)) + 1, int(first.group(2)), _column_index(last.group(1)) + 1, int(last.group(2)))
+    return (column_index_from_string(first.group(1)), int(first.group(2)), column_index_from_string(last.group(1)), int(last.group(2)))
 
 
 def _check_dimension(archive, path: str, sheet: str, name: str) -> None:
