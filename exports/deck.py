@@ -30,7 +30,7 @@ import settings
 from exports.deck_layout import (
     CELL_X, CELL_Y, INSET_X, INSET_Y, SLIDE_H, SLIDE_W, Box, SlidePlan, TablePlan, footer_texts, plan_cover, plan_deck,
 )
-from exports.slides import Slide, SlideInputs, Table, build_slides, deck_cover, load_inputs
+from exports.slides import Slide, SlideInputs, Table, build_slides, deck_cover, inputs_from
 from queries.metrics import Status
 from present import format as fmt
 from present.labels import SIMULATED_LABEL, STATUS_COLOR
@@ -154,8 +154,9 @@ def _frame(frame, *, anchor=MSO_ANCHOR.TOP) -> None:
     frame.margin_top = frame.margin_bottom = INSET_Y
 
 
-def _text(slide, box: Box, paragraphs: list[tuple[str, float, bool, RGBColor]], *, align=PP_ALIGN.LEFT, name=None):
+def _text(slide, box: Box | None, paragraphs: list[tuple[str, float, bool, RGBColor]], *, align=PP_ALIGN.LEFT, name=None):
     """A text box; each paragraph is (text, size pt, bold, colour). Returns the shape."""
+    assert box is not None, "the plan places every frame the slide fills"
     shape = slide.shapes.add_textbox(box.left, box.top, box.width, box.height)
     if name:
         shape.name = name
@@ -295,6 +296,7 @@ def deck_pptx(slides: list[Slide], cover, *, pictures: list[bytes | None] | None
         _header(slide, item, plan)
         if picture is not None:
             box = plan.chart
+            assert box is not None  # planned with a chart
             slide.shapes.add_picture(io.BytesIO(picture), box.left, box.top, box.width, box.height).name = f"chart:{item.key}"
         if item.numbers:
             _numbers(slide, item.numbers, plan)
@@ -313,9 +315,7 @@ def build_deck(
     province: str | None = None,
 ) -> bytes:
     """The handout deck (national, or the director's deck with `province`) as PPTX bytes."""
-    inputs = conn if isinstance(conn, SlideInputs) else load_inputs(
-        conn, as_of=as_of, metric=metric, denominator=denominator, province=province
-    )
+    inputs = inputs_from(conn, as_of=as_of, metric=metric, denominator=denominator, province=province)
     return deck_pptx(build_slides(inputs), deck_cover(inputs))
 
 

@@ -201,14 +201,19 @@ def plan_slide(slide: Slide, footer: tuple[str, str], *, has_chart: bool) -> Sli
         if plan is not None:
             return plan
     # Nothing fits even at the smallest type: the smallest plan, with the chart (if any) squeezed.
-    return _stacked_body(slide, body_top, body_bottom, SCALES[-1], has_chart, head, force=True)
+    plan = _stacked_body(slide, body_top, body_bottom, SCALES[-1], has_chart, head, force=True)
+    assert plan is not None  # forced: always a plan
+    return plan
 
 
 def _stacked_body(slide: Slide, top: int, bottom: int, scale: float, has_chart: bool, head: dict, *, force: bool = False) -> SlidePlan | None:
     """Numbers, tables, bullets one below the other; the chart, if any, under them in what is left."""
     width = SLIDE_W - 2 * MARGIN
     value_pt, label_pt, bullet_pt = round(VALUE_PT * scale, 1), round(LABEL_PT * scale, 1), round(BULLET_PT * scale, 1)
-    y, numbers, tables, bullets = top, (), (), None
+    y = top
+    numbers: tuple[Box, ...] = ()
+    tables: tuple[TablePlan, ...] = ()
+    bullets: Box | None = None
     reserve = MIN_CHART if has_chart else 0
     if slide.numbers:
         after = (_bullets_box(slide, MARGIN, 0, width, bullet_pt).height + GAP) if slide.bullets else 0

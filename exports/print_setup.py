@@ -7,6 +7,7 @@ the title and the as-of date, a footer with "Dữ liệu mô phỏng" (when simu
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from present.labels import SIMULATED_LABEL
@@ -79,7 +80,7 @@ def footer_string(facts: PageFacts) -> str:
     return f"&L&8{_escape(_clip(' · '.join(left), 180))}&R&8Trang &P/&N"
 
 
-def print_setup(sheet, facts: PageFacts, *, widths: list[float], header_row: int | None, last_row: int) -> None:
+def print_setup(sheet, facts: PageFacts, *, widths: Sequence[float], header_row: int | None, last_row: int) -> None:
     """Orientation, fit to one page width, repeated header row, page header and footer on `sheet`
     (`widths` in characters; rows 0-based; `header_row` None for a sheet of text lines)."""
     sheet.set_paper(A4)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar, cast
 
 import plotly.graph_objects as go
 import polars as pl
 from sqlalchemy import Connection, inspect
 
-from queries import annotations, dataset, readiness, scorecard, trend
+from queries import annotations as chart_events
+from queries import dataset, readiness, scorecard, trend
 from queries.metrics import DEADLINE, Denominator, Metric, Status
 from queries.progress import progress
 from queries.rankings import most_at_risk, province_rankings
@@ -99,7 +101,7 @@ class Deck:
 
 
 def empty_events() -> pl.DataFrame:
-    return pl.DataFrame(schema={c: t for c, t in annotations.COLUMNS.items() if not c.startswith("deleted")})
+    return pl.DataFrame(schema={c: t for c, t in chart_events.COLUMNS.items() if not c.startswith("deleted")})
 
 
 def load_inputs(
@@ -118,7 +120,7 @@ def load_inputs(
     metric, denominator = Metric(metric), Denominator(denominator)
     national = progress(conn, level="national", as_of=as_of, metric=metric, denominator=denominator).row(0, named=True)
     as_of = national["as_of"]  # clamped to the last reported day
-    events = annotations.events(conn, province=province) if inspect(conn).has_table("annotation") else empty_events()
+    events = chart_events.events(conn, province=province) if inspect(conn).has_table("annotation") else empty_events()
     ready = readiness.readiness_headline(conn, as_of=as_of) if inspect(conn).has_table("readiness_item") else None
     card = districts = history = None
     if province:
@@ -235,7 +237,7 @@ def projector_style(fig: go.Figure, *, show_legend: bool | None = None) -> go.Fi
 
 def _trend_figure(frame: pl.DataFrame, events: pl.DataFrame, *, metric: Metric, as_of: date, goal_label: str) -> go.Figure:
     start = trend.CAMPAIGN_START[metric] - timedelta(days=7)
-    frame = frame.filter(pl.col("day") >= start) if frame.height and frame["day"].max() >= start else frame
+    frame = frame.filter(pl.col("day") >= start) if frame.height and cast(date, frame["day"].max()) >= start else frame
     fig = trend_figure(
         frame, title="", unit=METRIC_UNIT[metric], as_of=as_of, deadline=DEADLINE, goal_label=goal_label,
         events=events, event_font_size=FONT_PX, plot_width_px=FIGURE_WIDTH_PX - 120,
@@ -336,7 +338,7 @@ def _map(inputs: SlideInputs) -> Slide:
     if before_deadline:
         message = (f"{counts[Status.off_track.value]} tỉnh chậm tiến độ, {counts[Status.at_risk.value]} tỉnh có nguy cơ chậm; "
                    f"{counts[Status.on_track.value] + counts[Status.achieved.value]} tỉnh đúng tiến độ hoặc đã đạt")
-        shown = (Status.off_track, Status.at_risk, Status.on_track, Status.achieved)
+        shown: tuple[Status, ...] = (Status.off_track, Status.at_risk, Status.on_track, Status.achieved)
     else:
         message = f"{counts[Status.overdue.value]} tỉnh quá hạn chưa đạt, {counts[Status.achieved.value]} tỉnh đã đạt"
         shown = (Status.overdue, Status.achieved)
@@ -446,9 +448,17 @@ def _notes(inputs: SlideInputs, row: dict, *, key: str) -> Slide:
 
 # --- the director's slides (one province) -------------------------------------------------------------
 
+_T = TypeVar("_T")
+
+
+def _loaded(value: _T | None) -> _T:
+    """What load_inputs reads for a province (its scorecard, districts, rank history): there whenever `province` is."""
+    assert value is not None, "a province's slides need load_inputs(..., province=…)"
+    return value
+
 
 def _province_headline(inputs: SlideInputs) -> Slide:
-    row, unit = inputs.card.province, METRIC_UNIT[inputs.metric]
+    row, unit = _loaded(inputs.card).province, METRIC_UNIT[inputs.metric]
     return Slide(
         key="province_headline", title=f"{row['name']} — {_lower_first(METRIC_LABEL[inputs.metric])}",
         message=status_message(row, unit),
@@ -467,7 +477,7 @@ def gap_message(card: scorecard.Scorecard, unit: str) -> str:
 
 
 def _province_neighbours(inputs: SlideInputs) -> Slide:
-    card = inputs.card
+    card = _loaded(inputs.card)
     table = _status_table(card.neighbours, title=None, my_province=inputs.province, with_rates=True)
     return Slide(
         key="province_neighbours", title="Các tỉnh xếp liền trên, liền dưới",
@@ -478,10 +488,10 @@ def _province_neighbours(inputs: SlideInputs) -> Slide:
 def _province_districts(inputs: SlideInputs) -> Slide:
     from present.maps import unit_bars
 
-    districts = inputs.districts.filter(pl.col("denominator") > 0)
+    districts = _loaded(inputs.districts).filter(pl.col("denominator") > 0)
     achieved = int((districts["status"] == Status.achieved.value).sum())
     lowest = districts.sort(["coverage", "code"], nulls_last=False).head(DISTRICTS_SHOWN)
-    name = inputs.card.province["name"]
+    name = _loaded(inputs.card).province["name"]
     if lowest.height:
         worst = lowest.row(0, named=True)
         message = f"{achieved}/{districts.height} quận, huyện đã đạt; thấp nhất: {worst['name']} ({fmt.percent(worst['coverage'])})"
@@ -499,10 +509,10 @@ def _province_districts(inputs: SlideInputs) -> Slide:
 
 
 def _province_rank_history(inputs: SlideInputs) -> Slide:
-    codes = inputs.card.neighbours["code"].to_list()
+    codes = _loaded(inputs.card).neighbours["code"].to_list()
     position = codes.index(inputs.province)
     shown = codes[max(position - 2, 0) : position + 3]
-    history = inputs.rank_history
+    history = _loaded(inputs.rank_history)
     fig = rank_bump(history, codes=shown, my_province=inputs.province, title="")
     projector_style(fig)
     # At projector size, names at the line ends collide when ranks are adjacent: a legend instead,
@@ -531,6 +541,16 @@ def _province_rank_history(inputs: SlideInputs) -> Slide:
 # --- entry points --------------------------------------------------------------------------------------
 
 
+def inputs_from(source: Connection | SlideInputs, *, as_of: date | None, metric: Metric | str | None,
+                denominator: Denominator | str | None, province: str | None) -> SlideInputs:
+    """`source` itself when it is already read, else load_inputs on it (which needs the day, metric and denominator)."""
+    if isinstance(source, SlideInputs):
+        return source
+    if as_of is None or metric is None or denominator is None:
+        raise ValueError("reading the slides' frames needs as_of, metric and denominator")
+    return load_inputs(source, as_of=as_of, metric=metric, denominator=denominator, province=province)
+
+
 def build_slides(
     source: Connection | SlideInputs,
     *,
@@ -543,11 +563,9 @@ def build_slides(
     read. Nation: headline, map, 5 most at risk, rankings top and bottom, regions, trend, data notes.
     With a province (the director's deck): its headline, the gap to its neighbours, its districts,
     its trend, its rank over 12 weeks, data notes."""
-    inputs = source if isinstance(source, SlideInputs) else load_inputs(
-        source, as_of=as_of, metric=metric, denominator=denominator, province=province
-    )
+    inputs = inputs_from(source, as_of=as_of, metric=metric, denominator=denominator, province=province)
     if inputs.province:
-        row = inputs.card.province
+        row = _loaded(inputs.card).province
         return [
             _province_headline(inputs),
             _province_neighbours(inputs),
@@ -591,8 +609,8 @@ def table_html(table: Table) -> str:
         cells = []
         for j, (cell, numeric) in enumerate(zip(row, table.numeric, strict=True)):
             style = ""
-            if j == status_col and i < len(table.status) and table.status[i]:
-                style = f' style="color:{STATUS_COLOR[Status(table.status[i])]};font-weight:700"'
+            if j == status_col and i < len(table.status) and (status := table.status[i]):
+                style = f' style="color:{STATUS_COLOR[Status(status)]};font-weight:700"'
             cells.append(f'<td class="{"num" if numeric else ""}"{style}>{html.escape(cell)}</td>')
         mine = ' class="mine"' if i in table.highlight else ""
         body.append(f"<tr{mine}>{''.join(cells)}</tr>")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -49,7 +50,7 @@ def _scope(conn: Connection, provinces: list[str] | None) -> pl.DataFrame:
     """Simulated provinces (those with rollups) with their district count."""
     with_data = set(conn.execute(select(unit_day.c.unit_code).where(unit_day.c.level == "province", unit_day.c.cum_applications_received > 0)
                                  .distinct()).scalars())
-    districts = dict(conn.execute(select(admin_unit.c.province_code, func.count()).where(admin_unit.c.level == "district")
+    districts: dict[str, int] = dict(conn.execute(select(admin_unit.c.province_code, func.count()).where(admin_unit.c.level == "district")
                                   .group_by(admin_unit.c.province_code)).all())
     codes = sorted(c for c in with_data if provinces is None or c in provinces)
     return pl.DataFrame({"code": codes, "districts": [int(districts.get(c, 1)) for c in codes]})
@@ -62,12 +63,12 @@ def _collection_finished(conn: Connection, codes: list[str], late: set[str]) -> 
             .where(unit_day.c.level == "province", unit_day.c.unit_code.in_(codes)))
     frame = read_frame(conn, stmt, {"code": pl.String, "day": pl.Date, "cum": pl.Int64}).sort("code", "day")
     share = np.linspace(0.85, 0.97, num=max(len(codes), 1))
-    out = {}
+    out: dict[str, date] = {}
     for i, code in enumerate(codes):
         series = frame.filter(pl.col("code") == code)
         end = date(2021, 3, 31) if code in late else date(2020, 12, 31)
-        total = series.filter(pl.col("day") <= end)["cum"].max() or 0
-        reached = series.filter(pl.col("cum") >= share[i] * total)["day"].min()
+        total = cast(int | None, series.filter(pl.col("day") <= end)["cum"].max()) or 0
+        reached = cast(date | None, series.filter(pl.col("cum") >= share[i] * total)["day"].min())
         day = reached or end
         out[code] = max(day, date(2021, 1, 4)) if code in late else min(day, date(2020, 12, 31))
     return out
@@ -112,7 +113,7 @@ def simulated_updates(conn: Connection, *, seed: int, provinces: list[str] | Non
     plan: list[dict] = []
     for code in codes:
         series = pace.filter(pl.col("code") == code)
-        peak = float(series["pace"].max() or 0.0)
+        peak = float(cast(float | None, series["pace"].max()) or 0.0)
         sets = max(2, math.ceil(peak * rng.uniform(1.12, 1.35) / CARDS_PER_SET_PER_DAY))
         lines, teams = districts[code] + 1, districts[code]
         staff = 2 * sets  # two shifts per set (police worked 7:00–22:00)
@@ -129,8 +130,8 @@ def simulated_updates(conn: Connection, *, seed: int, provinces: list[str] | Non
             # rate the target needs — the readiness that limits the pace.
             middle = _day(date(2021, 3, 8), date(2021, 3, 22), rng)
             second = _day(date(2021, 4, 28), date(2021, 5, 12), rng)
-            upto_middle = float(series.filter(pl.col("day") < middle)["pace"].max() or 0.0)
-            upto_second = float(series.filter(pl.col("day") < second)["pace"].max() or 0.0)
+            upto_middle = float(cast(float | None, series.filter(pl.col("day") < middle)["pace"].max()) or 0.0)
+            upto_second = float(cast(float | None, series.filter(pl.col("day") < second)["pace"].max()) or 0.0)
             stage = max(1, math.ceil(upto_middle * 1.05 / CARDS_PER_SET_PER_DAY))
             stage_two = min(sets - 1, max(stage + 1, math.ceil(upto_second * 1.02 / CARDS_PER_SET_PER_DAY)))
             events.append((middle, "items", {"province_code": code, "item": "equipment_sets", "done": stage_two, "done_date": middle}))

@@ -64,17 +64,18 @@ def _province_matrix(provinces: list[str], days: list[date], rng: np.random.Gene
     day_arr = np.array(days, dtype="datetime64[D]")
     pidx = {code: i for i, code in enumerate(provinces)}
     if metric in ("applications_received",):
-        leaders = [pidx[c] for c in A.EARLY_LEADERS if c in pidx]
+        leader_rows = [pidx[c] for c in A.EARLY_LEADERS if c in pidx]
+        leaders = np.array(leader_rows, dtype=np.intp)  # np.ix_ makes the same array of a list
         early = day_arr <= np.datetime64("2021-04-30")
         late = day_arr >= np.datetime64("2021-05-20")
         m[np.ix_(leaders, np.where(early)[0])] *= 1.55
         m[np.ix_(leaders, np.where(late)[0])] *= 0.75
         # A handful of slow starters that speed up after the April push.
-        others = [i for i in range(p) if i not in leaders]
+        others = [i for i in range(p) if i not in leader_rows]
         slow = rng.choice(others, size=min(8, len(others) // 3), replace=False)
         m[np.ix_(slow, np.where(early)[0])] *= 0.7
     if metric == "records_collected":
-        lates = [pidx[c] for c in A.LATE_COLLECTORS if c in pidx]
+        lates = np.array([pidx[c] for c in A.LATE_COLLECTORS if c in pidx], dtype=np.intp)
         in_2020 = day_arr <= np.datetime64("2020-12-31")
         m[np.ix_(lates, np.where(in_2020)[0])] *= 0.55
         m[np.ix_(lates, np.where(~in_2020)[0])] *= 2.2

@@ -1,6 +1,6 @@
 """The linter and the type checker run with the tests, so CI (`.ci/run` → `./test.sh` → pytest) fails on
 either. Both read their settings from pyproject.toml: `ruff check .` (the whole project but .venv), and
-`mypy` (the packages below the pages: db, queries, intake, geo — pyproject's [tool.mypy] `files`)."""
+`mypy` (the packages below the pages: db, queries, intake, geo, exports, simulate — pyproject's [tool.mypy] `files`)."""
 
 from __future__ import annotations
 
