@@ -17,7 +17,7 @@ Only files that exist in those folders when the server starts are served (an ind
 in the request becomes a file-system path; a file changed in static/ is served anew after a restart).
 Everything else passes through to Streamlit unchanged.
 Memory: the compressed files plus fonts and images as they are — about 10 MB per process for
-Streamlit's whole folder, all loaded at server start by `Store.load_all` (web/warm_up.py; 0.6 s of one
+Streamlit's whole folder, all loaded at server start by `Store.load_all` (asgi.py; 0.6 s of one
 core) so that no visitor waits for a compression.
 """
 
