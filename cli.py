@@ -1,4 +1,10 @@
-"""Command line: init-db (empty production database), demo (simulated data set), export progress as CSV, report intake."""
+"""Command line: init-db (empty production database), demo (simulated data set), export progress as CSV, report intake.
+
+Over 400 lines on purpose: one argument parser for every command, so `cli.py --help` and the README's
+list come from one place; each command only parses and calls db/, intake/, queries/ or exports/ (the
+account and token commands, and what every command shares, are in cli_access.py, cli_tokens.py and
+cli_common.py).
+"""
 
 from __future__ import annotations
 

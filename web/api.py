@@ -5,6 +5,9 @@ applied (429), the work done in a worker thread through the same functions as th
 cli.py (intake.load.import_report, db.rollback.rollback, queries.progress), and the call recorded
 in the audit log under the token's account with the token's name. Answers are JSON (the progress
 frame also as CSV); an unexpected error is a 500 with no details, logged on the server.
+
+Over 400 lines on purpose: the five endpoints and the checks every one of them runs (token, rate
+limit, size, audit, error answers) read together; the OpenAPI description is already its own module.
 """
 
 from __future__ import annotations
