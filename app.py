@@ -17,8 +17,10 @@ st.set_page_config(page_title="Tiến độ CCCD gắn chip", page_icon="🪪", 
 
 try:
     if not data.schema_ready():
-        st.error("Cơ sở dữ liệu chưa được khởi tạo hoặc cần cập nhật cấu trúc. Chạy `python cli.py init-db` (triển khai thật, "
-                 "không mất số liệu) hoặc `python cli.py demo` (dữ liệu mô phỏng).")
+        st.error(
+            "Cơ sở dữ liệu chưa được khởi tạo hoặc cần cập nhật cấu trúc. Chạy `python cli.py init-db` (triển khai thật, "
+            "không mất số liệu) hoặc `python cli.py demo` (dữ liệu mô phỏng)."
+        )
         st.stop()
     state = access.gate()  # shows the sign-in prompt and stops when reading needs a session
     version = data.data_version()
@@ -35,8 +37,13 @@ def _shown(allowed: bool) -> str:
     return "visible" if allowed else "hidden"
 
 
-upload_page = st.Page("app_pages/upload.py", title="Nhập báo cáo", icon=":material/upload_file:", url_path="nhap-bao-cao",
-                      visibility=_shown(access.allowed(Permission.submit_report)))
+upload_page = st.Page(
+    "app_pages/upload.py",
+    title="Nhập báo cáo",
+    icon=":material/upload_file:",
+    url_path="nhap-bao-cao",
+    visibility=_shown(access.allowed(Permission.submit_report)),
+)
 if not info.has_reports:
     # A new production database: nothing to show yet, but the first report has to come in somewhere.
     st.info("Chưa có báo cáo nào từ các tỉnh. Số liệu sẽ hiện khi báo cáo đầu tiên được nhập — nhập báo cáo ở dưới đây.")
@@ -64,12 +71,27 @@ def overview_alias() -> None:
 
 
 own_pages = [
-    st.Page("app_pages/audit.py", title="Nhật ký thao tác", icon=":material/history:", url_path="nhat-ky",
-            visibility=_shown(access.allowed(Permission.view_audit))),
-    st.Page("app_pages/users.py", title="Tài khoản", icon=":material/manage_accounts:", url_path="tai-khoan",
-            visibility=_shown(access.allowed(Permission.manage_users))),
-    st.Page("app_pages/my_account.py", title="Tài khoản của tôi", icon=":material/account_circle:", url_path="tai-khoan-cua-toi",
-            visibility=_shown(state.actor is not None and state.actor.user_id is not None)),
+    st.Page(
+        "app_pages/audit.py",
+        title="Nhật ký thao tác",
+        icon=":material/history:",
+        url_path="nhat-ky",
+        visibility=_shown(access.allowed(Permission.view_audit)),
+    ),
+    st.Page(
+        "app_pages/users.py",
+        title="Tài khoản",
+        icon=":material/manage_accounts:",
+        url_path="tai-khoan",
+        visibility=_shown(access.allowed(Permission.manage_users)),
+    ),
+    st.Page(
+        "app_pages/my_account.py",
+        title="Tài khoản của tôi",
+        icon=":material/account_circle:",
+        url_path="tai-khoan-cua-toi",
+        visibility=_shown(state.actor is not None and state.actor.user_id is not None),
+    ),
 ]
 
 page = st.navigation(
@@ -94,4 +116,3 @@ try:
     page.run()
 except DatabaseUnavailable as exc:  # the database went away after the checks above
     st.error(exc.message_vi)
-

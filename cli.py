@@ -23,10 +23,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bảng đi�
 
 
 @app.callback()
-def _main(as_user: str | None = typer.Option(None, "--as", metavar="USERNAME",
-                                             help="Act as this account (its role and province apply); default: the OS user as operator.")) -> None:
+def _main(
+    as_user: str | None = typer.Option(
+        None, "--as", metavar="USERNAME", help="Act as this account (its role and province apply); default: the OS user as operator."
+    ),
+) -> None:
     """The server operator's tool: every change is recorded under the OS user, or the account given with --as."""
     AS_USER["username"] = as_user
+
+
 export_app = typer.Typer(no_args_is_help=True, help="Export numbers as CSV (UTF-8) to stdout.")
 app.add_typer(export_app, name="export")
 
@@ -151,8 +156,7 @@ def export_progress(
         raise typer.Exit(2) from None
     engine = _engine()
     with _database_errors(), engine.connect() as conn:
-        for part in progress_csv_parts(conn, level=level.value, as_of=day, metric=metric.value, denominator=denominator.value,
-                                       province=province):
+        for part in progress_csv_parts(conn, level=level.value, as_of=day, metric=metric.value, denominator=denominator.value, province=province):
             sys.stdout.write(part)
             sys.stdout.flush()
 
@@ -166,8 +170,9 @@ def import_file(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
     cumulative: bool = typer.Option(False, "--cumulative", help="Counts are cumulative (lũy kế), not daily."),
     lang: LangOption = typer.Option(LangOption.vi, "--lang", help="Language of the messages."),
-    problems_csv: Path | None = typer.Option(None, "--problems-csv", metavar="FILE",
-                                             help="Write every problem kept (up to 100,000) to this CSV file; the screen shows the first 1,000."),
+    problems_csv: Path | None = typer.Option(
+        None, "--problems-csv", metavar="FILE", help="Write every problem kept (up to 100,000) to this CSV file; the screen shows the first 1,000."
+    ),
 ) -> None:
     """Validate a provincial report file whole, then store it in one transaction (exit 1 and nothing written if rejected)."""
     import settings
@@ -192,7 +197,7 @@ def import_file(
     if problems_csv is not None and result.problems:
         frame = neutralise_formulas(problems_frame(result.problems, lang.value))
         problems_csv.write_bytes(("\ufeff" + frame.write_csv()).encode("utf-8"))
-        hint = (f"danh sách đầy đủ: {problems_csv}" if vi else f"full list: {problems_csv}")
+        hint = f"danh sách đầy đủ: {problems_csv}" if vi else f"full list: {problems_csv}"
     else:
         hint = "xem --problems-csv FILE" if vi else "see --problems-csv FILE"
     for line in result_lines(result, lang.value, more_hint=hint):
@@ -219,15 +224,31 @@ def batches(
     if frame.height == 0:
         typer.echo("Chưa có lô nào." if vi else "No batches yet.")
         return
-    header = ("Lô", "Loại", "Trạng thái", "Nhận lúc", "Người gửi", "Tệp", "Số dòng", "Ngày", "Ghi chú") if vi else \
-        ("Batch", "Kind", "Status", "Received", "Submitted by", "File", "Rows", "Dates", "Note")
+    header = (
+        ("Lô", "Loại", "Trạng thái", "Nhận lúc", "Người gửi", "Tệp", "Số dòng", "Ngày", "Ghi chú")
+        if vi
+        else ("Batch", "Kind", "Status", "Received", "Submitted by", "File", "Rows", "Dates", "Note")
+    )
     rows = []
     for b in frame.iter_rows(named=True):
-        dates = "" if b["date_from"] is None else day_text(b["date_from"], lang.value) + (
-            "" if b["date_to"] == b["date_from"] else " – " + day_text(b["date_to"], lang.value))
-        rows.append((f"#{b['id']}", KIND_LABEL[lang.value].get(b["kind"], b["kind"]), STATUS_LABEL[lang.value].get(b["status"], b["status"]),
-                     b["received_at"].strftime("%d/%m/%Y %H:%M" if vi else "%Y-%m-%d %H:%M"), b["submitted_by"], b["source_name"],
-                     number(b["row_count"], lang.value), dates, b["note"] or ""))
+        dates = (
+            ""
+            if b["date_from"] is None
+            else day_text(b["date_from"], lang.value) + ("" if b["date_to"] == b["date_from"] else " – " + day_text(b["date_to"], lang.value))
+        )
+        rows.append(
+            (
+                f"#{b['id']}",
+                KIND_LABEL[lang.value].get(b["kind"], b["kind"]),
+                STATUS_LABEL[lang.value].get(b["status"], b["status"]),
+                b["received_at"].strftime("%d/%m/%Y %H:%M" if vi else "%Y-%m-%d %H:%M"),
+                b["submitted_by"],
+                b["source_name"],
+                number(b["row_count"], lang.value),
+                dates,
+                b["note"] or "",
+            )
+        )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         typer.echo("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
@@ -250,11 +271,15 @@ def rollback_batch(
         raise typer.Exit(1) from None
     provinces = ", ".join(done.provinces) or "—"
     if lang == LangOption.vi:
-        typer.echo(f"Đã hủy lô #{done.batch_id} (lô hủy #{done.rollback_batch_id}): gỡ {done.facts_removed} dòng số liệu, "
-                   f"khôi phục {done.facts_restored} giá trị trước đó; đã tính lại tỉnh {provinces}.")
+        typer.echo(
+            f"Đã hủy lô #{done.batch_id} (lô hủy #{done.rollback_batch_id}): gỡ {done.facts_removed} dòng số liệu, "
+            f"khôi phục {done.facts_restored} giá trị trước đó; đã tính lại tỉnh {provinces}."
+        )
     else:
-        typer.echo(f"Rolled back batch #{done.batch_id} (rollback batch #{done.rollback_batch_id}): removed {done.facts_removed} facts, "
-                   f"restored {done.facts_restored} earlier values; recomputed provinces {provinces}.")
+        typer.echo(
+            f"Rolled back batch #{done.batch_id} (rollback batch #{done.rollback_batch_id}): removed {done.facts_removed} facts, "
+            f"restored {done.facts_restored} earlier values; recomputed provinces {provinces}."
+        )
 
 
 @app.command("template")
@@ -347,7 +372,10 @@ def _event_input(day_from: str, day_to: str | None, label: str, kind: str, provi
         typer.echo(f"error: --kind must be one of {', '.join(KINDS)}", err=True)
         raise typer.Exit(2)
     return EventInput(
-        day_from=_as_of_option(day_from), day_to=_as_of_option(day_to) if day_to else None, label=label, kind=kind,
+        day_from=_as_of_option(day_from),
+        day_to=_as_of_option(day_to) if day_to else None,
+        label=label,
+        kind=kind,
         provinces=tuple(c for c in (provinces or "").split(",") if c.strip()),
     )
 
@@ -527,9 +555,9 @@ from cli_access import audit as _audit_command, users_app  # noqa: E402 - groupe
 app.add_typer(users_app, name="users")
 app.command("audit")(_audit_command)
 from cli_tokens import tokens_app  # noqa: E402 - API tokens (docs/api.md)
+
 app.add_typer(tokens_app, name="tokens")
 
 
 if __name__ == "__main__":
     app()
-

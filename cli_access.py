@@ -47,8 +47,11 @@ def users_add(
     from db.users import add_user
 
     password = None if no_password else _password(password_stdin, username)
-    new_id = _run(lambda conn, actor: add_user(conn, actor, username=username, display_name=name, role=role, province_code=province,
-                                               password=password, sso_identity=sso_identity))
+    new_id = _run(
+        lambda conn, actor: add_user(
+            conn, actor, username=username, display_name=name, role=role, province_code=province, password=password, sso_identity=sso_identity
+        )
+    )
     typer.echo(f"Đã tạo tài khoản {username} (#{new_id}, {role}).")
 
 
@@ -65,9 +68,18 @@ def users_list() -> None:
         typer.echo("Chưa có tài khoản nào.")
         return
     header = ("Tên đăng nhập", "Họ tên", "Vai trò", "Tỉnh", "Trạng thái", "SSO", "Đăng nhập gần nhất")
-    rows = [(r["username"], r["display_name"], r["role"], r["province_code"] or "", "hoạt động" if r["active"] else "đã khóa",
-             r["sso_identity"] or "", r["last_sign_in_at"].strftime("%d/%m/%Y %H:%M") if r["last_sign_in_at"] else "")
-            for r in frame.iter_rows(named=True)]
+    rows = [
+        (
+            r["username"],
+            r["display_name"],
+            r["role"],
+            r["province_code"] or "",
+            "hoạt động" if r["active"] else "đã khóa",
+            r["sso_identity"] or "",
+            r["last_sign_in_at"].strftime("%d/%m/%Y %H:%M") if r["last_sign_in_at"] else "",
+        )
+        for r in frame.iter_rows(named=True)
+    ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         typer.echo("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
@@ -144,5 +156,7 @@ def audit(
         sys.stdout.write(neutralise_formulas(frame).write_csv())
         return
     for r in frame.iter_rows(named=True):
-        typer.echo(f"{r['at']:%d/%m/%Y %H:%M:%S}  {r['actor']:<16} {r['action']:<16} {r['province_code'] or '':<3} "
-                   f"{r['target'] or '':<16} {r['client'] or ''}  {r['detail'] or ''}".rstrip())
+        typer.echo(
+            f"{r['at']:%d/%m/%Y %H:%M:%S}  {r['actor']:<16} {r['action']:<16} {r['province_code'] or '':<3} "
+            f"{r['target'] or '':<16} {r['client'] or ''}  {r['detail'] or ''}".rstrip()
+        )

@@ -34,8 +34,9 @@ def engine(*, create: bool = False):
     try:
         engine = make_engine()
     except DatabaseUrlError as exc:
-        typer.echo(f"error: the database URL (DATABASE_URL, or [connections.cccd] url in .streamlit/secrets.toml) cannot be used: "
-                   f"{exc.reason}", err=True)
+        typer.echo(
+            f"error: the database URL (DATABASE_URL, or [connections.cccd] url in .streamlit/secrets.toml) cannot be used: " f"{exc.reason}", err=True
+        )
         raise typer.Exit(2) from None
     try:
         if create:
@@ -45,8 +46,11 @@ def engine(*, create: bool = False):
         if exc.missing_file:
             typer.echo(f"error: no database at {safe_url(exc.url)}: run `python cli.py init-db` (or `demo`) first", err=True)
             raise typer.Exit(2) from None
-        typer.echo(f"error: cannot reach the database {safe_url(exc.url)}: {exc.cause.__class__.__name__}: "
-                   f"{str(exc.cause).strip().splitlines()[0] if str(exc.cause).strip() else ''}", err=True)
+        typer.echo(
+            f"error: cannot reach the database {safe_url(exc.url)}: {exc.cause.__class__.__name__}: "
+            f"{str(exc.cause).strip().splitlines()[0] if str(exc.cause).strip() else ''}",
+            err=True,
+        )
         typer.echo("hint: check DATABASE_URL or [connections.cccd] url in .streamlit/secrets.toml", err=True)
         raise typer.Exit(2) from None
     return engine

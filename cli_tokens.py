@@ -47,8 +47,19 @@ def tokens_list(user: str | None = typer.Option(None, "--user", help="Only this 
         return value.strftime("%d/%m/%Y %H:%M") if value else ""
 
     header = ("#", "Tài khoản", "Tên", "Tiền tố", "Tạo lúc", "Hết hạn", "Dùng gần nhất", "Thu hồi")
-    rows = [(str(r["id"]), r["username"], r["name"], r["prefix"] + "…", when(r["created_at"]), when(r["expires_at"]), when(r["last_used_at"]),
-             when(r["revoked_at"])) for r in frame.iter_rows(named=True)]
+    rows = [
+        (
+            str(r["id"]),
+            r["username"],
+            r["name"],
+            r["prefix"] + "…",
+            when(r["created_at"]),
+            when(r["expires_at"]),
+            when(r["last_used_at"]),
+            when(r["revoked_at"]),
+        )
+        for r in frame.iter_rows(named=True)
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         typer.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())

@@ -27,12 +27,21 @@ st.caption(
 
 accounts = audit_data.usernames()
 first, second, third = st.columns(3)
-user = first.selectbox("Tài khoản", accounts, index=None, placeholder="Mọi tài khoản", accept_new_options=True, key="audit_user",
-                       help="Chọn một tài khoản, hoặc gõ tên khác (tên gõ sai khi đăng nhập, os:TÊN của dòng lệnh trên máy chủ).")
-province = second.selectbox("Tỉnh", sorted(names, key=names.get), index=None, placeholder="Mọi tỉnh",
-                            format_func=lambda c: f"{names.get(c, c)} ({c})", key="audit_province")
-action = third.selectbox("Thao tác", audit_data.ACTIONS, index=None, placeholder="Mọi thao tác", format_func=audit_data.action_label,
-                         key="audit_action")
+user = first.selectbox(
+    "Tài khoản",
+    accounts,
+    index=None,
+    placeholder="Mọi tài khoản",
+    accept_new_options=True,
+    key="audit_user",
+    help="Chọn một tài khoản, hoặc gõ tên khác (tên gõ sai khi đăng nhập, os:TÊN của dòng lệnh trên máy chủ).",
+)
+province = second.selectbox(
+    "Tỉnh", sorted(names, key=names.get), index=None, placeholder="Mọi tỉnh", format_func=lambda c: f"{names.get(c, c)} ({c})", key="audit_province"
+)
+action = third.selectbox(
+    "Thao tác", audit_data.ACTIONS, index=None, placeholder="Mọi thao tác", format_func=audit_data.action_label, key="audit_action"
+)
 left, right, _ = st.columns(3)
 day_from = left.date_input("Từ ngày", value=None, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key="audit_from")
 day_to = right.date_input("Đến ngày", value=None, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key="audit_to")
@@ -48,8 +57,14 @@ more = " (giới hạn; thu hẹp bộ lọc để xem mục cũ hơn)" if shown
 st.caption(f"{fmt.number(shown.height)} mục, mới nhất trước{more}.")
 # Wider than the page at 1280 px (it scrolls sideways); widths set so a mostly empty column does not cut the rest short.
 widths = {"Tài khoản": 120, "Họ tên": "medium", "Tỉnh": 110, "Đối tượng": 130, "Chi tiết": "medium"}
-st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * (shown.height + 1) + 3, 640), key="audit_table",
-             column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()})
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    height=min(35 * (shown.height + 1) + 3, 640),
+    key="audit_table",
+    column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()},
+)
 st.download_button(
     "Tải nhật ký (CSV)",
     data=audit_data.csv_bytes(shown),

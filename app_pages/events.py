@@ -70,16 +70,29 @@ def _fields(prefix: str, current: dict | None = None) -> EventInput:
     """The form fields of an event (prefilled from `current` when editing)."""
     current = current or {}
     left, right = st.columns(2)
-    day_from = left.date_input("Từ ngày", value=current.get("day_from", ctx.as_of), min_value=FIRST_DAY, max_value=LAST_DAY,
-                               format="DD/MM/YYYY", key=f"{prefix}_from")
-    day_to = right.date_input("Đến ngày (để trống nếu chỉ một ngày)", value=current.get("day_to"), min_value=FIRST_DAY,
-                              max_value=LAST_DAY, format="DD/MM/YYYY", key=f"{prefix}_to")
-    label = st.text_input("Tên ngắn trên biểu đồ", value=current.get("label_vi", ""), max_chars=120, key=f"{prefix}_label",
-                          help="Nên dưới 30 ký tự để nhãn không chồng lên nhau.")
+    day_from = left.date_input(
+        "Từ ngày", value=current.get("day_from", ctx.as_of), min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=f"{prefix}_from"
+    )
+    day_to = right.date_input(
+        "Đến ngày (để trống nếu chỉ một ngày)",
+        value=current.get("day_to"),
+        min_value=FIRST_DAY,
+        max_value=LAST_DAY,
+        format="DD/MM/YYYY",
+        key=f"{prefix}_to",
+    )
+    label = st.text_input(
+        "Tên ngắn trên biểu đồ",
+        value=current.get("label_vi", ""),
+        max_chars=120,
+        key=f"{prefix}_label",
+        help="Nên dưới 30 ký tự để nhãn không chồng lên nhau.",
+    )
     kind = st.selectbox("Loại", KINDS, index=KINDS.index(current.get("kind", "other")), format_func=KIND_LABEL.get, key=f"{prefix}_kind")
     chosen = [c for c in (current.get("provinces") or "").split(",") if c]
-    provinces = st.multiselect("Tỉnh liên quan (để trống: toàn quốc)", province_codes, default=chosen, format_func=names.get,
-                               key=f"{prefix}_provinces")
+    provinces = st.multiselect(
+        "Tỉnh liên quan (để trống: toàn quốc)", province_codes, default=chosen, format_func=names.get, key=f"{prefix}_provinces"
+    )
     return EventInput(day_from=day_from, day_to=day_to, label=label, kind=kind, provinces=tuple(provinces))
 
 
@@ -113,9 +126,12 @@ if live.height:
     st.subheader("Sửa hoặc xóa")
     rows = {r["id"]: r for r in live.iter_rows(named=True)}
     chosen_id = st.selectbox(
-        "Sự kiện", list(rows), key="ev_pick",
+        "Sự kiện",
+        list(rows),
+        key="ev_pick",
         format_func=lambda i: f"#{i} · {fmt.day(rows[i]['day_from'])}"
-        + (f"–{fmt.day(rows[i]['day_to'])}" if rows[i]["day_to"] else "") + f" · {rows[i]['label_vi']}",
+        + (f"–{fmt.day(rows[i]['day_to'])}" if rows[i]["day_to"] else "")
+        + f" · {rows[i]['label_vi']}",
     )
     current = rows[chosen_id]
     with st.form(f"ev_edit_{chosen_id}", border=True):

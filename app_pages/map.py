@@ -78,14 +78,15 @@ days = map_data.map_days(max(info.first_day, CAMPAIGN_START[metric]), ctx.as_of)
 map_day = ctx.as_of
 if len(days) > 1:
     map_day = slider_slot.select_slider(
-        "Xem lại theo tuần (ngày của bản đồ)", options=days, value=ctx.as_of, format_func=fmt.day,
+        "Xem lại theo tuần (ngày của bản đồ)",
+        options=days,
+        value=ctx.as_of,
+        format_func=fmt.day,
         key=f"map_day_{ctx.as_of.isoformat()}_{metric.value}",
         help="Kéo để xem bản đồ từng tuần trước ngày số liệu đã chọn ở thanh bên.",
     )
 
-frame = with_map_values(
-    data.progress_frame(ctx.version, level="province", as_of=map_day, metric=metric.value, denominator=ctx.denominator.value)
-)
+frame = with_map_values(data.progress_frame(ctx.version, level="province", as_of=map_day, metric=metric.value, denominator=ctx.denominator.value))
 caption = [
     f"{METRIC_LABEL[metric]} ({unit}) so với {denominator_text}",
     f"bản đồ ngày **{fmt.day(map_day)}**" + ("" if map_day == ctx.as_of else f" (số liệu đến {fmt.day(ctx.as_of)})"),
@@ -106,14 +107,32 @@ labels = map_data.archipelago_labels()
 with chart_slot:
     if kind == "map":
         figure = shared(
-            built_json, province_choropleth, frame, map_data.provinces_geojson(), labels, value=value, unit=unit, denominator_label=denominator_text,
-            as_of=map_day, title=title, subtitle=subtitle,
+            built_json,
+            province_choropleth,
+            frame,
+            map_data.provinces_geojson(),
+            labels,
+            value=value,
+            unit=unit,
+            denominator_label=denominator_text,
+            as_of=map_day,
+            title=title,
+            subtitle=subtitle,
         )
         chart_key = "map"
     else:
         figure = shared(
-            built_json, tile_grid, frame, map_data.tile_grid_positions(), labels, value=value, unit=unit, denominator_label=denominator_text,
-            as_of=map_day, title=title, subtitle=subtitle,
+            built_json,
+            tile_grid,
+            frame,
+            map_data.tile_grid_positions(),
+            labels,
+            value=value,
+            unit=unit,
+            denominator_label=denominator_text,
+            as_of=map_day,
+            title=title,
+            subtitle=subtitle,
         )
         chart_key = "tiles"
     # Drawn with plotly.js's geo bundle, not st.plotly_chart: see ui/geo_chart.py (the page's load budget).
@@ -124,8 +143,12 @@ with chart_slot:
 
 with right:
     st.selectbox(
-        "Mở trang tỉnh", [None, *sorted(names, key=names.get)], format_func=lambda c: "— chọn tỉnh/thành phố —" if c is None else names[c],
-        key="open_province", on_change=_on_choose, help="Cách khác để mở trang một tỉnh, không cần bấm trên bản đồ.",
+        "Mở trang tỉnh",
+        [None, *sorted(names, key=names.get)],
+        format_func=lambda c: "— chọn tỉnh/thành phố —" if c is None else names[c],
+        key="open_province",
+        on_change=_on_choose,
+        help="Cách khác để mở trang một tỉnh, không cần bấm trên bản đồ.",
     )
     counts = dict(frame.filter(frame["has_data"]).group_by("status").len().iter_rows())
     st.markdown(
@@ -135,9 +158,7 @@ with right:
     )
     if ctx.province and ctx.province in names:
         mine = frame.filter(frame["code"] == ctx.province).row(0, named=True)
-        st.markdown(
-            f"**Tỉnh của tôi — {mine['name']}:** hạng **{mine['rank']}/{frame.height}**, {fmt.percent(mine['coverage'])}"
-        )
+        st.markdown(f"**Tỉnh của tôi — {mine['name']}:** hạng **{mine['rank']}/{frame.height}**, {fmt.percent(mine['coverage'])}")
         st.page_link(PROVINCE_PAGE, label=f"Trang của {mine['name']}", icon=":material/location_city:", query_params={"province": ctx.province})
 
 notes = [

@@ -18,8 +18,7 @@ from present.labels import SIMULATED_LABEL, STATUS_COLOR
 
 AUTO_CHOICES = [0, 15, 30, 60]  # seconds per slide; 0 = advance by hand only
 SHARED_PARAMS = ("as_of", "metric", "denominator", "province")
-CHART_CONFIG = {"displayModeBar": False, "locale": "vi", "topojsonURL": static_url("topojson/"), "scrollZoom": False,
-                "responsive": True}
+CHART_CONFIG = {"displayModeBar": False, "locale": "vi", "topojsonURL": static_url("topojson/"), "scrollZoom": False, "responsive": True}
 
 # Chrome off, type large (nothing under 24 px at 1280×720), high contrast, and a slide that always
 # fits one screen: the figure takes the height the header, message and footer leave.
@@ -167,12 +166,22 @@ def _body(slide: Slide) -> None:
 def _downloads() -> None:
     with st.container(key="mt_downloads", horizontal=True):
         st.download_button(
-            "Tải bài trình chiếu (PowerPoint)", data=lambda: meeting_data.deck_bytes(ctx.version, **params),
-            file_name=deck_file_name(ctx.as_of, ctx.province), mime=PPTX_MIME, icon=":material/slideshow:", key="mt_deck", on_click="ignore",
+            "Tải bài trình chiếu (PowerPoint)",
+            data=lambda: meeting_data.deck_bytes(ctx.version, **params),
+            file_name=deck_file_name(ctx.as_of, ctx.province),
+            mime=PPTX_MIME,
+            icon=":material/slideshow:",
+            key="mt_deck",
+            on_click="ignore",
         )
         st.download_button(
-            "Tải bảng số liệu (Excel)", data=lambda: meeting_data.handout_bytes(ctx.version, **params),
-            file_name=handout_file_name(ctx.as_of, ctx.province), mime=XLSX_MIME, icon=":material/table_view:", key="mt_xlsx", on_click="ignore",
+            "Tải bảng số liệu (Excel)",
+            data=lambda: meeting_data.handout_bytes(ctx.version, **params),
+            file_name=handout_file_name(ctx.as_of, ctx.province),
+            mime=XLSX_MIME,
+            icon=":material/table_view:",
+            key="mt_xlsx",
+            on_click="ignore",
         )
 
 
@@ -203,8 +212,13 @@ def meeting() -> None:
         st.html(f'<div class="mt-position">{index}/{count}</div>', width="content")
         st.button("Sau", icon=":material/arrow_forward:", icon_position="right", key="mt_next", on_click=_go, args=(+1,))
         st.segmented_control(
-            "Tự chuyển trang", AUTO_CHOICES, format_func=lambda s: "Tự chuyển: tắt" if s == 0 else f"{s} giây",
-            key="mt_auto", on_change=_auto_changed, label_visibility="collapsed", required=True,
+            "Tự chuyển trang",
+            AUTO_CHOICES,
+            format_func=lambda s: "Tự chuyển: tắt" if s == 0 else f"{s} giây",
+            key="mt_auto",
+            on_change=_auto_changed,
+            label_visibility="collapsed",
+            required=True,
         )
         if st.button("Thoát", icon=":material/close:", key="mt_exit"):
             _exit()

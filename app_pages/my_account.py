@@ -23,9 +23,11 @@ where = f" — {names.get(acting.province_code, acting.province_code)} ({acting.
 st.markdown(f"**{access.md(acting.display_name)}** ({access.md(acting.username)}) · {access.md(ROLE_LABEL_VI[acting.role] + where)}")
 
 st.subheader("Mã API")
-st.caption("Hệ thống của tỉnh gửi báo cáo và lấy số liệu qua API bằng mã này (`Authorization: Bearer …`, xem docs/api.md). "
-           "Mã có quyền như tài khoản của bạn; mỗi lần gọi được ghi vào nhật ký thao tác kèm tên mã. Hệ thống chỉ lưu "
-           "dạng băm của mã: mã chỉ hiện một lần khi tạo.")
+st.caption(
+    "Hệ thống của tỉnh gửi báo cáo và lấy số liệu qua API bằng mã này (`Authorization: Bearer …`, xem docs/api.md). "
+    "Mã có quyền như tài khoản của bạn; mỗi lần gọi được ghi vào nhật ký thao tác kèm tên mã. Hệ thống chỉ lưu "
+    "dạng băm của mã: mã chỉ hiện một lần khi tạo."
+)
 
 new = st.session_state.pop(_NEW, None)
 if new:
@@ -54,8 +56,12 @@ st.dataframe(tokens_data.token_table(frame), hide_index=True, width="stretch", k
 live = [r for r in frame.iter_rows(named=True) if r["revoked_at"] is None]
 if live:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.selectbox("Thu hồi mã", [r["id"] for r in live], key="my_account_revoke_pick",
-                            format_func=lambda i: next(f"#{r['id']} {r['name']} ({r['prefix']}…)" for r in live if r["id"] == i))
+    chosen = left.selectbox(
+        "Thu hồi mã",
+        [r["id"] for r in live],
+        key="my_account_revoke_pick",
+        format_func=lambda i: next(f"#{r['id']} {r['name']} ({r['prefix']}…)" for r in live if r["id"] == i),
+    )
     if right.button("Thu hồi", icon=":material/block:", key="my_account_revoke"):
         try:
             tokens_data.revoke(acting, int(chosen))

@@ -27,17 +27,29 @@ st.caption(" · ".join(labels))
 handout = dict(as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, province=None)
 with st.container(horizontal=True, vertical_alignment="center", key="handouts"):
     st.page_link(
-        "app_pages/meeting.py", label="Chế độ họp (trình chiếu)", icon=":material/co_present:",
+        "app_pages/meeting.py",
+        label="Chế độ họp (trình chiếu)",
+        icon=":material/co_present:",
         query_params={k: v for k, v in st.query_params.to_dict().items() if k in ("as_of", "metric", "denominator", "province")},
     )
     # Built only when clicked (a deck takes seconds: charts are drawn by Chromium); national, as on this page.
     st.download_button(
-        "Tải bài trình chiếu (PowerPoint)", data=lambda: meeting_data.deck_bytes(ctx.version, **handout),
-        file_name=deck_file_name(ctx.as_of), mime=PPTX_MIME, icon=":material/slideshow:", key="overview_deck", on_click="ignore",
+        "Tải bài trình chiếu (PowerPoint)",
+        data=lambda: meeting_data.deck_bytes(ctx.version, **handout),
+        file_name=deck_file_name(ctx.as_of),
+        mime=PPTX_MIME,
+        icon=":material/slideshow:",
+        key="overview_deck",
+        on_click="ignore",
     )
     st.download_button(
-        "Tải bảng số liệu (Excel)", data=lambda: meeting_data.handout_bytes(ctx.version, **handout),
-        file_name=handout_file_name(ctx.as_of), mime=XLSX_MIME, icon=":material/table_view:", key="overview_xlsx", on_click="ignore",
+        "Tải bảng số liệu (Excel)",
+        data=lambda: meeting_data.handout_bytes(ctx.version, **handout),
+        file_name=handout_file_name(ctx.as_of),
+        mime=XLSX_MIME,
+        icon=":material/table_view:",
+        key="overview_xlsx",
+        on_click="ignore",
     )
 
 national = {
@@ -71,11 +83,7 @@ for column, metric in zip(st.columns(len(HEADLINE_METRICS)), HEADLINE_METRICS):
                 if chosen["days_left"] > 0 and status != Status.achieved
                 else ""
             )
-            + (
-                f"Còn thiếu: **{fmt.number(chosen['denominator'] - chosen['cumulative'])} {unit}**  \n"
-                if status not in (Status.achieved,)
-                else ""
-            )
+            + (f"Còn thiếu: **{fmt.number(chosen['denominator'] - chosen['cumulative'])} {unit}**  \n" if status not in (Status.achieved,) else "")
             + "Dự kiến hoàn thành: **"
             + (
                 "đã đạt"
@@ -90,7 +98,13 @@ trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denom
 goal_row = national[(metric, ctx.denominator)]
 goal_label = f"{fmt.number(goal_row['denominator'])} {METRIC_UNIT[metric]} ({denominator_label(metric, ctx.denominator)})"
 figure = shared(
-    trend_figure, trend, title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc", unit=METRIC_UNIT[metric], as_of=ctx.as_of, deadline=DEADLINE, goal_label=goal_label,
+    trend_figure,
+    trend,
+    title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc",
+    unit=METRIC_UNIT[metric],
+    as_of=ctx.as_of,
+    deadline=DEADLINE,
+    goal_label=goal_label,
     events=meeting_data.events_frame(meeting_data.events_stamp()),
 )
 st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="trend")
@@ -107,7 +121,9 @@ if ctx.province:
             f"({fmt.rank_change_phrase(mine['rank_change'])}), {fmt.percent(mine['coverage'])} "
             f"{denominator_label(metric, ctx.denominator)}, :{BADGE_COLOR[mine_status]}[{STATUS_LABEL[mine_status]}]"
         )
-        st.page_link("app_pages/scorecard.py", label="Xem bảng điểm của tỉnh", icon=":material/person_pin_circle:", query_params={"province": ctx.province})
+        st.page_link(
+            "app_pages/scorecard.py", label="Xem bảng điểm của tỉnh", icon=":material/person_pin_circle:", query_params={"province": ctx.province}
+        )
 readiness_data.overview_lines(ctx.version, ctx.as_of)  # N/63 tỉnh sẵn sàng · M bộ, ngành đã kết nối → /san-sang
 st.subheader(f"63 tỉnh theo trạng thái — {METRIC_LABEL[metric]}, so với {denominator_label(metric, ctx.denominator)}")
 for column, status in zip(st.columns(len(Status)), Status, strict=True):

@@ -20,8 +20,20 @@ from present.tables import REPORTED_AT_DISTRICT, district_grain_table, ranking_c
 MAP_PAGE = "app_pages/map.py"
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 TABLE_COLUMNS = (
-    "code", "rank", "rank_change", "name", "cumulative", "denominator", "coverage", "pace", "required_daily_rate",
-    "projected_completion", "status", "completeness", "over_100", "reporting_incomplete",
+    "code",
+    "rank",
+    "rank_change",
+    "name",
+    "cumulative",
+    "denominator",
+    "coverage",
+    "pace",
+    "required_daily_rate",
+    "projected_completion",
+    "status",
+    "completeness",
+    "over_100",
+    "reporting_incomplete",
 )
 
 ctx = controls.current()
@@ -40,8 +52,11 @@ if ctx.province not in names:
     st.title("Trang tỉnh")
     st.info("Chọn một tỉnh/thành phố ở đây hoặc bấm vào tỉnh đó trên bản đồ.")
     st.selectbox(
-        "Tỉnh/thành phố", [None, *sorted(names, key=names.get)], format_func=lambda c: "— chọn —" if c is None else names[c],
-        key="province_page_pick", on_change=_choose_province,
+        "Tỉnh/thành phố",
+        [None, *sorted(names, key=names.get)],
+        format_func=lambda c: "— chọn —" if c is None else names[c],
+        key="province_page_pick",
+        on_change=_choose_province,
     )
     st.page_link(MAP_PAGE, label="Bản đồ toàn quốc", icon=":material/map:")
     st.stop()
@@ -61,15 +76,22 @@ st.page_link(MAP_PAGE, label="Bản đồ toàn quốc", icon=":material/map:")
 # Two rows of three cards: five in a row truncate their numbers at 1280 px with the sidebar open.
 first, second = st.columns(3), st.columns(3)
 first[0].metric(
-    "Tỷ lệ hoàn thành", fmt.percent(row["coverage"]) + (" ⚑" if row["over_100"] else ""),
-    delta=f"{fmt.number(row['cumulative'])} / {fmt.number(row['denominator'])} {unit}", delta_color="off", delta_arrow="off", border=True,
+    "Tỷ lệ hoàn thành",
+    fmt.percent(row["coverage"]) + (" ⚑" if row["over_100"] else ""),
+    delta=f"{fmt.number(row['cumulative'])} / {fmt.number(row['denominator'])} {unit}",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
     help=f"Lũy kế ÷ {denominator_text}; không cắt ở 100% (⚑ vượt 100%).",
 )
 change = row["rank_change"]
 first[1].metric(
-    "Hạng cả nước", f"{row['rank']}/{provinces.height}",
+    "Hạng cả nước",
+    f"{row['rank']}/{provinces.height}",
     delta=None if change is None else ("giữ hạng so với 7 ngày trước" if change == 0 else f"{fmt.rank_change(change)} bậc so với 7 ngày trước"),
-    delta_color="off" if not change else ("normal" if change > 0 else "inverse"), delta_arrow="off", border=True,
+    delta_color="off" if not change else ("normal" if change > 0 else "inverse"),
+    delta_arrow="off",
+    border=True,
 )
 forecast = row["projected_completion"]
 if status == Status.achieved:
@@ -80,8 +102,12 @@ else:
     forecast_text, forecast_note = fmt.day(forecast), ("sau hạn chót" if forecast > DEADLINE else "trước hạn chót")
 first[2].metric("Dự kiến hoàn thành", forecast_text, delta=forecast_note, delta_color="off", delta_arrow="off", border=True)
 second[0].metric(
-    f"Tốc độ 7 ngày ({unit}/ngày)", fmt.number(row["pace"]), delta=f"{fmt.number(row['daily'])} trong ngày {fmt.day(as_of)}",
-    delta_color="off", delta_arrow="off", border=True,
+    f"Tốc độ 7 ngày ({unit}/ngày)",
+    fmt.number(row["pace"]),
+    delta=f"{fmt.number(row['daily'])} trong ngày {fmt.day(as_of)}",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
 )
 if status == Status.achieved:
     required_text, required_note = "0", "đã đạt mục tiêu"
@@ -106,10 +132,17 @@ trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denom
 goal_label = f"{fmt.number(row['denominator'])} {unit} ({denominator_text})"
 st.plotly_chart(
     shared(
-        trend_figure, trend, title=f"{METRIC_LABEL[metric]} — lũy kế {row['name']}", unit=unit, as_of=as_of, deadline=DEADLINE, goal_label=goal_label,
+        trend_figure,
+        trend,
+        title=f"{METRIC_LABEL[metric]} — lũy kế {row['name']}",
+        unit=unit,
+        as_of=as_of,
+        deadline=DEADLINE,
+        goal_label=goal_label,
         events=meeting_data.events_frame(meeting_data.events_stamp(), province=code),
     ),
-    config=CHART_CONFIG, key="province_trend",
+    config=CHART_CONFIG,
+    key="province_trend",
 )
 
 # --- districts ------------------------------------------------------------------------------------
@@ -133,9 +166,23 @@ except BoundaryError as exc:
     st.warning(f"Không dùng được tệp ranh giới cấp huyện: {exc}")
 if official is not None:
     st.plotly_chart(
-        shared(province_choropleth, districts, official, [], value=MapValue.coverage, unit=unit, denominator_label=denominator_text,
-                            as_of=as_of, title=f"Tỷ lệ theo quận/huyện — {row['name']}", national=False, height=520),
-        config=CHART_CONFIG, key="district_map", on_select=lambda: _pick_district("district_map"), selection_mode=("points",),
+        shared(
+            province_choropleth,
+            districts,
+            official,
+            [],
+            value=MapValue.coverage,
+            unit=unit,
+            denominator_label=denominator_text,
+            as_of=as_of,
+            title=f"Tỷ lệ theo quận/huyện — {row['name']}",
+            national=False,
+            height=520,
+        ),
+        config=CHART_CONFIG,
+        key="district_map",
+        on_select=lambda: _pick_district("district_map"),
+        selection_mode=("points",),
     )
     st.caption("Ranh giới cấp huyện từ tệp chính thức đã nạp, đối chiếu từng mã với danh mục đơn vị hành chính.")
 else:
@@ -149,9 +196,12 @@ def ranked_units(frame: pl.DataFrame, *, level_text: str, name_label: str, rank_
     """Bars of the units' coverage, then their ranking table (districts of the province, communes of a district)."""
     chart_options = {"on_select": lambda: _pick_district(key), "selection_mode": ("points",)} if clickable else {}
     st.plotly_chart(
-        shared(unit_bars, frame, title=f"Tỷ lệ so với {denominator_text}, theo {level_text}", unit=unit, denominator_label=denominator_text,
-                  as_of=as_of),
-        config=CHART_CONFIG, key=key, **chart_options,
+        shared(
+            unit_bars, frame, title=f"Tỷ lệ so với {denominator_text}, theo {level_text}", unit=unit, denominator_label=denominator_text, as_of=as_of
+        ),
+        config=CHART_CONFIG,
+        key=key,
+        **chart_options,
     )
     table = ranking_table(frame.select(TABLE_COLUMNS))
     st.dataframe(
@@ -168,8 +218,11 @@ ranked_units(districts, level_text="quận/huyện", name_label="Quận/huyện"
 options = [None, *sorted(district_names, key=district_names.get)]
 wanted = st.query_params.get("district")
 chosen = st.selectbox(
-    "Xem xã/phường/thị trấn của quận/huyện", options, index=options.index(wanted) if wanted in district_names else 0,
-    format_func=lambda c: "— chọn quận/huyện —" if c is None else district_names[c], key=district_key,
+    "Xem xã/phường/thị trấn của quận/huyện",
+    options,
+    index=options.index(wanted) if wanted in district_names else 0,
+    format_func=lambda c: "— chọn quận/huyện —" if c is None else district_names[c],
+    key=district_key,
 )
 if chosen:
     st.query_params["district"] = chosen
@@ -193,8 +246,14 @@ if chosen:
             )
             st.dataframe(district_grain_table(at_district), hide_index=True, height=min(36 * (at_district.height + 1) + 4, 760))
         if communes.height:
-            ranked_units(communes, level_text="xã/phường/thị trấn", name_label="Xã/phường/thị trấn", rank_label="Hạng trong huyện",
-                         key="commune_bars", clickable=False)
+            ranked_units(
+                communes,
+                level_text="xã/phường/thị trấn",
+                name_label="Xã/phường/thị trấn",
+                rank_label="Hạng trong huyện",
+                key="commune_bars",
+                clickable=False,
+            )
 else:
     st.caption("Chọn một quận/huyện (hoặc bấm vào cột của nó) để xem các xã/phường/thị trấn.")
 

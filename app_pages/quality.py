@@ -34,26 +34,46 @@ followup = qd.outliers_frame(ctx.version, as_of=as_of)
 reported, expected, on_time = summary.units_reported, summary.units_expected, summary.units_on_time
 cols = st.columns(4)
 cols[0].metric(
-    "Đơn vị đã báo cáo", fmt.percent(summary.completeness),
-    delta=f"{fmt.number(reported)}/{fmt.number(expected)} đơn vị", delta_color="off", delta_arrow="off", border=True,
+    "Đơn vị đã báo cáo",
+    fmt.percent(summary.completeness),
+    delta=f"{fmt.number(reported)}/{fmt.number(expected)} đơn vị",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
 )
 cols[1].metric(
-    f"Nộp đúng hạn (trước {cutoff}:00)", fmt.percent(summary.timeliness),
-    delta=f"{fmt.number(on_time)}/{fmt.number(expected)} đơn vị", delta_color="off", delta_arrow="off", border=True,
+    f"Nộp đúng hạn (trước {cutoff}:00)",
+    fmt.percent(summary.timeliness),
+    delta=f"{fmt.number(on_time)}/{fmt.number(expected)} đơn vị",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
 )
 cols[2].metric(
-    "Tỉnh báo cáo đủ", f"{summary.rows_complete}/{summary.rows}",
-    delta=f"{summary.rows_none} tỉnh chưa gửi báo cáo", delta_color="off", delta_arrow="off", border=True,
+    "Tỉnh báo cáo đủ",
+    f"{summary.rows_complete}/{summary.rows}",
+    delta=f"{summary.rows_none} tỉnh chưa gửi báo cáo",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
 )
 cols[3].metric(
-    "Báo cáo trễ hạn", f"{summary.rows_late} tỉnh",
-    delta=f"{fmt.number(summary.late_units)} đơn vị nộp sau {cutoff}:00", delta_color="off", delta_arrow="off", border=True,
+    "Báo cáo trễ hạn",
+    f"{summary.rows_late} tỉnh",
+    delta=f"{fmt.number(summary.late_units)} đơn vị nộp sau {cutoff}:00",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
 )
 
 st.subheader(f"Báo cáo {quality.GRID_DAYS} ngày đến {fmt.day(as_of)}")
 measure = st.radio(
-    "Hiển thị", list(qd.MEASURE_LABEL), format_func=lambda m: f"{qd.MEASURE_LABEL[m]} (% đơn vị)", horizontal=True,
-    key="quality_measure", label_visibility="collapsed",
+    "Hiển thị",
+    list(qd.MEASURE_LABEL),
+    format_func=lambda m: f"{qd.MEASURE_LABEL[m]} (% đơn vị)",
+    horizontal=True,
+    key="quality_measure",
+    label_visibility="collapsed",
 )
 st.plotly_chart(
     qd.heatmap_figure(ctx.version, as_of=as_of, measure=measure, my_province=my_province),

@@ -27,17 +27,15 @@ caption = (
 )
 st.caption(caption + (f" · **{SIMULATED_LABEL}**" if info.simulated else ""))
 
-chosen_regions = st.pills(
-    "Vùng", list(region_names), selection_mode="multi", format_func=region_names.get, key="regions", default=[]
-)
-frame = data.rankings_frame(
-    ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions)
-)
+chosen_regions = st.pills("Vùng", list(region_names), selection_mode="multi", format_func=region_names.get, key="regions", default=[])
+frame = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, regions=tuple(chosen_regions))
 my_province = ctx.province
 if my_province:
     st.page_link(
-        "app_pages/scorecard.py", label=f"Bảng điểm của {ctx.province_name}",
-        icon=":material/person_pin_circle:", query_params={"province": my_province},
+        "app_pages/scorecard.py",
+        label=f"Bảng điểm của {ctx.province_name}",
+        icon=":material/person_pin_circle:",
+        query_params={"province": my_province},
     )
 counts = frame.group_by("status").len()
 status_count = dict(zip(counts["status"], counts["len"], strict=True))

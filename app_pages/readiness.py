@@ -36,16 +36,34 @@ counts = rd.milestone_counts(ctx.version, as_of=ctx.as_of)
 capacity_all = rd.capacity(ctx.version, as_of=ctx.as_of)
 limited_count = int(capacity_all["limited"].sum())
 total = line.provinces_total
-for column, (label, value, helptext) in zip(st.columns([1, 1, 1, 1, 1.35]), (
-    ("Tỉnh sẵn sàng", f"{line.provinces_ready}/{total}", "Tỉnh sẵn sàng triển khai: cả 4 hạng mục đã hoàn thành (đã làm ≥ kế hoạch) đến ngày số liệu."),
-    ("Thiếu thiết bị", fmt.number(limited_count), "Số tỉnh có công suất thiết bị đã lắp thấp hơn tốc độ cần đạt để kịp chỉ tiêu (xem bảng dưới)."),
-    ("Thu thập xong", f"{counts['collection_finished']}/{total}",
-     f"Tỉnh đã hoàn thành thu thập thông tin dân cư; đã bắt đầu thu thập: {counts['collection_started']}/{total} tỉnh."),
-    ("Tỉnh kết nối", f"{links.provinces_connected}/{links.provinces_total}", "Tỉnh đã kết nối, chia sẻ dữ liệu với CSDL quốc gia về dân cư."),
-    ("Bộ, ngành kết nối", f"{links.agencies_connected}/{links.agencies_total}",
-     f"Bộ, ngành đã kết nối CSDL quốc gia về dân cư; trong đó {links.ministries_connected} bộ, cơ quan ngang bộ. "
-     "Danh mục không gồm Bộ Công an (cơ quan quản lý CSDL)."),
-), strict=True):
+for column, (label, value, helptext) in zip(
+    st.columns([1, 1, 1, 1, 1.35]),
+    (
+        (
+            "Tỉnh sẵn sàng",
+            f"{line.provinces_ready}/{total}",
+            "Tỉnh sẵn sàng triển khai: cả 4 hạng mục đã hoàn thành (đã làm ≥ kế hoạch) đến ngày số liệu.",
+        ),
+        (
+            "Thiếu thiết bị",
+            fmt.number(limited_count),
+            "Số tỉnh có công suất thiết bị đã lắp thấp hơn tốc độ cần đạt để kịp chỉ tiêu (xem bảng dưới).",
+        ),
+        (
+            "Thu thập xong",
+            f"{counts['collection_finished']}/{total}",
+            f"Tỉnh đã hoàn thành thu thập thông tin dân cư; đã bắt đầu thu thập: {counts['collection_started']}/{total} tỉnh.",
+        ),
+        ("Tỉnh kết nối", f"{links.provinces_connected}/{links.provinces_total}", "Tỉnh đã kết nối, chia sẻ dữ liệu với CSDL quốc gia về dân cư."),
+        (
+            "Bộ, ngành kết nối",
+            f"{links.agencies_connected}/{links.agencies_total}",
+            f"Bộ, ngành đã kết nối CSDL quốc gia về dân cư; trong đó {links.ministries_connected} bộ, cơ quan ngang bộ. "
+            "Danh mục không gồm Bộ Công an (cơ quan quản lý CSDL).",
+        ),
+    ),
+    strict=True,
+):
     column.metric(label, value, help=helptext, border=True)
 
 regions = data.regions_frame(ctx.version)
@@ -56,8 +74,13 @@ chosen = tuple(st.pills("Vùng", list(region_names), selection_mode="multi", for
 st.subheader("Tỉnh × hạng mục: đã làm / kế hoạch")
 frame = rd.matrix(ctx.version, as_of=ctx.as_of, regions=chosen)
 everything = rd.matrix(ctx.version, as_of=ctx.as_of)
-st.dataframe(rd.matrix_styler(frame, my_province=ctx.province), column_config={k: v for k, v in rd.MATRIX_COLUMNS.items()},
-             hide_index=True, height=min(38 * (frame.height + 1), 420), key="readiness_matrix")
+st.dataframe(
+    rd.matrix_styler(frame, my_province=ctx.province),
+    column_config={k: v for k, v in rd.MATRIX_COLUMNS.items()},
+    hide_index=True,
+    height=min(38 * (frame.height + 1), 420),
+    key="readiness_matrix",
+)
 st.caption(
     "✓ đã xong (đã làm ≥ kế hoạch; được phép vượt kế hoạch) · … đang thực hiện, chưa đến hạn · ! quá hạn kế hoạch, chưa xong · "
     "? tỉnh chưa báo cáo hạng mục này. Tỉnh sẵn sàng = cả 4 hạng mục đã xong. Thứ tự: tỉnh chưa sẵn sàng, tỉnh đã sẵn sàng, "
@@ -68,7 +91,9 @@ st.caption(
 st.subheader("Tỉnh có thiết bị hạn chế tiến độ")
 limited = rd.capacity(ctx.version, as_of=ctx.as_of, regions=chosen).filter(pl.col("limited"))
 if limited.height == 0:
-    st.success(f"Không có tỉnh nào{' trong vùng đã chọn' if chosen else ''}: công suất thiết bị đã lắp đủ cho tốc độ cần đạt ngày {fmt.day(ctx.as_of)}.")
+    st.success(
+        f"Không có tỉnh nào{' trong vùng đã chọn' if chosen else ''}: công suất thiết bị đã lắp đủ cho tốc độ cần đạt ngày {fmt.day(ctx.as_of)}."
+    )
 else:
     st.dataframe(rd.capacity_table(limited), hide_index=True, height=min(38 * (limited.height + 1), 320), key="readiness_capacity")
 st.caption(
@@ -80,15 +105,22 @@ st.caption(
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Mốc triển khai")
-    st.plotly_chart(rd.milestone_figure(rd.timeline(ctx.version, until=ctx.as_of), as_of=ctx.as_of, total=total),
-                    config={"displaylogo": False, "locale": "vi"}, key="readiness_milestones")
+    st.plotly_chart(
+        rd.milestone_figure(rd.timeline(ctx.version, until=ctx.as_of), as_of=ctx.as_of, total=total),
+        config={"displaylogo": False, "locale": "vi"},
+        key="readiness_milestones",
+    )
 with right:
     st.subheader("Tỉnh đến ngày số liệu")
-    st.markdown("  \n".join([
-        f"Bắt đầu thu thập dữ liệu dân cư: **{counts['collection_started']}/{total}**",
-        f"Hoàn thành thu thập: **{counts['collection_finished']}/{total}**",
-        f"Đã kết nối CSDL quốc gia về dân cư: **{counts['db_connected']}/{total}**",
-    ]))
+    st.markdown(
+        "  \n".join(
+            [
+                f"Bắt đầu thu thập dữ liệu dân cư: **{counts['collection_started']}/{total}**",
+                f"Hoàn thành thu thập: **{counts['collection_finished']}/{total}**",
+                f"Đã kết nối CSDL quốc gia về dân cư: **{counts['db_connected']}/{total}**",
+            ]
+        )
+    )
     waiting, silent = rd.not_reached(everything, rd.milestones_all(ctx.version), as_of=ctx.as_of)
     if waiting:
         st.markdown("**Chưa kết nối CSDL:** " + ", ".join(waiting))
@@ -96,8 +128,10 @@ with right:
         st.caption(f"{silent} tỉnh chưa báo cáo mốc kết nối CSDL.")
 
 st.subheader("Kết nối CSDL quốc gia về dân cư: bộ, ngành")
-st.markdown(f"**{links.agencies_connected}/{links.agencies_total}** bộ, ngành (trong đó {links.ministries_connected} bộ, cơ quan ngang bộ) "
-            f"và **{links.provinces_connected}/{links.provinces_total}** tỉnh đã kết nối đến ngày {fmt.day(ctx.as_of)}.")
+st.markdown(
+    f"**{links.agencies_connected}/{links.agencies_total}** bộ, ngành (trong đó {links.ministries_connected} bộ, cơ quan ngang bộ) "
+    f"và **{links.provinces_connected}/{links.provinces_total}** tỉnh đã kết nối đến ngày {fmt.day(ctx.as_of)}."
+)
 st.dataframe(rd.board_table(rd.board(ctx.version, as_of=ctx.as_of)), hide_index=True, height=300, key="readiness_board")
 
 # --- one province -----------------------------------------------------------------------------------------
@@ -108,29 +142,42 @@ default = ctx.province or (limited["code"][0] if limited.height else codes[0])
 province = st.selectbox("Tỉnh", codes, index=codes.index(default) if default in codes else 0, format_func=names.get, key="readiness_province")
 items = rd.province_items(everything, province)
 row = everything.filter(pl.col("code") == province).row(0, named=True)
-st.markdown(f"**{names[province]}:** " + ("✓ sẵn sàng triển khai" if row["ready"] else f"chưa sẵn sàng — {row['items_done']}/4 hạng mục đã xong")
-            + f" (đến ngày {fmt.day(ctx.as_of)})")
+st.markdown(
+    f"**{names[province]}:** "
+    + ("✓ sẵn sàng triển khai" if row["ready"] else f"chưa sẵn sàng — {row['items_done']}/4 hạng mục đã xong")
+    + f" (đến ngày {fmt.day(ctx.as_of)})"
+)
 st.dataframe(rd.items_table(items), hide_index=True, key="readiness_items")
 left, right = st.columns([1, 2])
 with left:
     days = {r["kind"]: r["day"] for r in rd.milestones(ctx.version, province=province).iter_rows(named=True)}
-    st.markdown("  \n".join(
-        f"{MILESTONE_LABEL_VI[k]}: **{fmt.day(days.get(k)) if days.get(k) and days[k] <= ctx.as_of else 'chưa đạt'}**" for k in MILESTONES))
+    st.markdown(
+        "  \n".join(
+            f"{MILESTONE_LABEL_VI[k]}: **{fmt.day(days.get(k)) if days.get(k) and days[k] <= ctx.as_of else 'chưa đạt'}**" for k in MILESTONES
+        )
+    )
     check = capacity_all.filter(pl.col("code") == province).row(0, named=True)
-    st.markdown(f"Công suất thiết bị: **{fmt.per_day(check['capacity_per_day'])}** ({fmt.number(check['sets_installed'] or 0)} bộ)  \n"
-                f"Tốc độ 7 ngày: **{fmt.per_day(check['pace'])}**  \nCần đạt: **{fmt.per_day(check['required_daily_rate'])}**"
-                + ("  \n:red[**Thiết bị hạn chế tiến độ**]" if check["limited"] else ""))
+    st.markdown(
+        f"Công suất thiết bị: **{fmt.per_day(check['capacity_per_day'])}** ({fmt.number(check['sets_installed'] or 0)} bộ)  \n"
+        f"Tốc độ 7 ngày: **{fmt.per_day(check['pace'])}**  \nCần đạt: **{fmt.per_day(check['required_daily_rate'])}**"
+        + ("  \n:red[**Thiết bị hạn chế tiến độ**]" if check["limited"] else "")
+    )
 with right:
     series = rd.province_capacity_series(ctx.version, province=province, until=ctx.as_of)
-    st.plotly_chart(rd.capacity_figure(series, as_of=ctx.as_of, required=check["required_daily_rate"]),
-                    config={"displaylogo": False, "locale": "vi"}, key="readiness_capacity_chart")
+    st.plotly_chart(
+        rd.capacity_figure(series, as_of=ctx.as_of, required=check["required_daily_rate"]),
+        config={"displaylogo": False, "locale": "vi"},
+        key="readiness_capacity_chart",
+    )
 
 # --- updates: a provincial team for its own province, the data team for every province ------------------
 actor = access.actor()
 may_edit = access.allowed(Permission.edit_readiness, [province])
 with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
-    st.caption("Mọi cập nhật được kiểm tra trước khi ghi: có lỗi thì không ghi gì; mỗi lần ghi là một lô có người gửi và thời điểm; "
-               "số cũ được giữ trong lịch sử. Cán bộ tỉnh cập nhật tỉnh mình; Tổ dữ liệu C06 cập nhật mọi tỉnh và các bộ, ngành.")
+    st.caption(
+        "Mọi cập nhật được kiểm tra trước khi ghi: có lỗi thì không ghi gì; mỗi lần ghi là một lô có người gửi và thời điểm; "
+        "số cũ được giữ trong lịch sử. Cán bộ tỉnh cập nhật tỉnh mình; Tổ dữ liệu C06 cập nhật mọi tỉnh và các bộ, ngành."
+    )
     if not access.allowed(Permission.edit_readiness):
         st.info("Đăng nhập bằng tài khoản cán bộ tỉnh hoặc Tổ dữ liệu C06 để cập nhật.", icon=":material/lock:")
     else:
@@ -140,7 +187,10 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
             st.markdown(f"**{names[province]}** — hạng mục và mốc (số hiện có đến hôm nay)")
             today_items = rd.province_items(rd.matrix(ctx.version, as_of=date.today()), province)
             edited = st.data_editor(
-                rd.editor_frame(today_items), hide_index=True, disabled=["Hạng mục"], key="readiness_editor",
+                rd.editor_frame(today_items),
+                hide_index=True,
+                disabled=["Hạng mục"],
+                key="readiness_editor",
                 column_config={
                     "Kế hoạch": st.column_config.NumberColumn(min_value=0, step=1, format="%d"),
                     "Đã hoàn thành": st.column_config.NumberColumn(min_value=0, step=1, format="%d"),
@@ -149,8 +199,17 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
                 },
             )
             columns = st.columns(len(MILESTONES))
-            picked = {k: col.date_input(MILESTONE_LABEL_VI[k], value=days.get(k), min_value=date(2019, 1, 1), max_value=date.today(),
-                                        format="DD/MM/YYYY", key=f"readiness_day_{k}") for k, col in zip(MILESTONES, columns, strict=True)}
+            picked = {
+                k: col.date_input(
+                    MILESTONE_LABEL_VI[k],
+                    value=days.get(k),
+                    min_value=date(2019, 1, 1),
+                    max_value=date.today(),
+                    format="DD/MM/YYYY",
+                    key=f"readiness_day_{k}",
+                )
+                for k, col in zip(MILESTONES, columns, strict=True)
+            }
             send = st.form_submit_button("Kiểm tra và ghi", type="primary")
         if send:
             frames = rd.frames_from_form(edited, province=province, milestone_days=picked, stored_milestones=days)
@@ -169,11 +228,24 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
     if access.allowed(Permission.edit_readiness):
         st.markdown("**Hoặc gửi tệp** (Excel theo mẫu, hoặc CSV UTF-8 một bảng)")
         a, b = st.columns(2)
-        a.download_button("Tải mẫu trống (Excel)", data=rd.template_bytes(ctx.version, prefill=False), file_name="mau-san-sang-trien-khai.xlsx",
-                          mime=XLSX, icon=":material/download:", key="readiness_template", on_click="ignore")
-        b.download_button("Tải mẫu kèm số liệu hiện có", data=rd.template_bytes(ctx.version, prefill=True),
-                          file_name="so-lieu-san-sang-trien-khai.xlsx", mime=XLSX, icon=":material/download:", key="readiness_template_filled",
-                          on_click="ignore")
+        a.download_button(
+            "Tải mẫu trống (Excel)",
+            data=rd.template_bytes(ctx.version, prefill=False),
+            file_name="mau-san-sang-trien-khai.xlsx",
+            mime=XLSX,
+            icon=":material/download:",
+            key="readiness_template",
+            on_click="ignore",
+        )
+        b.download_button(
+            "Tải mẫu kèm số liệu hiện có",
+            data=rd.template_bytes(ctx.version, prefill=True),
+            file_name="so-lieu-san-sang-trien-khai.xlsx",
+            mime=XLSX,
+            icon=":material/download:",
+            key="readiness_template_filled",
+            on_click="ignore",
+        )
         uploaded = st.file_uploader("Tệp cập nhật", type=["csv", "xlsx"], key="readiness_file")
         dry_run = st.toggle("Chỉ kiểm tra (không ghi)", key="readiness_dry_run")
         if st.button("Kiểm tra" if dry_run else "Kiểm tra và ghi tệp", key="readiness_go", disabled=uploaded is None):
@@ -192,8 +264,13 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
     if result is not None:
         (st.success if result.status == ACCEPTED else st.error if result.status == REJECTED else st.info)(rd.md_escape(headline(result)))
         if result.problems:
-            st.dataframe(rd.problems_table(result.problems), hide_index=True, width="stretch",
-                         height=min(38 * (len(result.problems) + 1), 400), key="readiness_problems")
+            st.dataframe(
+                rd.problems_table(result.problems),
+                hide_index=True,
+                width="stretch",
+                height=min(38 * (len(result.problems) + 1), 400),
+                key="readiness_problems",
+            )
     history = rd.province_history(ctx.version, province=province)
     st.markdown(f"**Lịch sử cập nhật hạng mục của {names[province]}** (mới nhất trước)")
     st.dataframe(rd.history_table(history), hide_index=True, height=240, key="readiness_history")

@@ -28,8 +28,12 @@ if ctx.province is None:
     st.title("Tỉnh của tôi")
     st.info("Chọn tỉnh của mình một lần: tỉnh đó được tô sáng trên mọi trang và lưu trong địa chỉ trang để đánh dấu.")
     st.selectbox(
-        "Tỉnh/thành phố", [None, *sorted(names, key=names.get)], format_func=lambda c: "— chọn —" if c is None else names[c],
-        key="pick_province", on_change=_choose, args=("pick_province",),
+        "Tỉnh/thành phố",
+        [None, *sorted(names, key=names.get)],
+        format_func=lambda c: "— chọn —" if c is None else names[c],
+        key="pick_province",
+        on_change=_choose,
+        args=("pick_province",),
     )
     st.stop()
 
@@ -39,9 +43,7 @@ status = Status(row["status"])
 total = len(names)
 
 st.title(f"{row['name']}")
-caption = (
-    f"{METRIC_LABEL[metric]} ({unit}) so với {denominator_label(metric, ctx.denominator)} · số liệu đến ngày **{fmt.day(card.as_of)}**"
-)
+caption = f"{METRIC_LABEL[metric]} ({unit}) so với {denominator_label(metric, ctx.denominator)} · số liệu đến ngày **{fmt.day(card.as_of)}**"
 st.caption(caption + (f" · **{SIMULATED_LABEL}**" if info.simulated else ""))
 
 left, middle, right = st.columns(3)
@@ -108,9 +110,7 @@ with st.container(border=True):
             st.markdown(f"Nếu hai tỉnh giữ tốc độ hiện tại: bắt kịp sau khoảng **{fmt.number(gap.days_to_catch_up)} ngày**.")
 
 st.subheader("Các tỉnh xếp liền trên và liền dưới")
-neighbours = ranking_table(
-    card.neighbours.select("code", "rank", "rank_change", "name", "coverage", "over_100", "reporting_incomplete")
-)
+neighbours = ranking_table(card.neighbours.select("code", "rank", "rank_change", "name", "coverage", "over_100", "reporting_incomplete"))
 st.dataframe(
     ranking_styler(neighbours, my_province=ctx.province),
     column_config=ranking_column_config(neighbours),
@@ -121,9 +121,7 @@ st.subheader("Các huyện chậm nhất")
 if card.lagging_districts.height == 0:
     st.success("Không có huyện nào chưa đạt.")
 else:
-    lagging = ranking_table(
-        card.lagging_districts.select("code", "name", "coverage", "pace", "required_daily_rate")
-    )
+    lagging = ranking_table(card.lagging_districts.select("code", "name", "coverage", "pace", "required_daily_rate"))
     st.dataframe(
         ranking_styler(lagging),
         column_config={**ranking_column_config(lagging), "name": "Quận/huyện", "pace": "Tốc độ/ngày", "required_daily_rate": "Cần/ngày"},

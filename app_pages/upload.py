@@ -20,8 +20,9 @@ actor = access.actor()
 
 st.title("Nhập báo cáo")
 if not access.allowed(Permission.submit_report):
-    st.warning("Tài khoản này không được nhập báo cáo. Cán bộ tỉnh và Tổ dữ liệu C06 đăng nhập bằng tài khoản của mình để nhập.",
-               icon=":material/lock:")
+    st.warning(
+        "Tài khoản này không được nhập báo cáo. Cán bộ tỉnh và Tổ dữ liệu C06 đăng nhập bằng tài khoản của mình để nhập.", icon=":material/lock:"
+    )
     st.stop()
 st.caption(
     "Báo cáo của công an tỉnh/thành phố: tệp Excel (.xlsx) hoặc CSV UTF-8 theo mẫu, mỗi xã (hoặc huyện không có xã) mỗi ngày một dòng. "
@@ -37,9 +38,11 @@ st.download_button(
     on_click="ignore",
 )
 
-scope = (f"chỉ được nhập báo cáo của {own}" if (own := access.province_label(actor)) else "được nhập báo cáo của mọi tỉnh")
-st.caption(f"Người gửi: **{access.md(actor.display_name)}** ({access.md(actor.username)}) — {scope}. "
-           "Mỗi lần nhập, hủy lô đều ghi vào nhật ký với tài khoản này.")
+scope = f"chỉ được nhập báo cáo của {own}" if (own := access.province_label(actor)) else "được nhập báo cáo của mọi tỉnh"
+st.caption(
+    f"Người gửi: **{access.md(actor.display_name)}** ({access.md(actor.username)}) — {scope}. "
+    "Mỗi lần nhập, hủy lô đều ghi vào nhật ký với tài khoản này."
+)
 uploaded = st.file_uploader("Tệp báo cáo", type=["csv", "xlsx"], key="intake_file")
 left, right = st.columns(2)
 dry_run = left.toggle("Chỉ kiểm tra (không ghi)", key="intake_dry_run")
@@ -70,12 +73,18 @@ if result is not None:
     else:
         st.info(intake_data.safe_headline(result))
     if result.problems:
-        shown = result.problems[:intake_data.PROBLEMS_SHOWN]  # the table shows the first ones; the CSV holds every one kept
+        shown = result.problems[: intake_data.PROBLEMS_SHOWN]  # the table shows the first ones; the CSV holds every one kept
         st.dataframe(intake_data.problems_table(shown), hide_index=True, width="stretch", height=min(38 * (len(shown) + 1), 600))
         if more := intake_data.more_problems(result, len(shown)):
             st.caption(more)
-        st.download_button("Tải danh sách lỗi (CSV)", data=st.session_state.get(_PROBLEMS_CSV) or intake_data.problems_csv(result.problems),
-                           file_name=f"loi-{result.filename}.csv", mime="text/csv", key="intake_problems_csv", on_click="ignore")
+        st.download_button(
+            "Tải danh sách lỗi (CSV)",
+            data=st.session_state.get(_PROBLEMS_CSV) or intake_data.problems_csv(result.problems),
+            file_name=f"loi-{result.filename}.csv",
+            mime="text/csv",
+            key="intake_problems_csv",
+            on_click="ignore",
+        )
     else:
         st.markdown("  \n".join(figure_lines(result)[:3]))
         st.dataframe(intake_data.totals_table(result), hide_index=True)
@@ -90,8 +99,11 @@ if batch_list.height == 0:
 for batch in batch_list.iter_rows(named=True):
     line, action = st.columns([6, 1], vertical_alignment="center")
     line.markdown(intake_data.batch_line(batch))
-    if (intake_data.can_roll_back(batch) and access.allowed(Permission.rollback, [batch["province_code"]])
-            and action.button("Hủy lô", key=f"intake_rollback_{batch['id']}")):
+    if (
+        intake_data.can_roll_back(batch)
+        and access.allowed(Permission.rollback, [batch["province_code"]])
+        and action.button("Hủy lô", key=f"intake_rollback_{batch['id']}")
+    ):
         st.session_state[_CONFIRM] = batch["id"]
     if st.session_state.get(_CONFIRM) == batch["id"]:
         with st.container(border=True):

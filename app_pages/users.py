@@ -67,8 +67,13 @@ st.caption(
 outcome = st.session_state.pop(_OUTCOME, None)
 
 frame = users_data.accounts()
-st.dataframe(users_data.account_table(frame, names), hide_index=True, width="stretch", key="users_table",
-             column_config={"Tên đăng nhập": st.column_config.TextColumn(pinned=True)})
+st.dataframe(
+    users_data.account_table(frame, names),
+    hide_index=True,
+    width="stretch",
+    key="users_table",
+    column_config={"Tên đăng nhập": st.column_config.TextColumn(pinned=True)},
+)
 
 # --- a new account ----------------------------------------------------------------------------------
 st.subheader("Thêm tài khoản")
@@ -76,21 +81,35 @@ with st.container(border=True):
     # Role and "SSO only" sit outside the form: choosing them shows the province or password fields at once.
     left, right = st.columns(2)
     new_role = left.selectbox("Vai trò", users_data.ROLES, format_func=users_data.role_label, key="users_new_role")
-    sso_only = right.toggle("Chỉ đăng nhập một lần (SSO), không có mật khẩu", key="users_new_sso_only",
-                            help="Người dùng đăng nhập bằng tài khoản của hệ thống đăng nhập một lần của Bộ; cần định danh SSO.")
+    sso_only = right.toggle(
+        "Chỉ đăng nhập một lần (SSO), không có mật khẩu",
+        key="users_new_sso_only",
+        help="Người dùng đăng nhập bằng tài khoản của hệ thống đăng nhập một lần của Bộ; cần định danh SSO.",
+    )
     with st.form("users_add", clear_on_submit=True, border=False):
         left, right = st.columns(2)
-        username = left.text_input("Tên đăng nhập", max_chars=64, key="users_new_username", placeholder="vd. nguyenvana.bacninh",
-                                   help="3–64 chữ thường không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.")
-        display_name = right.text_input("Họ tên hiển thị", max_chars=120, key="users_new_name",
-                                        placeholder="vd. Nguyễn Văn A — Công an tỉnh Bắc Ninh")
+        username = left.text_input(
+            "Tên đăng nhập",
+            max_chars=64,
+            key="users_new_username",
+            placeholder="vd. nguyenvana.bacninh",
+            help="3–64 chữ thường không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.",
+        )
+        display_name = right.text_input(
+            "Họ tên hiển thị", max_chars=120, key="users_new_name", placeholder="vd. Nguyễn Văn A — Công an tỉnh Bắc Ninh"
+        )
         new_province = None
         password = again = None
         if new_role is Role.province:
-            new_province = st.selectbox("Tỉnh", province_codes, index=None, format_func=_province_label, key="users_new_province",
-                                        placeholder="Chọn tỉnh của cán bộ")
-        sso_identity = st.text_input("Định danh SSO" + ("" if sso_only else " (không bắt buộc)"), max_chars=255, key="users_new_sso",
-                                     help="E-mail hoặc mã người dùng tại hệ thống đăng nhập một lần (OpenID Connect) của Bộ.")
+            new_province = st.selectbox(
+                "Tỉnh", province_codes, index=None, format_func=_province_label, key="users_new_province", placeholder="Chọn tỉnh của cán bộ"
+            )
+        sso_identity = st.text_input(
+            "Định danh SSO" + ("" if sso_only else " (không bắt buộc)"),
+            max_chars=255,
+            key="users_new_sso",
+            help="E-mail hoặc mã người dùng tại hệ thống đăng nhập một lần (OpenID Connect) của Bộ.",
+        )
         if not sso_only:
             left, right = st.columns(2)
             password = left.text_input("Mật khẩu", type="password", max_chars=256, key=_secret("users_new_password"))
@@ -103,8 +122,15 @@ if add:
         _finish("add", "error", MISMATCH)
     _attempt(
         "add",
-        lambda: users_data.add_account(acting, username=username, display_name=display_name, role=new_role.value,
-                                       province_code=new_province, password=password, sso_identity=sso_identity.strip() or None),
+        lambda: users_data.add_account(
+            acting,
+            username=username,
+            display_name=display_name,
+            role=new_role.value,
+            province_code=new_province,
+            password=password,
+            sso_identity=sso_identity.strip() or None,
+        ),
         f"Đã thêm tài khoản {access.md(username.strip().lower())}.",
     )
 
@@ -127,8 +153,13 @@ with status_col.container(border=True):
     st.markdown("**Khóa, mở khóa**")
     if row["active"]:
         st.caption("Khóa: không đăng nhập được nữa, các phiên đang mở kết thúc ngay. Lịch sử của tài khoản được giữ.")
-        if st.button("Khóa tài khoản", icon=":material/block:", key=f"users_disable_{chosen}", disabled=own,
-                     help="Không tự khóa tài khoản của chính mình." if own else None):
+        if st.button(
+            "Khóa tài khoản",
+            icon=":material/block:",
+            key=f"users_disable_{chosen}",
+            disabled=own,
+            help="Không tự khóa tài khoản của chính mình." if own else None,
+        ):
             _attempt("edit", lambda: users_data.set_active(acting, chosen, False), f"Đã khóa tài khoản {access.md(chosen)}.")
         if users_data.is_locked_out(row) and st.button("Gỡ tạm khóa", icon=":material/lock_open:", key=f"users_unlock_{chosen}"):
             _attempt("edit", lambda: users_data.set_active(acting, chosen, True), f"Đã gỡ tạm khóa của {access.md(chosen)}.")
@@ -140,29 +171,40 @@ with status_col.container(border=True):
 with role_col.container(border=True):
     st.markdown("**Vai trò**")
     current_role = Role(row["role"])
-    role = st.selectbox("Vai trò mới", users_data.ROLES, index=users_data.ROLES.index(current_role), format_func=users_data.role_label,
-                        key=f"users_role_{chosen}")
+    role = st.selectbox(
+        "Vai trò mới", users_data.ROLES, index=users_data.ROLES.index(current_role), format_func=users_data.role_label, key=f"users_role_{chosen}"
+    )
     province = None
     if role is Role.province:
-        province = st.selectbox("Tỉnh", province_codes, format_func=_province_label, key=f"users_role_province_{chosen}",
-                                index=province_codes.index(row["province_code"]) if row["province_code"] in province_codes else None,
-                                placeholder="Chọn tỉnh")
+        province = st.selectbox(
+            "Tỉnh",
+            province_codes,
+            format_func=_province_label,
+            key=f"users_role_province_{chosen}",
+            index=province_codes.index(row["province_code"]) if row["province_code"] in province_codes else None,
+            placeholder="Chọn tỉnh",
+        )
     st.caption("Các phiên đang mở của tài khoản kết thúc; người dùng đăng nhập lại với quyền mới.")
     if st.button("Lưu vai trò", icon=":material/save:", key=f"users_role_save_{chosen}"):
-        _attempt("edit", lambda: users_data.set_role(acting, chosen, role.value, province),
-                 f"Đã đổi vai trò của {access.md(chosen)} thành «{users_data.role_label(role)}».")
+        _attempt(
+            "edit",
+            lambda: users_data.set_role(acting, chosen, role.value, province),
+            f"Đã đổi vai trò của {access.md(chosen)} thành «{users_data.role_label(role)}».",
+        )
 
 with password_col.container(border=True):
     st.markdown("**Đặt lại mật khẩu**")
     with st.form(f"users_reset_form_{chosen}", clear_on_submit=True, border=False):
         new_password = st.text_input("Mật khẩu mới", type="password", max_chars=256, key=_secret(f"users_reset_{chosen}"))
         new_again = st.text_input("Nhập lại mật khẩu mới", type="password", max_chars=256, key=_secret(f"users_reset2_{chosen}"))
-        st.caption(f"Ít nhất {users_data.MIN_PASSWORD_LENGTH} ký tự (xem quy định ở trên). Tạm khóa được gỡ, "
-                   "các phiên đang mở kết thúc.")
+        st.caption(f"Ít nhất {users_data.MIN_PASSWORD_LENGTH} ký tự (xem quy định ở trên). Tạm khóa được gỡ, " "các phiên đang mở kết thúc.")
         reset = st.form_submit_button("Đặt lại mật khẩu", icon=":material/key:")
 _outcome("edit")
 if reset:
     if new_password != new_again:
         _finish("edit", "error", MISMATCH)
-    _attempt("edit", lambda: users_data.reset_password(acting, chosen, new_password),
-             f"Đã đặt lại mật khẩu cho {access.md(chosen)}; các phiên cũ đã kết thúc.")
+    _attempt(
+        "edit",
+        lambda: users_data.reset_password(acting, chosen, new_password),
+        f"Đã đặt lại mật khẩu cho {access.md(chosen)}; các phiên cũ đã kết thúc.",
+    )

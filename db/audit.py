@@ -65,8 +65,17 @@ def record(
     )
 
 
-AUDIT_SCHEMA = {"id": pl.Int64, "at": pl.Datetime, "actor": pl.String, "display_name": pl.String, "action": pl.String,
-                "province_code": pl.String, "target": pl.String, "detail": pl.String, "client": pl.String}
+AUDIT_SCHEMA = {
+    "id": pl.Int64,
+    "at": pl.Datetime,
+    "actor": pl.String,
+    "display_name": pl.String,
+    "action": pl.String,
+    "province_code": pl.String,
+    "target": pl.String,
+    "detail": pl.String,
+    "client": pl.String,
+}
 
 
 def entries(
@@ -81,8 +90,17 @@ def entries(
 ) -> pl.DataFrame:
     """Newest first, filtered (bound values only): user = username, day_from/day_to inclusive dates."""
     stmt = (
-        select(audit_log.c.id, audit_log.c.at, audit_log.c.actor, app_user.c.display_name, audit_log.c.action,
-               audit_log.c.province_code, audit_log.c.target, audit_log.c.detail, audit_log.c.client)
+        select(
+            audit_log.c.id,
+            audit_log.c.at,
+            audit_log.c.actor,
+            app_user.c.display_name,
+            audit_log.c.action,
+            audit_log.c.province_code,
+            audit_log.c.target,
+            audit_log.c.detail,
+            audit_log.c.client,
+        )
         .select_from(audit_log.outerjoin(app_user, app_user.c.id == audit_log.c.user_id))
         .order_by(audit_log.c.id.desc())
         .limit(limit)

@@ -45,4 +45,3 @@ def bulk_insert(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
             raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported deployments
         conn.execute(insert(table), frame.to_dicts())
-

@@ -23,8 +23,7 @@ class DatabaseUnavailable(RuntimeError):
         super().__init__(f"Cannot reach the database {url}: {str(cause).splitlines()[0] if str(cause) else cause!r}")
 
     unreachable_vi = (
-        "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau hoặc báo cho quản trị hệ thống "
-        "(kiểm tra DATABASE_URL / .streamlit/secrets.toml)."
+        "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau hoặc báo cho quản trị hệ thống " "(kiểm tra DATABASE_URL / .streamlit/secrets.toml)."
     )
     uninitialised_vi = (
         "Cơ sở dữ liệu chưa được khởi tạo (chưa có tệp cơ sở dữ liệu). Chạy `python cli.py init-db` (triển khai thật) "
@@ -51,8 +50,10 @@ class DatabaseUrlError(DatabaseUnavailable):
 
     @property
     def message_vi(self) -> str:
-        return (f"Địa chỉ cơ sở dữ liệu không dùng được ({self.reason_vi}). Báo cho quản trị hệ thống "
-                "(kiểm tra DATABASE_URL / .streamlit/secrets.toml).")
+        return (
+            f"Địa chỉ cơ sở dữ liệu không dùng được ({self.reason_vi}). Báo cho quản trị hệ thống "
+            "(kiểm tra DATABASE_URL / .streamlit/secrets.toml)."
+        )
 
 
 # SQLite memory, chosen (docs/deploy.md, "SQLite memory"): each connection keeps its own page cache,
@@ -105,8 +106,7 @@ def make_engine(url: str | None = None) -> Engine:
         if path.resolve() == settings.DEFAULT_SQLITE_PATH.resolve():
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.parent.is_dir():
-            raise DatabaseUrlError(f"the SQLite file's folder {path.parent} does not exist",
-                                   f"thư mục {path.parent} của tệp SQLite không tồn tại")
+            raise DatabaseUrlError(f"the SQLite file's folder {path.parent} does not exist", f"thư mục {path.parent} của tệp SQLite không tồn tại")
     try:
         if backend == "sqlite":
             engine = create_engine(parsed, connect_args={"timeout": 30}, **(SQLITE_POOL if path is not None else {}))

@@ -52,9 +52,7 @@ def _clean(conn: Connection, event: EventInput, actor: Actor | None) -> dict:
     author = actor.label[:AUTHOR_MAX]
     codes = sorted({c.strip().zfill(2) for c in event.provinces if c and c.strip()})
     if codes:
-        known = set(
-            conn.execute(select(admin_unit.c.code).where(admin_unit.c.level == "province", admin_unit.c.code.in_(codes))).scalars()
-        )
+        known = set(conn.execute(select(admin_unit.c.code).where(admin_unit.c.level == "province", admin_unit.c.code.in_(codes))).scalars())
         unknown = [c for c in codes if c not in known]
         if unknown:
             raise EventError(f"Không có tỉnh/thành phố mã {', '.join(unknown)} trong danh mục.")

@@ -49,13 +49,25 @@ class Stored:
 
 
 KINDS = {
-    "items": Stored(readiness_item, readiness_item_history, ("province_code", "item"), ("planned", "done", "planned_date", "done_date"),
-                    {"province_code": pl.String, "item": pl.String, "planned": pl.Int64, "done": pl.Int64, "planned_date": pl.Date,
-                     "done_date": pl.Date}, ("done_date",)),
-    "milestones": Stored(milestone, milestone_history, ("province_code", "kind"), ("day",),
-                         {"province_code": pl.String, "kind": pl.String, "day": pl.Date}, ("day",)),
-    "agencies": Stored(agency_connection, agency_connection_history, ("agency_code",), ("status", "connected_on"),
-                       {"agency_code": pl.String, "status": pl.String, "connected_on": pl.Date}, ("connected_on",)),
+    "items": Stored(
+        readiness_item,
+        readiness_item_history,
+        ("province_code", "item"),
+        ("planned", "done", "planned_date", "done_date"),
+        {"province_code": pl.String, "item": pl.String, "planned": pl.Int64, "done": pl.Int64, "planned_date": pl.Date, "done_date": pl.Date},
+        ("done_date",),
+    ),
+    "milestones": Stored(
+        milestone, milestone_history, ("province_code", "kind"), ("day",), {"province_code": pl.String, "kind": pl.String, "day": pl.Date}, ("day",)
+    ),
+    "agencies": Stored(
+        agency_connection,
+        agency_connection_history,
+        ("agency_code",),
+        ("status", "connected_on"),
+        {"agency_code": pl.String, "status": pl.String, "connected_on": pl.Date},
+        ("connected_on",),
+    ),
 }
 _WHO = ("batch_id", "updated_by", "updated_at")
 
@@ -109,7 +121,8 @@ def earlier_batch(conn: Connection, digest: str) -> dict | None:
     row = conn.execute(
         select(import_batch.c.id, import_batch.c.received_at, import_batch.c.submitted_by, import_batch.c.source_name)
         .where(import_batch.c.content_hash == digest, import_batch.c.kind == BATCH_KIND, import_batch.c.status == "active")
-        .order_by(import_batch.c.id).limit(1)
+        .order_by(import_batch.c.id)
+        .limit(1)
     ).first()
     return dict(row._mapping) if row else None
 
@@ -118,8 +131,18 @@ def _dates(changed: dict[str, pl.DataFrame]) -> list[date]:
     return [d for kind, frame in changed.items() for c in KINDS[kind].days for d in frame[c].drop_nulls().to_list()]
 
 
-def write_update(conn: Connection, frames: dict[str, pl.DataFrame], *, source_name: str, submitted_by: str, received_at: datetime,
-                 content_hash: str, dry_run: bool = False, note: str | None = None, actor: Actor | None = None) -> Outcome:
+def write_update(
+    conn: Connection,
+    frames: dict[str, pl.DataFrame],
+    *,
+    source_name: str,
+    submitted_by: str,
+    received_at: datetime,
+    content_hash: str,
+    dry_run: bool = False,
+    note: str | None = None,
+    actor: Actor | None = None,
+) -> Outcome:
     """Inside the caller's transaction: compare checked rows (`frames`: kind -> key and value columns,
     extra columns ignored) with what is stored and write the changed ones as one batch, audited under
     `actor` (none: the simulation, which writes as its `submitted_by`). Same content hash already
@@ -139,16 +162,33 @@ def write_update(conn: Connection, frames: dict[str, pl.DataFrame], *, source_na
     provinces = {p for kind in ("items", "milestones") if kind in changed for p in changed[kind]["province_code"].to_list()}
     batch_province = next(iter(provinces)) if len(provinces) == 1 else None
     days = _dates(changed)
-    batch_id = conn.execute(insert(import_batch).returning(import_batch.c.id), {
-        "kind": BATCH_KIND, "source_name": source_name[:255], "content_hash": content_hash, "submitted_by": submitted_by[:120],
-        "received_at": received_at, "province_code": batch_province,
-        "row_count": sum(f.height for f in changed.values()), "date_from": min(days, default=None), "date_to": max(days, default=None),
-        "status": "active", "note": note, "user_id": actor.user_id if actor else None,
-    }).scalar_one()
+    batch_id = conn.execute(
+        insert(import_batch).returning(import_batch.c.id),
+        {
+            "kind": BATCH_KIND,
+            "source_name": source_name[:255],
+            "content_hash": content_hash,
+            "submitted_by": submitted_by[:120],
+            "received_at": received_at,
+            "province_code": batch_province,
+            "row_count": sum(f.height for f in changed.values()),
+            "date_from": min(days, default=None),
+            "date_to": max(days, default=None),
+            "status": "active",
+            "note": note,
+            "user_id": actor.user_id if actor else None,
+        },
+    ).scalar_one()
     if actor is not None:
-        audit.record(conn, actor, "readiness_update", province_code=sorted(provinces)[0] if len(provinces) == 1 else None,
-                     target=f"batch #{batch_id}", detail={"source": source_name[:120], **{k: f.height for k, f in changed.items()}},
-                     at=received_at)
+        audit.record(
+            conn,
+            actor,
+            "readiness_update",
+            province_code=sorted(provinces)[0] if len(provinces) == 1 else None,
+            target=f"batch #{batch_id}",
+            detail={"source": source_name[:120], **{k: f.height for k, f in changed.items()}},
+            at=received_at,
+        )
     for kind, frame in changed.items():
         if frame.height:
             _write(conn, kind, frame, batch_id=batch_id, who=submitted_by[:120], when=received_at)
@@ -164,8 +204,7 @@ def _write(conn: Connection, kind: str, frame: pl.DataFrame, *, batch_id: int, w
         match = [table.c[c] == v for c, v in zip(key, k, strict=True)]
         old = conn.execute(select(*[table.c[c] for c in (*key, *values, *_WHO)]).where(*match)).one()
         conn.execute(insert(spec.history), {**old._mapping, "replaced_by_batch_id": batch_id, "replaced_at": when})
-    rows = [{**{c: r[c] for c in (*key, *values)}, "batch_id": batch_id, "updated_by": who, "updated_at": when}
-            for r in frame.iter_rows(named=True)]
+    rows = [{**{c: r[c] for c in (*key, *values)}, "batch_id": batch_id, "updated_by": who, "updated_at": when} for r in frame.iter_rows(named=True)]
     if kind == "agencies":  # the list is reference data: every agency row exists already
         for r in rows:
             conn.execute(update(table).where(table.c.agency_code == r["agency_code"]).values(**{c: v for c, v in r.items() if c != "agency_code"}))
@@ -180,6 +219,5 @@ def clear_all(conn: Connection) -> None:
     list's state (not connected). Only the simulated data set's rebuild calls this."""
     for table in (readiness_item_history, milestone_history, agency_connection_history, readiness_item, milestone):
         conn.execute(delete(table))
-    conn.execute(update(agency_connection).values(status="not_connected", connected_on=None, batch_id=None, updated_by=None,
-                                                  updated_at=None))
+    conn.execute(update(agency_connection).values(status="not_connected", connected_on=None, batch_id=None, updated_by=None, updated_at=None))
     conn.execute(delete(import_batch).where(import_batch.c.kind == BATCH_KIND))

@@ -46,9 +46,7 @@ def units_frame() -> pl.DataFrame:
         .alias("commune_count")
     )
     units = units.drop("n")
-    per_province = (
-        units.filter(pl.col("level") == "district").group_by("province_code").agg(pl.col("commune_count").sum().alias("n"))
-    )
+    per_province = units.filter(pl.col("level") == "district").group_by("province_code").agg(pl.col("commune_count").sum().alias("n"))
     units = units.join(per_province.rename({"province_code": "code"}), on="code", how="left").with_columns(
         pl.coalesce("n", "commune_count").cast(pl.Int32).alias("commune_count")
     )
@@ -88,8 +86,7 @@ def load_agencies(conn: Connection) -> int:
     (idempotent; names of stored rows and every connection status are left as they are). Returns how many were added."""
     stored = set(conn.execute(select(agency_connection.c.agency_code)).scalars())
     new = agencies_frame().filter(~pl.col("agency_code").is_in(list(stored)))
-    bulk_insert(conn, agency_connection, new.select("agency_code", "name_vi", "kind", "sort_order",
-                                                     pl.lit("not_connected").alias("status")))
+    bulk_insert(conn, agency_connection, new.select("agency_code", "name_vi", "kind", "sort_order", pl.lit("not_connected").alias("status")))
     return new.height
 
 

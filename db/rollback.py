@@ -51,17 +51,29 @@ READINESS_KIND = "readiness"
 def _refuse(batch: Row | None, batch_id: int) -> Row:
     """The batch, when it may be rolled back (RollbackError otherwise)."""
     if batch is None:
-        raise RollbackError("not_found", f"Không có lô #{batch_id} — xem số lô trong danh sách lô (lệnh „batches“).",
-                            f"There is no batch #{batch_id} — see the batch list (command “batches”).")
+        raise RollbackError(
+            "not_found",
+            f"Không có lô #{batch_id} — xem số lô trong danh sách lô (lệnh „batches“).",
+            f"There is no batch #{batch_id} — see the batch list (command “batches”).",
+        )
     if batch.kind == ROLLBACK_KIND:
-        raise RollbackError("is_rollback", f"Lô #{batch_id} là một lần hủy lô, không hủy được — muốn có lại số liệu thì nhập lại tệp gốc.",
-                            f"Batch #{batch_id} is itself a rollback and cannot be undone — import the original file again instead.")
+        raise RollbackError(
+            "is_rollback",
+            f"Lô #{batch_id} là một lần hủy lô, không hủy được — muốn có lại số liệu thì nhập lại tệp gốc.",
+            f"Batch #{batch_id} is itself a rollback and cannot be undone — import the original file again instead.",
+        )
     if batch.kind == READINESS_KIND:
-        raise RollbackError("is_readiness", f"Lô #{batch_id} là cập nhật số liệu sẵn sàng triển khai — sửa bằng một lần cập nhật mới (trang „Sẵn sàng triển khai“), không hủy lô.",
-                            f"Batch #{batch_id} is a readiness update — correct it with a new update (page “Sẵn sàng triển khai”), not a rollback.")
+        raise RollbackError(
+            "is_readiness",
+            f"Lô #{batch_id} là cập nhật số liệu sẵn sàng triển khai — sửa bằng một lần cập nhật mới (trang „Sẵn sàng triển khai“), không hủy lô.",
+            f"Batch #{batch_id} is a readiness update — correct it with a new update (page “Sẵn sàng triển khai”), not a rollback.",
+        )
     if batch.status != ACTIVE:
-        raise RollbackError("already_rolled_back", f"Lô #{batch_id} đã được hủy trước đó ({batch.note or ''}) — không cần hủy lại.",
-                            f"Batch #{batch_id} was already rolled back ({batch.note or ''}) — nothing to do.")
+        raise RollbackError(
+            "already_rolled_back",
+            f"Lô #{batch_id} đã được hủy trước đó ({batch.note or ''}) — không cần hủy lại.",
+            f"Batch #{batch_id} was already rolled back ({batch.note or ''}) — nothing to do.",
+        )
     return batch
 
 
@@ -105,18 +117,36 @@ def rollback(engine: Engine, batch_id: int, *, actor: Actor | None, now: datetim
         removed = read_frame(conn, select(*[daily_fact.c[c] for c in _FACT]).where(daily_fact.c.batch_id == batch_id), _fact_schema())
         undo_id = conn.execute(
             insert(import_batch).returning(import_batch.c.id),
-            {"kind": ROLLBACK_KIND, "source_name": f"Hủy lô #{batch_id}", "content_hash": None, "submitted_by": who, "user_id": actor.user_id,
-             "received_at": now, "province_code": batch.province_code, "row_count": removed.height,
-             "date_from": batch.date_from, "date_to": batch.date_to, "status": APPLIED,
-             "note": f"Hủy lô #{batch_id} ({batch.source_name})"},
+            {
+                "kind": ROLLBACK_KIND,
+                "source_name": f"Hủy lô #{batch_id}",
+                "content_hash": None,
+                "submitted_by": who,
+                "user_id": actor.user_id,
+                "received_at": now,
+                "province_code": batch.province_code,
+                "row_count": removed.height,
+                "date_from": batch.date_from,
+                "date_to": batch.date_to,
+                "status": APPLIED,
+                "note": f"Hủy lô #{batch_id} ({batch.source_name})",
+            },
         ).scalar_one()
         done = f"Đã hủy lúc {now:%d/%m/%Y %H:%M} bởi {who} (lô hủy #{undo_id})."
         conn.execute(
-            update(import_batch).where(import_batch.c.id == batch_id)
+            update(import_batch)
+            .where(import_batch.c.id == batch_id)
             .values(status=ROLLED_BACK, note=(f"{batch.note} | {done}" if batch.note else done))
         )
-        audit.record(conn, actor, "rollback", province_code=batch.province_code, target=f"batch #{batch_id}",
-                     detail={"undo_batch": undo_id, "rows": removed.height}, at=now)
+        audit.record(
+            conn,
+            actor,
+            "rollback",
+            province_code=batch.province_code,
+            target=f"batch #{batch_id}",
+            detail={"undo_batch": undo_id, "rows": removed.height},
+            at=now,
+        )
         if removed.height == 0:
             return RollbackResult(batch_id, undo_id, 0, 0, [])
         kept = select(

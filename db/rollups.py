@@ -67,9 +67,9 @@ def compute_rollups(facts: pl.DataFrame, units: pl.DataFrame, days: list[date], 
         .agg(pl.col([*COUNT_COLUMNS, *[f"cum_{c}" for c in COUNT_COLUMNS], "units_reported", "units_on_time", "units_expected"]).sum())
         .with_columns(pl.lit("province").alias("level"))
     )
-    return pl.concat(
-        [district_rows.select(ROLLUP_COLUMNS), province_rows.select(ROLLUP_COLUMNS)], how="vertical_relaxed"
-    ).with_columns(pl.col("units_expected").cast(pl.Int64))
+    return pl.concat([district_rows.select(ROLLUP_COLUMNS), province_rows.select(ROLLUP_COLUMNS)], how="vertical_relaxed").with_columns(
+        pl.col("units_expected").cast(pl.Int64)
+    )
 
 
 def _calendar_days(conn: Connection, since: date | None = None) -> list[date]:
@@ -80,9 +80,9 @@ def _calendar_days(conn: Connection, since: date | None = None) -> list[date]:
 
 
 def _rollup_units(conn: Connection, province_codes: list[str] | None) -> pl.DataFrame:
-    stmt = select(
-        admin_unit.c.code, admin_unit.c.level, admin_unit.c.district_code, admin_unit.c.province_code, admin_unit.c.commune_count
-    ).where(admin_unit.c.level != "province")
+    stmt = select(admin_unit.c.code, admin_unit.c.level, admin_unit.c.district_code, admin_unit.c.province_code, admin_unit.c.commune_count).where(
+        admin_unit.c.level != "province"
+    )
     if province_codes is not None:
         stmt = stmt.where(admin_unit.c.province_code.in_(province_codes))
     return read_frame(conn, stmt)
@@ -171,4 +171,3 @@ def affected_provinces(conn: Connection, unit_codes: list[str]) -> list[str]:
         chunk = unit_codes[i : i + 5000]
         codes |= {r[0] for r in conn.execute(select(admin_unit.c.province_code).where(admin_unit.c.code.in_(chunk)).distinct())}
     return sorted(codes)
-

@@ -35,6 +35,7 @@ COUNT_COLUMNS = (
     "records_verified",
 )
 
+
 def history_of(live: Table, name: str, *, columns: tuple[str, ...] | None = None) -> Table:
     """The history table of `live`: the values a later batch replaced, never lost.
 
@@ -48,8 +49,7 @@ def history_of(live: Table, name: str, *, columns: tuple[str, ...] | None = None
     if columns is not None and len(kept) != len(columns):
         raise ValueError(f"{live.name} has no column(s) {sorted(set(columns) - {c.name for c in kept})}")
     copies = [
-        Column(c.name, c.type, *([ForeignKey("import_batch.id")] if c.name == "batch_id" else []),
-               nullable=c.nullable and not c.primary_key)
+        Column(c.name, c.type, *([ForeignKey("import_batch.id")] if c.name == "batch_id" else []), nullable=c.nullable and not c.primary_key)
         for c in kept
     ]
     return Table(
@@ -266,7 +266,8 @@ agency_connection = Table(
 )
 
 agency_connection_history = history_of(
-    agency_connection, "agency_connection_history",
+    agency_connection,
+    "agency_connection_history",
     columns=("agency_code", "status", "connected_on", "batch_id", "updated_by", "updated_at"),  # not the list's own fields
 )
 

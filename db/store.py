@@ -43,8 +43,20 @@ from db.schema import (
     unit_day,
 )
 
-__all__ = ["ROLLUP_COLUMNS", "BatchMeta", "WriteSummary", "affected_provinces", "bulk_insert", "calendar_bounds", "clear_reports",
-           "compute_rollups", "refresh_rollups", "require_rebuild", "write_dataset_info", "write_reports"]
+__all__ = [
+    "ROLLUP_COLUMNS",
+    "BatchMeta",
+    "WriteSummary",
+    "affected_provinces",
+    "bulk_insert",
+    "calendar_bounds",
+    "clear_reports",
+    "compute_rollups",
+    "refresh_rollups",
+    "require_rebuild",
+    "write_dataset_info",
+    "write_reports",
+]
 
 FACT_COLUMNS = ("unit_code", "report_date", *COUNT_COLUMNS)
 
@@ -198,9 +210,7 @@ def write_reports(
     rows = (
         facts.with_columns(pl.col("batch_index").cast(pl.Int64))
         .join(received, on="batch_index", how="left")
-        .with_columns(
-            (pl.col("received_at") > pl.col("report_date").cast(pl.Datetime("us")) + pl.duration(hours=cutoff_hour)).alias("late")
-        )
+        .with_columns((pl.col("received_at") > pl.col("report_date").cast(pl.Datetime("us")) + pl.duration(hours=cutoff_hour)).alias("late"))
         .select(*FACT_COLUMNS, "batch_id", "late")
     )
     if rows.height == 0:
@@ -215,9 +225,7 @@ def write_reports(
         refreshed = refresh_rollups(conn, None, facts=rows if was_empty else None)
     else:
         carry_forward(conn, old_last, appended)
-        refreshed = refresh_rollups(
-            conn, affected_provinces(conn, rows["unit_code"].unique().sort().to_list()), since=first_day
-        )
+        refreshed = refresh_rollups(conn, affected_provinces(conn, rows["unit_code"].unique().sort().to_list()), since=first_day)
     return WriteSummary(batch_ids, rows.height, replaced, refreshed)
 
 

@@ -54,8 +54,9 @@ def _may_manage(acting: Actor, owner_id: int) -> None:
     require(acting, Permission.manage_users)
 
 
-def create_token(conn: Connection, acting: Actor, *, username: str, name: str, days: int = DEFAULT_DAYS,
-                 now: datetime | None = None, client: str | None = None) -> tuple[int, str]:
+def create_token(
+    conn: Connection, acting: Actor, *, username: str, name: str, days: int = DEFAULT_DAYS, now: datetime | None = None, client: str | None = None
+) -> tuple[int, str]:
     """A new token for the active account `username`, valid `days` days; returns (id, the token). The
     token is not kept anywhere: show it once."""
     now = now or _now()
@@ -74,20 +75,39 @@ def create_token(conn: Connection, acting: Actor, *, username: str, name: str, d
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = conn.execute(
         insert(api_token).returning(api_token.c.id),
-        {"user_id": row.id, "name": label, "token_hash": token_hash(raw), "prefix": raw[:PREFIX_SHOWN], "created_at": now,
-         "created_by": acting.label, "expires_at": now + timedelta(days=int(days)), "last_used_at": None, "revoked_at": None},
+        {
+            "user_id": row.id,
+            "name": label,
+            "token_hash": token_hash(raw),
+            "prefix": raw[:PREFIX_SHOWN],
+            "created_at": now,
+            "created_by": acting.label,
+            "expires_at": now + timedelta(days=int(days)),
+            "last_used_at": None,
+            "revoked_at": None,
+        },
     ).scalar_one()
-    audit.record(conn, acting, "token_create", province_code=row.province_code, target=f"token #{token_id}",
-                 detail={"user": row.username, "token": label, "prefix": raw[:PREFIX_SHOWN], "days": int(days)}, client=client, at=now)
+    audit.record(
+        conn,
+        acting,
+        "token_create",
+        province_code=row.province_code,
+        target=f"token #{token_id}",
+        detail={"user": row.username, "token": label, "prefix": raw[:PREFIX_SHOWN], "days": int(days)},
+        client=client,
+        at=now,
+    )
     return int(token_id), raw
 
 
 def revoke_token(conn: Connection, acting: Actor, token_id: int, *, now: datetime | None = None, client: str | None = None) -> bool:
     """Revoke a token at once (the next call with it gets 401). False when it was already revoked."""
     now = now or _now()
-    row = conn.execute(select(api_token, app_user.c.username, app_user.c.province_code)
-                       .select_from(api_token.join(app_user, app_user.c.id == api_token.c.user_id))
-                       .where(api_token.c.id == token_id)).first()
+    row = conn.execute(
+        select(api_token, app_user.c.username, app_user.c.province_code)
+        .select_from(api_token.join(app_user, app_user.c.id == api_token.c.user_id))
+        .where(api_token.c.id == token_id)
+    ).first()
     if row is None:
         require(acting, Permission.manage_users)  # someone else's token or none: say so only to an administrator
         raise UserError(f"Không có mã API #{token_id}.")
@@ -95,20 +115,49 @@ def revoke_token(conn: Connection, acting: Actor, token_id: int, *, now: datetim
     if row.revoked_at is not None:
         return False
     conn.execute(update(api_token).where(api_token.c.id == token_id).values(revoked_at=now, revoked_by=acting.label))
-    audit.record(conn, acting, "token_revoke", province_code=row.province_code, target=f"token #{token_id}",
-                 detail={"user": row.username, "token": row.name, "prefix": row.prefix}, client=client, at=now)
+    audit.record(
+        conn,
+        acting,
+        "token_revoke",
+        province_code=row.province_code,
+        target=f"token #{token_id}",
+        detail={"user": row.username, "token": row.name, "prefix": row.prefix},
+        client=client,
+        at=now,
+    )
     return True
 
 
 def list_tokens(conn: Connection, *, user_id: int | None = None) -> pl.DataFrame:
     """Tokens newest first (one account's, or everyone's): never the token itself, only its prefix."""
-    stmt = (select(api_token.c.id, app_user.c.username, api_token.c.name, api_token.c.prefix, api_token.c.created_at,
-                   api_token.c.created_by, api_token.c.expires_at, api_token.c.last_used_at, api_token.c.revoked_at)
-            .select_from(api_token.join(app_user, app_user.c.id == api_token.c.user_id)).order_by(api_token.c.id.desc()))
+    stmt = (
+        select(
+            api_token.c.id,
+            app_user.c.username,
+            api_token.c.name,
+            api_token.c.prefix,
+            api_token.c.created_at,
+            api_token.c.created_by,
+            api_token.c.expires_at,
+            api_token.c.last_used_at,
+            api_token.c.revoked_at,
+        )
+        .select_from(api_token.join(app_user, app_user.c.id == api_token.c.user_id))
+        .order_by(api_token.c.id.desc())
+    )
     if user_id is not None:
         stmt = stmt.where(api_token.c.user_id == user_id)
-    schema = {"id": pl.Int64, "username": pl.String, "name": pl.String, "prefix": pl.String, "created_at": pl.Datetime,
-              "created_by": pl.String, "expires_at": pl.Datetime, "last_used_at": pl.Datetime, "revoked_at": pl.Datetime}
+    schema = {
+        "id": pl.Int64,
+        "username": pl.String,
+        "name": pl.String,
+        "prefix": pl.String,
+        "created_at": pl.Datetime,
+        "created_by": pl.String,
+        "expires_at": pl.Datetime,
+        "last_used_at": pl.Datetime,
+        "revoked_at": pl.Datetime,
+    }
     return read_frame(conn, stmt, schema)
 
 
@@ -120,8 +169,15 @@ def caller(conn: Connection, raw: str | None, *, now: datetime | None = None) ->
     now = now or _now()
     digest = token_hash(raw)
     row = conn.execute(
-        select(api_token.c.id.label("token_id"), api_token.c.name.label("token_name"), api_token.c.token_hash,
-               api_token.c.expires_at, api_token.c.revoked_at, api_token.c.last_used_at, app_user)
+        select(
+            api_token.c.id.label("token_id"),
+            api_token.c.name.label("token_name"),
+            api_token.c.token_hash,
+            api_token.c.expires_at,
+            api_token.c.revoked_at,
+            api_token.c.last_used_at,
+            app_user,
+        )
         .select_from(api_token.join(app_user, app_user.c.id == api_token.c.user_id))
         .where(api_token.c.token_hash == digest)
     ).first()
@@ -165,9 +221,16 @@ def kept_answer(conn: Connection, token_id: int, key: str) -> KeptAnswer | None:
     return KeptAnswer(row.request_hash, int(row.status_code), json.loads(row.response))
 
 
-def keep_answer(conn: Connection, token_id: int, key: str, *, request_hash: str, status_code: int, body: dict,
-                now: datetime | None = None) -> None:
+def keep_answer(conn: Connection, token_id: int, key: str, *, request_hash: str, status_code: int, body: dict, now: datetime | None = None) -> None:
     """Keep the answer for (token, key). Raises IntegrityError when another call with the same key kept
     one first (run it in its own transaction)."""
-    conn.execute(insert(api_idempotency).values(token_id=token_id, idem_key=key, request_hash=request_hash, status_code=status_code,
-                                                response=json.dumps(body, ensure_ascii=False, default=str), created_at=now or _now()))
+    conn.execute(
+        insert(api_idempotency).values(
+            token_id=token_id,
+            idem_key=key,
+            request_hash=request_hash,
+            status_code=status_code,
+            response=json.dumps(body, ensure_ascii=False, default=str),
+            created_at=now or _now(),
+        )
+    )

@@ -29,8 +29,20 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
 SIGN_IN_FAILED_VI = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa. Thử lại sau ít phút hoặc liên hệ quản trị hệ thống."
-USER_COLUMNS = ("id", "username", "display_name", "role", "province_code", "active", "sso_identity", "failed_attempts",
-                "locked_until", "last_sign_in_at", "created_by", "created_at")
+USER_COLUMNS = (
+    "id",
+    "username",
+    "display_name",
+    "role",
+    "province_code",
+    "active",
+    "sso_identity",
+    "failed_attempts",
+    "locked_until",
+    "last_sign_in_at",
+    "created_by",
+    "created_at",
+)
 
 
 class UserError(ValueError):
@@ -49,8 +61,10 @@ def password_problem(password: str, *, username: str = "") -> str | None:
     """Why a new password is refused (Vietnamese), or None. At least 12 characters — a passphrase of
     several words is the easiest way there; not the username; not one character repeated."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return (f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự (hiện có {len(password)}). "
-                "Gợi ý: dùng một cụm từ dễ nhớ gồm vài từ, ví dụ «mua thu ha noi 2021».")
+        return (
+            f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự (hiện có {len(password)}). "
+            "Gợi ý: dùng một cụm từ dễ nhớ gồm vài từ, ví dụ «mua thu ha noi 2021»."
+        )
     if username and username.lower() in password.lower():
         return "Mật khẩu không được chứa tên đăng nhập."
     if len(set(password)) < 5:
@@ -79,8 +93,18 @@ def _check_fields(conn: Connection, *, username: str, role: str, province_code: 
     return parsed, None
 
 
-def add_user(conn: Connection, acting: Actor, *, username: str, display_name: str, role: str, province_code: str | None = None,
-             password: str | None = None, sso_identity: str | None = None, client: str | None = None) -> int:
+def add_user(
+    conn: Connection,
+    acting: Actor,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    province_code: str | None = None,
+    password: str | None = None,
+    sso_identity: str | None = None,
+    client: str | None = None,
+) -> int:
     """Create an account (a password, a single sign-on identity, or both); returns its id."""
     require(acting, Permission.manage_users)
     username = (username or "").strip().lower()
@@ -100,14 +124,30 @@ def add_user(conn: Connection, acting: Actor, *, username: str, display_name: st
     try:  # a concurrent add of the same name or identity: a clear message (the caller's transaction is void)
         user_id = conn.execute(
             insert(app_user).returning(app_user.c.id),
-            {"username": username, "display_name": name, "role": parsed.value, "province_code": province, "active": True,
-             "password_hash": hash_password(password) if password is not None else None, "sso_identity": identity,
-             "failed_attempts": 0, "created_by": acting.label, "created_at": _now()},
+            {
+                "username": username,
+                "display_name": name,
+                "role": parsed.value,
+                "province_code": province,
+                "active": True,
+                "password_hash": hash_password(password) if password is not None else None,
+                "sso_identity": identity,
+                "failed_attempts": 0,
+                "created_by": acting.label,
+                "created_at": _now(),
+            },
         ).scalar_one()
     except IntegrityError:
         raise UserError(f"Tên đăng nhập «{username}» hoặc định danh SSO đã có (vừa được tạo cùng lúc).") from None
-    audit.record(conn, acting, "user_add", province_code=province, target=username,
-                 detail={"role": parsed.value, "sso": bool(identity), "password": password is not None}, client=client)
+    audit.record(
+        conn,
+        acting,
+        "user_add",
+        province_code=province,
+        target=username,
+        detail={"role": parsed.value, "sso": bool(identity), "password": password is not None},
+        client=client,
+    )
     return int(user_id)
 
 
@@ -120,8 +160,9 @@ def _user_row(conn: Connection, username: str):
 
 def end_sessions(conn: Connection, user_id: int, *, now: datetime | None = None) -> int:
     """End every open session of a user (a copied cookie stops working); returns how many."""
-    result = conn.execute(update(user_session).where(user_session.c.user_id == user_id, user_session.c.ended_at.is_(None))
-                          .values(ended_at=now or _now()))
+    result = conn.execute(
+        update(user_session).where(user_session.c.user_id == user_id, user_session.c.ended_at.is_(None)).values(ended_at=now or _now())
+    )
     return result.rowcount
 
 
@@ -134,12 +175,10 @@ def set_active(conn: Connection, acting: Actor, username: str, active: bool, *, 
     conn.execute(update(app_user).where(app_user.c.id == row.id).values(**values))
     if not active:
         end_sessions(conn, row.id)
-    audit.record(conn, acting, "user_change", province_code=row.province_code, target=row.username,
-                 detail={"active": active}, client=client)
+    audit.record(conn, acting, "user_change", province_code=row.province_code, target=row.username, detail={"active": active}, client=client)
 
 
-def set_role(conn: Connection, acting: Actor, username: str, role: str, province_code: str | None = None, *,
-             client: str | None = None) -> None:
+def set_role(conn: Connection, acting: Actor, username: str, role: str, province_code: str | None = None, *, client: str | None = None) -> None:
     require(acting, Permission.manage_users)
     row = _user_row(conn, username)
     parsed, province = _check_fields(conn, username=row.username, role=role, province_code=province_code)
@@ -147,8 +186,9 @@ def set_role(conn: Connection, acting: Actor, username: str, role: str, province
         raise UserError("Không tự bỏ vai trò quản trị của chính mình (nhờ một quản trị khác).")
     conn.execute(update(app_user).where(app_user.c.id == row.id).values(role=parsed.value, province_code=province))
     end_sessions(conn, row.id)  # the next page load asks again, with the new rights
-    audit.record(conn, acting, "user_change", province_code=province, target=row.username,
-                 detail={"role": parsed.value, "from": row.role}, client=client)
+    audit.record(
+        conn, acting, "user_change", province_code=province, target=row.username, detail={"role": parsed.value, "from": row.role}, client=client
+    )
 
 
 def reset_password(conn: Connection, acting: Actor, username: str, password: str, *, client: str | None = None) -> None:
@@ -157,22 +197,31 @@ def reset_password(conn: Connection, acting: Actor, username: str, password: str
     row = _user_row(conn, username)
     if problem := password_problem(password, username=row.username):
         raise UserError(problem)
-    conn.execute(update(app_user).where(app_user.c.id == row.id)
-                 .values(password_hash=hash_password(password), failed_attempts=0, locked_until=None))
+    conn.execute(update(app_user).where(app_user.c.id == row.id).values(password_hash=hash_password(password), failed_attempts=0, locked_until=None))
     end_sessions(conn, row.id)
     audit.record(conn, acting, "user_password", province_code=row.province_code, target=row.username, client=client)
 
 
 def list_users(conn: Connection) -> pl.DataFrame:
-    schema = {"id": pl.Int64, "username": pl.String, "display_name": pl.String, "role": pl.String, "province_code": pl.String,
-              "active": pl.Boolean, "sso_identity": pl.String, "failed_attempts": pl.Int64, "locked_until": pl.Datetime,
-              "last_sign_in_at": pl.Datetime, "created_by": pl.String, "created_at": pl.Datetime}
+    schema = {
+        "id": pl.Int64,
+        "username": pl.String,
+        "display_name": pl.String,
+        "role": pl.String,
+        "province_code": pl.String,
+        "active": pl.Boolean,
+        "sso_identity": pl.String,
+        "failed_attempts": pl.Int64,
+        "locked_until": pl.Datetime,
+        "last_sign_in_at": pl.Datetime,
+        "created_by": pl.String,
+        "created_at": pl.Datetime,
+    }
     return read_frame(conn, select(*[app_user.c[c] for c in USER_COLUMNS]).order_by(app_user.c.username), schema)
 
 
 def actor_of(row, *, via: str) -> Actor:
-    return Actor(user_id=row.id, username=row.username, display_name=row.display_name, role=Role(row.role),
-                 province_code=row.province_code, via=via)
+    return Actor(user_id=row.id, username=row.username, display_name=row.display_name, role=Role(row.role), province_code=row.province_code, via=via)
 
 
 def find_actor(conn: Connection, username: str, *, via: str = "cli") -> Actor:
@@ -196,8 +245,11 @@ class SignIn:
 def _client_failures(conn: Connection, client: str | None, since: datetime) -> int:
     if not client:
         return 0
-    return conn.execute(select(func.count()).select_from(audit_log)
-                        .where(audit_log.c.action == "sign_in_failed", audit_log.c.client == client[:64], audit_log.c.at >= since)).scalar_one()
+    return conn.execute(
+        select(func.count())
+        .select_from(audit_log)
+        .where(audit_log.c.action == "sign_in_failed", audit_log.c.client == client[:64], audit_log.c.at >= since)
+    ).scalar_one()
 
 
 def sign_in(conn: Connection, username: str, password: str, *, client: str | None, now: datetime | None = None) -> SignIn:
@@ -243,8 +295,7 @@ def sso_actor(conn: Connection, identity: str, *, client: str | None, record_sig
     row = conn.execute(select(app_user).where(app_user.c.sso_identity == key)).first() if key else None
     if row is None or not row.active:
         if record_sign_in:
-            audit.record(conn, None, "sso_refused", actor_name=key or "?", client=client,
-                         detail={"reason": "unknown" if row is None else "inactive"})
+            audit.record(conn, None, "sso_refused", actor_name=key or "?", client=client, detail={"reason": "unknown" if row is None else "inactive"})
         return None
     actor = actor_of(row, via="sso")
     if record_sign_in:
@@ -265,8 +316,16 @@ def start_session(conn: Connection, actor: Actor, *, client: str | None, now: da
     cfg = settings.access()
     now = now or _now()
     token = secrets.token_urlsafe(32)
-    conn.execute(insert(user_session).values(token_hash=token_hash(token), user_id=actor.user_id, created_at=now, last_seen_at=now,
-                                             expires_at=now + timedelta(days=cfg.session_days), client=(client or "")[:64] or None))
+    conn.execute(
+        insert(user_session).values(
+            token_hash=token_hash(token),
+            user_id=actor.user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(days=cfg.session_days),
+            client=(client or "")[:64] or None,
+        )
+    )
     return token
 
 
@@ -295,15 +354,19 @@ def session_actor(conn: Connection, token: str, *, now: datetime | None = None) 
 
 def end_sessions_by_token(conn: Connection, token: str, *, now: datetime | None = None) -> None:
     """End the session of a token without a record (a browser signing in again replaces its session)."""
-    conn.execute(update(user_session).where(user_session.c.token_hash == token_hash(token), user_session.c.ended_at.is_(None))
-                 .values(ended_at=now or _now()))
+    conn.execute(
+        update(user_session).where(user_session.c.token_hash == token_hash(token), user_session.c.ended_at.is_(None)).values(ended_at=now or _now())
+    )
 
 
 def end_session(conn: Connection, token: str, *, client: str | None = None, now: datetime | None = None) -> bool:
     """Sign out: the session ends server-side, so the cookie (or a copy of it) no longer works."""
     now = now or _now()
-    row = conn.execute(select(user_session.c.user_id, app_user).select_from(user_session.join(app_user, app_user.c.id == user_session.c.user_id))
-                       .where(and_(user_session.c.token_hash == token_hash(token), user_session.c.ended_at.is_(None)))).first()
+    row = conn.execute(
+        select(user_session.c.user_id, app_user)
+        .select_from(user_session.join(app_user, app_user.c.id == user_session.c.user_id))
+        .where(and_(user_session.c.token_hash == token_hash(token), user_session.c.ended_at.is_(None)))
+    ).first()
     if row is None:
         return False
     conn.execute(update(user_session).where(user_session.c.token_hash == token_hash(token)).values(ended_at=now))

@@ -94,7 +94,9 @@ def main() -> None:
                     print(f"{i + 1} open sessions: {rss_mb(pid):.0f} MB, {peak_conn} PostgreSQL connections at most so far")
             time.sleep(3)
             later = sorted(cpu[1:]) or cpu
-            print(f"server CPU per new session (page drawn): first {cpu[0]:.2f} s (cold caches), then median {later[len(later) // 2]:.2f} s, max {max(later):.2f} s")
+            print(
+                f"server CPU per new session (page drawn): first {cpu[0]:.2f} s (cold caches), then median {later[len(later) // 2]:.2f} s, max {max(later):.2f} s"
+            )
             print(f"{args.sessions} sessions settled: {rss_mb(pid):.0f} MB, {connections(args.database_url, url.database)} PostgreSQL connections")
             for page in pages:
                 page.context.close()

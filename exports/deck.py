@@ -28,7 +28,18 @@ from sqlalchemy import Connection
 
 import settings
 from exports.deck_layout import (
-    CELL_X, CELL_Y, INSET_X, INSET_Y, SLIDE_H, SLIDE_W, Box, SlidePlan, TablePlan, footer_texts, plan_cover, plan_deck,
+    CELL_X,
+    CELL_Y,
+    INSET_X,
+    INSET_Y,
+    SLIDE_H,
+    SLIDE_W,
+    Box,
+    SlidePlan,
+    TablePlan,
+    footer_texts,
+    plan_cover,
+    plan_deck,
 )
 from exports.slides import Slide, SlideInputs, Table, build_slides, deck_cover, inputs_from
 from queries.metrics import Status
@@ -59,7 +70,6 @@ class _PartialPipeMessage(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "JSONError decoding message" not in record.getMessage()
-
 
 
 class ChartRenderError(RuntimeError):
@@ -201,8 +211,9 @@ def _footer(slide, texts: tuple[str, str], plan: SlidePlan) -> None:
 
 def _numbers(slide, numbers, plan: SlidePlan) -> None:
     for number, cell in zip(numbers, plan.numbers, strict=True):
-        _text(slide, cell, [(number.value, plan.value_pt, True, _status_rgb(number.status)), (number.label, plan.label_pt, False, MUTED)],
-              name="number")
+        _text(
+            slide, cell, [(number.value, plan.value_pt, True, _status_rgb(number.status)), (number.label, plan.label_pt, False, MUTED)], name="number"
+        )
 
 
 def _table(slide, table: Table, plan: TablePlan) -> None:
@@ -222,8 +233,15 @@ def _table(slide, table: Table, plan: TablePlan) -> None:
         mine = (i - 1) in table.highlight
         for j, value in enumerate(row):
             colour = _status_rgb(table.status[i - 1]) if j == status_col and i - 1 < len(table.status) else INK
-            _cell(grid.cell(i, j), value, plan.font_pt, bold=mine or j == status_col, numeric=table.numeric[j],
-                  fill=HIGHLIGHT if mine else RGBColor(0xFF, 0xFF, 0xFF), colour=colour)
+            _cell(
+                grid.cell(i, j),
+                value,
+                plan.font_pt,
+                bold=mine or j == status_col,
+                numeric=table.numeric[j],
+                fill=HIGHLIGHT if mine else RGBColor(0xFF, 0xFF, 0xFF),
+                colour=colour,
+            )
 
 
 def _cell(cell, text: str, size: float, *, bold: bool, numeric: bool, fill: RGBColor, colour: RGBColor = INK) -> None:
@@ -311,7 +329,11 @@ def deck_pptx(slides: list[Slide], cover, *, pictures: list[bytes | None] | None
 
 
 def build_deck(
-    conn: Connection | SlideInputs, *, as_of: date | None = None, metric: str | None = None, denominator: str | None = None,
+    conn: Connection | SlideInputs,
+    *,
+    as_of: date | None = None,
+    metric: str | None = None,
+    denominator: str | None = None,
     province: str | None = None,
 ) -> bytes:
     """The handout deck (national, or the director's deck with `province`) as PPTX bytes."""

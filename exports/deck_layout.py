@@ -90,8 +90,11 @@ class SlidePlan:
         out += [(f"number {i}", b) for i, b in enumerate(self.numbers)]
         for i, t in enumerate(self.tables):
             out += ([(f"table {i} title", t.title)] if t.title else []) + [(f"table {i}", t.box)]
-        out += [(name, b) for name, b in (("bullets", self.bullets), ("chart", self.chart), ("footer", self.footer_left),
-                                            ("footer right", self.footer_right)) if b is not None]
+        out += [
+            (name, b)
+            for name, b in (("bullets", self.bullets), ("chart", self.chart), ("footer", self.footer_left), ("footer right", self.footer_right))
+            if b is not None
+        ]
         return out
 
 
@@ -129,8 +132,7 @@ def _footer(left_text: str, right_text: str) -> tuple[Box, Box]:
     return Box(MARGIN, top, left_w, height), Box(SLIDE_W - MARGIN - right_w, top, right_w, height)
 
 
-def _number_cells(slide: Slide, left: int, top: int, width: int, *, columns: int, value_pt: float, label_pt: float,
-                  room: int) -> tuple[Box, ...]:
+def _number_cells(slide: Slide, left: int, top: int, width: int, *, columns: int, value_pt: float, label_pt: float, room: int) -> tuple[Box, ...]:
     """Cells of the big numbers, `columns` to a row, each row as tall as its tallest cell; rows spread
     out over `room` (the height they may take) when it is larger than they need."""
     cell_w = (width - NUMBER_GAP_X * (columns - 1)) // columns
@@ -150,8 +152,10 @@ def _column_widths(table: Table, width: int, font_pt: float) -> tuple[int, ...]:
     """Each column as wide as its widest cell on one line when they all fit; otherwise numbers keep
     their width and the text columns share what is left (and wrap)."""
     pad = 2 * CELL_X
-    natural = [max(_emu(text_width(c, font_pt, bold=True) / WIDTH_SLACK) for c in [name, *[r[j] for r in table.rows]]) + pad
-               for j, name in enumerate(table.columns)]
+    natural = [
+        max(_emu(text_width(c, font_pt, bold=True) / WIDTH_SLACK) for c in [name, *[r[j] for r in table.rows]]) + pad
+        for j, name in enumerate(table.columns)
+    ]
     if sum(natural) <= width:
         spare = width - sum(natural)
         widths = [n + spare * n // sum(natural) for n in natural]
@@ -217,8 +221,9 @@ def _stacked_body(slide: Slide, top: int, bottom: int, scale: float, has_chart: 
     reserve = MIN_CHART if has_chart else 0
     if slide.numbers:
         after = (_bullets_box(slide, MARGIN, 0, width, bullet_pt).height + GAP) if slide.bullets else 0
-        numbers = _number_cells(slide, MARGIN, y, width, columns=3, value_pt=value_pt, label_pt=label_pt,
-                                room=0 if has_chart or slide.tables else bottom - y - after)
+        numbers = _number_cells(
+            slide, MARGIN, y, width, columns=3, value_pt=value_pt, label_pt=label_pt, room=0 if has_chart or slide.tables else bottom - y - after
+        )
         y = max(b.bottom for b in numbers) + GAP
     if slide.tables:
         each = (width - TABLE_GAP * (len(slide.tables) - 1)) // len(slide.tables)
@@ -230,8 +235,7 @@ def _stacked_body(slide: Slide, top: int, bottom: int, scale: float, has_chart: 
     if y - GAP + reserve > bottom and not force:
         return None
     chart = Box(MARGIN, y, width, max(bottom - y, Inches(1))) if has_chart else None
-    return SlidePlan(**head, numbers=numbers, value_pt=value_pt, label_pt=label_pt, tables=tables, bullets=bullets,
-                     bullet_pt=bullet_pt, chart=chart)
+    return SlidePlan(**head, numbers=numbers, value_pt=value_pt, label_pt=label_pt, tables=tables, bullets=bullets, bullet_pt=bullet_pt, chart=chart)
 
 
 def _side_body(slide: Slide, top: int, bottom: int, scale: float, has_chart: bool, head: dict) -> SlidePlan | None:

@@ -190,13 +190,17 @@ def headline_numbers(row: dict, metric: Metric, denominator: Denominator, *, ran
     numbers = []
     if rank_total is not None:
         change = row["rank_change"]
-        change_text = "chưa có hạng 7 ngày trước" if change is None else (
-            "giữ hạng so với 7 ngày trước" if change == 0 else f"{fmt.rank_change(change)} bậc so với 7 ngày trước")
+        change_text = (
+            "chưa có hạng 7 ngày trước"
+            if change is None
+            else ("giữ hạng so với 7 ngày trước" if change == 0 else f"{fmt.rank_change(change)} bậc so với 7 ngày trước")
+        )
         numbers.append(BigNumber(f"{row['rank']}/{rank_total}", f"hạng cả nước, {change_text}"))
     numbers.append(BigNumber(fmt.number(row["cumulative"]), f"{unit} lũy kế, +{fmt.number(row['daily'])} trong ngày"))
     flag = " ⚑" if row["over_100"] else ""
-    numbers.append(BigNumber(fmt.percent(row["coverage"]) + flag,
-                             f"{denominator_label(metric, denominator)} ({fmt.number(row['denominator'])})", status))
+    numbers.append(
+        BigNumber(fmt.percent(row["coverage"]) + flag, f"{denominator_label(metric, denominator)} ({fmt.number(row['denominator'])})", status)
+    )
     numbers.append(BigNumber(fmt.days_left_short(row["days_left"]), f"hạn chót {fmt.day(DEADLINE)}"))
     numbers.append(BigNumber(fmt.number(row["pace"]), f"{unit}/ngày: tốc độ trung bình 7 ngày"))
     if status != Status.achieved.value and row["days_left"] > 0:
@@ -239,8 +243,15 @@ def _trend_figure(frame: pl.DataFrame, events: pl.DataFrame, *, metric: Metric, 
     start = trend.CAMPAIGN_START[metric] - timedelta(days=7)
     frame = frame.filter(pl.col("day") >= start) if frame.height and cast(date, frame["day"].max()) >= start else frame
     fig = trend_figure(
-        frame, title="", unit=METRIC_UNIT[metric], as_of=as_of, deadline=DEADLINE, goal_label=goal_label,
-        events=events, event_font_size=FONT_PX, plot_width_px=FIGURE_WIDTH_PX - 120,
+        frame,
+        title="",
+        unit=METRIC_UNIT[metric],
+        as_of=as_of,
+        deadline=DEADLINE,
+        goal_label=goal_label,
+        events=events,
+        event_font_size=FONT_PX,
+        plot_width_px=FIGURE_WIDTH_PX - 120,
     )
     projector_style(fig)
     fig.update_layout(
@@ -257,8 +268,14 @@ def _map_figure(inputs: SlideInputs, unit: str) -> go.Figure | None:
     from present.maps import province_choropleth
 
     fig = province_choropleth(
-        inputs.provinces, inputs.geojson, inputs.archipelagos, value="status", unit=unit,
-        denominator_label=denominator_label(inputs.metric, inputs.denominator), as_of=inputs.as_of, title="",
+        inputs.provinces,
+        inputs.geojson,
+        inputs.archipelagos,
+        value="status",
+        unit=unit,
+        denominator_label=denominator_label(inputs.metric, inputs.denominator),
+        as_of=inputs.as_of,
+        title="",
     )
     projector_style(fig, show_legend=False)  # the counts beside the map are its legend
     # More sea east and south, so that the archipelago labels (hanging below the islands) stay
@@ -313,7 +330,8 @@ def _base(inputs: SlideInputs) -> dict:
 def _headline(inputs: SlideInputs) -> Slide:
     row, unit = inputs.national, METRIC_UNIT[inputs.metric]
     return Slide(
-        key="headline", title=f"Toàn quốc — {_lower_first(METRIC_LABEL[inputs.metric])}",
+        key="headline",
+        title=f"Toàn quốc — {_lower_first(METRIC_LABEL[inputs.metric])}",
         message=f"{fmt.deadline_phrase(row['days_left'], DEADLINE)}. {status_message(row, unit)}",
         numbers=headline_numbers(row, inputs.metric, inputs.denominator),
         # Readiness decides whether the pace can rise at all: one line each (queries.readiness).
@@ -336,8 +354,10 @@ def _map(inputs: SlideInputs) -> Slide:
     no_data = int((~frame["has_data"]).sum())
     before_deadline = inputs.national["days_left"] > 0
     if before_deadline:
-        message = (f"{counts[Status.off_track.value]} tỉnh chậm tiến độ, {counts[Status.at_risk.value]} tỉnh có nguy cơ chậm; "
-                   f"{counts[Status.on_track.value] + counts[Status.achieved.value]} tỉnh đúng tiến độ hoặc đã đạt")
+        message = (
+            f"{counts[Status.off_track.value]} tỉnh chậm tiến độ, {counts[Status.at_risk.value]} tỉnh có nguy cơ chậm; "
+            f"{counts[Status.on_track.value] + counts[Status.achieved.value]} tỉnh đúng tiến độ hoặc đã đạt"
+        )
         shown: tuple[Status, ...] = (Status.off_track, Status.at_risk, Status.on_track, Status.achieved)
     else:
         message = f"{counts[Status.overdue.value]} tỉnh quá hạn chưa đạt, {counts[Status.achieved.value]} tỉnh đã đạt"
@@ -346,8 +366,13 @@ def _map(inputs: SlideInputs) -> Slide:
     if no_data:
         numbers += (BigNumber(f"{no_data} tỉnh", NO_DATA_LABEL, "no_data"),)
     return Slide(
-        key="map", title="Bản đồ trạng thái 63 tỉnh, thành phố", message=message, numbers=numbers,
-        figure=_map_figure(inputs, METRIC_UNIT[inputs.metric]), figure_side=True, **_base(inputs),
+        key="map",
+        title="Bản đồ trạng thái 63 tỉnh, thành phố",
+        message=message,
+        numbers=numbers,
+        figure=_map_figure(inputs, METRIC_UNIT[inputs.metric]),
+        figure_side=True,
+        **_base(inputs),
     )
 
 
@@ -358,8 +383,11 @@ def _at_risk(inputs: SlideInputs) -> Slide:
     else:
         first = risky.row(0, named=True)
         ratio = first["pace_ratio"]
-        message = (f"Xa mục tiêu nhất: {first['name']} — tốc độ chỉ bằng {fmt.percent(ratio, 0)} mức cần đạt"
-                   if ratio is not None else f"Xa mục tiêu nhất: {first['name']} — {fmt.percent(first['coverage'])}")
+        message = (
+            f"Xa mục tiêu nhất: {first['name']} — tốc độ chỉ bằng {fmt.percent(ratio, 0)} mức cần đạt"
+            if ratio is not None
+            else f"Xa mục tiêu nhất: {first['name']} — {fmt.percent(first['coverage'])}"
+        )
     tables = (_status_table(risky, title=None, my_province=inputs.province, with_rates=True),) if risky.height else ()
     return Slide(key="at_risk", title=f"{TOP_N} tỉnh có nguy cơ không kịp hạn nhất", message=message, tables=tables, **_base(inputs))
 
@@ -371,12 +399,15 @@ def _rankings(inputs: SlideInputs) -> Slide:
     message = f"Dẫn đầu: {best['name']} ({fmt.percent(best['coverage'])}); cuối bảng: {worst['name']} ({fmt.percent(worst['coverage'])})"
     bullets = (incomplete_note(frame),) if frame["reporting_incomplete"].any() else ()
     return Slide(
-        key="rankings", title=f"Xếp hạng {frame.height} tỉnh: {TOP_N} dẫn đầu và {TOP_N} cuối bảng", message=message,
+        key="rankings",
+        title=f"Xếp hạng {frame.height} tỉnh: {TOP_N} dẫn đầu và {TOP_N} cuối bảng",
+        message=message,
         tables=(
             _status_table(top, title=f"{TOP_N} tỉnh dẫn đầu", my_province=inputs.province, with_rates=False),
             _status_table(bottom, title=f"{TOP_N} tỉnh cuối bảng", my_province=inputs.province, with_rates=False),
         ),
-        bullets=bullets, **_base(inputs),
+        bullets=bullets,
+        **_base(inputs),
     )
 
 
@@ -394,9 +425,11 @@ def _regions(inputs: SlideInputs) -> Slide:
     projector_style(fig)
     fig.update_layout(margin=dict(l=10, r=40, t=10, b=10), bargap=0.3)
     return Slide(
-        key="regions", title="So sánh 6 vùng kinh tế - xã hội",
+        key="regions",
+        title="So sánh 6 vùng kinh tế - xã hội",
         message=f"Cao nhất: {best['name']} ({fmt.percent(best['coverage'])}); thấp nhất: {worst['name']} ({fmt.percent(worst['coverage'])})",
-        figure=fig, **_base(inputs),
+        figure=fig,
+        **_base(inputs),
     )
 
 
@@ -407,8 +440,9 @@ def trend_message(frame: pl.DataFrame, unit: str) -> str:
     last = frame.row(frame.height - 1, named=True)
     gap = last["cumulative"] - last["trajectory"]
     if last["day"] >= DEADLINE:
-        return (f"Vượt mục tiêu {fmt.number(gap)} {unit}" if gap >= 0 else f"Còn thiếu {fmt.number(-gap)} {unit} so với mục tiêu") + \
-            f" (lũy kế {fmt.number(last['cumulative'])})"
+        return (
+            f"Vượt mục tiêu {fmt.number(gap)} {unit}" if gap >= 0 else f"Còn thiếu {fmt.number(-gap)} {unit} so với mục tiêu"
+        ) + f" (lũy kế {fmt.number(last['cumulative'])})"
     word = f"Cao hơn lộ trình {fmt.number(gap)}" if gap >= 0 else f"Thấp hơn lộ trình {fmt.number(-gap)}"
     return f"{word} {unit}: lũy kế {fmt.number(last['cumulative'])}, lộ trình {fmt.number(last['trajectory'])} ngày {fmt.day(last['day'])}"
 
@@ -440,9 +474,11 @@ def _notes(inputs: SlideInputs, row: dict, *, key: str) -> Slide:
         bullets.append(f"{SIMULATED_LABEL}: không phải số liệu thật của Bộ Công an.")
     received = fmt.timestamp(info.last_received_at)
     return Slide(
-        key=key, title="Ghi chú số liệu",
+        key=key,
+        title="Ghi chú số liệu",
         message=f"Số liệu đến ngày {fmt.day(inputs.as_of)}; báo cáo mới nhất trong hệ thống nhận lúc {received}",
-        bullets=tuple(bullets), **_base(inputs),
+        bullets=tuple(bullets),
+        **_base(inputs),
     )
 
 
@@ -460,9 +496,11 @@ def _loaded(value: _T | None) -> _T:
 def _province_headline(inputs: SlideInputs) -> Slide:
     row, unit = _loaded(inputs.card).province, METRIC_UNIT[inputs.metric]
     return Slide(
-        key="province_headline", title=f"{row['name']} — {_lower_first(METRIC_LABEL[inputs.metric])}",
+        key="province_headline",
+        title=f"{row['name']} — {_lower_first(METRIC_LABEL[inputs.metric])}",
         message=status_message(row, unit),
-        numbers=headline_numbers(row, inputs.metric, inputs.denominator, rank_total=inputs.provinces.height), **_base(inputs),
+        numbers=headline_numbers(row, inputs.metric, inputs.denominator, rank_total=inputs.provinces.height),
+        **_base(inputs),
     )
 
 
@@ -480,8 +518,11 @@ def _province_neighbours(inputs: SlideInputs) -> Slide:
     card = _loaded(inputs.card)
     table = _status_table(card.neighbours, title=None, my_province=inputs.province, with_rates=True)
     return Slide(
-        key="province_neighbours", title="Các tỉnh xếp liền trên, liền dưới",
-        message=gap_message(card, METRIC_UNIT[inputs.metric]), tables=(table,), **_base(inputs),
+        key="province_neighbours",
+        title="Các tỉnh xếp liền trên, liền dưới",
+        message=gap_message(card, METRIC_UNIT[inputs.metric]),
+        tables=(table,),
+        **_base(inputs),
     )
 
 
@@ -498,13 +539,17 @@ def _province_districts(inputs: SlideInputs) -> Slide:
     else:
         message = "Chưa có số liệu quận, huyện"
     title = f"Các quận, huyện của {name}" if districts.height <= DISTRICTS_SHOWN else f"{DISTRICTS_SHOWN} quận, huyện thấp nhất — {name}"
-    fig = unit_bars(lowest, title="", unit=METRIC_UNIT[inputs.metric],
-                    denominator_label=denominator_label(inputs.metric, inputs.denominator), as_of=inputs.as_of)
+    fig = unit_bars(
+        lowest, title="", unit=METRIC_UNIT[inputs.metric], denominator_label=denominator_label(inputs.metric, inputs.denominator), as_of=inputs.as_of
+    )
     projector_style(fig)
     fig.update_layout(margin=dict(l=10, r=40, t=10, b=10), legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
     return Slide(
-        key="province_districts", title=title, message=message,
-        figure=fig, **_base(inputs),
+        key="province_districts",
+        title=title,
+        message=message,
+        figure=fig,
+        **_base(inputs),
     )
 
 
@@ -521,8 +566,10 @@ def _province_rank_history(inputs: SlideInputs) -> Slide:
     fig.data = tuple(sorted(fig.data, key=lambda t: last_rank[t.name]))
     fig.layout.annotations = ()
     fig.update_layout(
-        showlegend=True, legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", title_text="Hạng hôm nay"),
-        margin=dict(l=10, r=10, t=10, b=10), xaxis=dict(tickformat="%d/%m"),
+        showlegend=True,
+        legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", title_text="Hạng hôm nay"),
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(tickformat="%d/%m"),
     )
     for trace in fig.data:
         trace.name = f"{last_rank[trace.name]}. {trace.name}"
@@ -541,8 +588,9 @@ def _province_rank_history(inputs: SlideInputs) -> Slide:
 # --- entry points --------------------------------------------------------------------------------------
 
 
-def inputs_from(source: Connection | SlideInputs, *, as_of: date | None, metric: Metric | str | None,
-                denominator: Denominator | str | None, province: str | None) -> SlideInputs:
+def inputs_from(
+    source: Connection | SlideInputs, *, as_of: date | None, metric: Metric | str | None, denominator: Denominator | str | None, province: str | None
+) -> SlideInputs:
     """`source` itself when it is already read, else load_inputs on it (which needs the day, metric and denominator)."""
     if isinstance(source, SlideInputs):
         return source

@@ -29,8 +29,7 @@ COLUMN_FORMATS = {
 }
 
 
-def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[str], simulated: bool | None = None,
-                  source: str = SOURCE) -> bytes:
+def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[str], simulated: bool | None = None, source: str = SOURCE) -> bytes:
     """One sheet "Xếp hạng" (title, as-of, table) and one "Ghi chú" (notes). Numbers stay numbers,
     formatted by Excel (it shows 1.234.567 and 12,5% in a Vietnamese locale); text is written as
     text, never as a formula. Both sheets print (exports/print_setup.py): the 63 provinces on at most
@@ -41,8 +40,17 @@ def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[s
     book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     columns = [c for c in RANKING_COLUMNS if c in frame.columns or c == "notes"]
     as_of_text = f"Số liệu đến ngày {fmt.day(as_of)}"
-    _write_sheet(book, "Xếp hạng", frame, columns, RANKING_COLUMNS, title=title, as_of=as_of, freeze_cols=3,
-                 facts=PageFacts(title, as_of_text, simulated, source))
+    _write_sheet(
+        book,
+        "Xếp hạng",
+        frame,
+        columns,
+        RANKING_COLUMNS,
+        title=title,
+        as_of=as_of,
+        freeze_cols=3,
+        facts=PageFacts(title, as_of_text, simulated, source),
+    )
     _write_notes(book, "Ghi chú", notes, PageFacts(f"Ghi chú số liệu — {title}", as_of_text, simulated, source))
     book.close()
     return buffer.getvalue()
@@ -79,17 +87,41 @@ def _shown(value, number_format: str | None) -> str:
 
 # The same headers as the rankings sheet (present.tables), plus what only units below a province need.
 UNIT_COLUMNS = {**RANKING_COLUMNS, "code": "Mã", "name": "Tên", "province_name": "Tỉnh/thành phố"}
-REGION_SHEET_COLUMNS = ["name", "cumulative", "denominator", "coverage", "pace", "required_daily_rate", "projected_completion", "status", "completeness"]
-DISTRICT_SHEET_COLUMNS = ["rank", "code", "name", "province_name", "cumulative", "denominator", "coverage", "pace", "required_daily_rate",
-                          "projected_completion", "status", "completeness", "notes"]
+REGION_SHEET_COLUMNS = [
+    "name",
+    "cumulative",
+    "denominator",
+    "coverage",
+    "pace",
+    "required_daily_rate",
+    "projected_completion",
+    "status",
+    "completeness",
+]
+DISTRICT_SHEET_COLUMNS = [
+    "rank",
+    "code",
+    "name",
+    "province_name",
+    "cumulative",
+    "denominator",
+    "coverage",
+    "pace",
+    "required_daily_rate",
+    "projected_completion",
+    "status",
+    "completeness",
+    "notes",
+]
 HANDOUT_SHEETS = ("Xếp hạng tỉnh", "Vùng", "Huyện", "Ghi chú")
 # Added before the notes when readiness data is stored (issue "Deployment readiness").
 READINESS_SHEET = "Sẵn sàng"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _write_sheet(book, name: str, frame: pl.DataFrame, columns: list[str], headers: dict[str, str], *, title: str, as_of: date,
-                 freeze_cols: int, facts: PageFacts) -> None:
+def _write_sheet(
+    book, name: str, frame: pl.DataFrame, columns: list[str], headers: dict[str, str], *, title: str, as_of: date, freeze_cols: int, facts: PageFacts
+) -> None:
     """One table on its own sheet: title, as-of date, Vietnamese headers, Excel number formats, filter,
     columns as wide as what they show, and the print set-up (exports/print_setup.py)."""
     bold = book.add_format({"bold": True})
@@ -182,8 +214,9 @@ def handout_xlsx(
         (HANDOUT_SHEETS[2], districts, DISTRICT_SHEET_COLUMNS, {**UNIT_COLUMNS, "name": "Quận/huyện"}, f"Quận/huyện — {title}", 3),
     ]
     for name, frame, columns, headers, sheet_title, freeze in sheets:
-        _write_sheet(book, name, neutralise_formulas(frame), columns, headers, title=sheet_title, as_of=as_of, freeze_cols=freeze,
-                     facts=facts(sheet_title))
+        _write_sheet(
+            book, name, neutralise_formulas(frame), columns, headers, title=sheet_title, as_of=as_of, freeze_cols=freeze, facts=facts(sheet_title)
+        )
     if readiness is not None and readiness.height:
         _write_readiness_sheet(book, readiness, as_of=as_of, facts=facts(READINESS_TITLE))
     _write_notes(book, HANDOUT_SHEETS[3], notes, facts(f"Ghi chú số liệu — {title}"), first=as_of_text)
@@ -208,8 +241,17 @@ def _write_readiness_sheet(book, frame: pl.DataFrame, *, as_of: date, facts: Pag
     _write_sheet(book, READINESS_SHEET, frame, columns, EXPORT_HEADERS_VI, title=READINESS_TITLE, as_of=as_of, freeze_cols=2, facts=facts)
 
 
-def handout_notes(*, metric: str, denominator: str, simulated: bool, completeness: float | None, timeliness: float | None,
-                  as_of: date, quota_note: str | None, district_scope: str) -> list[str]:
+def handout_notes(
+    *,
+    metric: str,
+    denominator: str,
+    simulated: bool,
+    completeness: float | None,
+    timeliness: float | None,
+    as_of: date,
+    quota_note: str | None,
+    district_scope: str,
+) -> list[str]:
     """The notes sheet: what the numbers are, how they are computed, what is assumed."""
     from geo.register import POPULATION_METHOD_VI
     from queries.metrics import Denominator, Metric
@@ -222,7 +264,7 @@ def handout_notes(*, metric: str, denominator: str, simulated: bool, completenes
         "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑ vượt 100%). Tốc độ = trung bình 7 ngày; "
         "cần đạt = phần còn thiếu ÷ số ngày còn lại đến 01/07/2021; dự kiến hoàn thành = ngày số liệu + phần còn thiếu ÷ tốc độ.",
         "Hạng theo tỷ lệ, bằng nhau thì cùng hạng. ⚠ báo cáo chưa đủ: dưới 95% đơn vị cấp xã gửi báo cáo ngày này.",
-        f"Trang \"Huyện\": {district_scope}; hạng của huyện tính trong phạm vi trang đó.",
+        f'Trang "Huyện": {district_scope}; hạng của huyện tính trong phạm vi trang đó.',
         POPULATION_METHOD_VI,
     ]
     if quota_note:
@@ -253,11 +295,20 @@ def build_handout(conn, *, as_of: date, metric: str, denominator: str, province:
         scope_row = provinces.filter(pl.col("code") == province).row(0, named=True)
     m, d = Metric(metric), Denominator(denominator)
     scope = f"các quận/huyện của {scope_row['name']}" if province else f"tất cả {districts.height} quận/huyện"
-    notes = handout_notes(metric=metric, denominator=denominator, simulated=info.simulated, completeness=scope_row["completeness"],
-                          timeliness=scope_row["timeliness"], as_of=as_of, quota_note=info.quota_note, district_scope=scope)
+    notes = handout_notes(
+        metric=metric,
+        denominator=denominator,
+        simulated=info.simulated,
+        completeness=scope_row["completeness"],
+        timeliness=scope_row["timeliness"],
+        as_of=as_of,
+        quota_note=info.quota_note,
+        district_scope=scope,
+    )
     title = f"{METRIC_LABEL[m]} ({METRIC_UNIT[m]}) so với {denominator_label(m, d)}"
-    return handout_xlsx(provinces, regions, districts, as_of=as_of, title=title, notes=notes, readiness=_readiness_or_none(conn, as_of),
-                        simulated=info.simulated)
+    return handout_xlsx(
+        provinces, regions, districts, as_of=as_of, title=title, notes=notes, readiness=_readiness_or_none(conn, as_of), simulated=info.simulated
+    )
 
 
 def _readiness_or_none(conn, as_of: date) -> pl.DataFrame | None:

@@ -89,23 +89,22 @@ def load_official(
     unknown = sorted(set(frame["code"]) - set(names))
     missing = sorted(set(names) - set(frame["code"]))
     if unknown or missing:
-        raise BoundaryMismatch(
-            _mismatch_message(path, level, province, unknown, missing), unknown_codes=unknown, missing_codes=missing
-        )
-    empty = sorted(code for code, geometry in zip(frame["code"], frame.geometry, strict=True)
-                   if geometry is None or geometry.is_empty)
+        raise BoundaryMismatch(_mismatch_message(path, level, province, unknown, missing), unknown_codes=unknown, missing_codes=missing)
+    empty = sorted(code for code, geometry in zip(frame["code"], frame.geometry, strict=True) if geometry is None or geometry.is_empty)
     if empty:
         raise BoundaryError(f"Tệp {path.name}: mã {', '.join(empty)} không có hình ranh giới.")
 
     features = []
     for code, geometry in zip(frame["code"], frame.geometry, strict=True):
         oriented = shapely.orient_polygons(geometry, exterior_cw=True)
-        features.append({
-            "type": "Feature",
-            "id": code,
-            "properties": {"code": code, "name": names[code]},
-            "geometry": json.loads(shapely.to_geojson(oriented)),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {"code": code, "name": names[code]},
+                "geometry": json.loads(shapely.to_geojson(oriented)),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -127,8 +126,7 @@ def _to_wgs84(frame, path: Path):
         if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
             return frame.set_crs(WGS84)  # no .prj, but the numbers are longitudes and latitudes
         raise BoundaryError(
-            f"Tệp {path.name} không khai báo hệ tọa độ (thiếu tệp .prj) và tọa độ không phải kinh độ/vĩ độ; "
-            "hãy gửi kèm tệp .prj (ví dụ VN-2000)."
+            f"Tệp {path.name} không khai báo hệ tọa độ (thiếu tệp .prj) và tọa độ không phải kinh độ/vĩ độ; " "hãy gửi kèm tệp .prj (ví dụ VN-2000)."
         )
     return frame if frame.crs.equals(WGS84) else frame.to_crs(WGS84)
 

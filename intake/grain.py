@@ -82,8 +82,17 @@ def file_problems(j: pl.DataFrame, at: Where, *, value_type: str) -> list[Proble
         .sort("_row")
     )
     for r in same_day.iter_rows(named=True):
-        found.append(problems.make("grain_mixed", row=r["_row"], code=r["district_code"], name=r["d_name"], day=r["report_date"],
-                                   rows=_row_list(r["rows"]), **at("commune_code")))
+        found.append(
+            problems.make(
+                "grain_mixed",
+                row=r["_row"],
+                code=r["district_code"],
+                name=r["d_name"],
+                day=r["report_date"],
+                rows=_row_list(r["rows"]),
+                **at("commune_code"),
+            )
+        )
     if value_type == CUMULATIVE:
         clashing = set(same_day["_row"].to_list())
         other_days = (
@@ -94,8 +103,16 @@ def file_problems(j: pl.DataFrame, at: Where, *, value_type: str) -> list[Proble
             .sort("_row")
         )
         for r in other_days.iter_rows(named=True):
-            found.append(problems.make("grain_switch_cumulative", row=r["_row"], code=r["district_code"], name=r["d_name"],
-                                       rows=_row_list(r["rows"]), **at("commune_code")))
+            found.append(
+                problems.make(
+                    "grain_switch_cumulative",
+                    row=r["_row"],
+                    code=r["district_code"],
+                    name=r["d_name"],
+                    rows=_row_list(r["rows"]),
+                    **at("commune_code"),
+                )
+            )
     return found
 
 
@@ -175,9 +192,18 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
             .sort("_row")
         )
         for r in clash.iter_rows(named=True):
-            found.append(problems.make("grain_stored_communes", row=r["_row"], code=r["district_code"], name=r["district_name"],
-                                       day=r["report_date"], communes=r["communes"], batches=_batch_list(r["batches"]),
-                                       **at("commune_code")))
+            found.append(
+                problems.make(
+                    "grain_stored_communes",
+                    row=r["_row"],
+                    code=r["district_code"],
+                    name=r["district_name"],
+                    day=r["report_date"],
+                    communes=r["communes"],
+                    batches=_batch_list(r["batches"]),
+                    **at("commune_code"),
+                )
+            )
 
     if commune_rows.height:
         # A cumulative file also needs the district-level days before it (see grain_cumulative_after_district).
@@ -186,9 +212,7 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
         if stored.height == 0:
             return found
         districts = stored["district_code"].unique().sort().to_list()
-        in_those = _units(conn, districts=districts).filter(pl.col("level") == COMMUNE).select(
-            pl.col("code").alias("unit_code"), "district_code"
-        )
+        in_those = _units(conn, districts=districts).filter(pl.col("level") == COMMUNE).select(pl.col("code").alias("unit_code"), "district_code")
         commune_rows = commune_rows.join(in_those, on="unit_code", how="inner").join(_names(conn, districts), on="district_code", how="left")
         clash = (
             commune_rows.group_by("district_code", "report_date")
@@ -197,11 +221,21 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
             .sort("_row")
         )
         for r in clash.iter_rows(named=True):
-            found.append(problems.make("grain_stored_district", row=r["_row"], code=r["district_code"], name=r["district_name"],
-                                       day=r["report_date"], batches=_batch_list([r["batch_id"]]), **at("commune_code")))
+            found.append(
+                problems.make(
+                    "grain_stored_district",
+                    row=r["_row"],
+                    code=r["district_code"],
+                    name=r["district_name"],
+                    day=r["report_date"],
+                    batches=_batch_list([r["batch_id"]]),
+                    **at("commune_code"),
+                )
+            )
         if value_type == CUMULATIVE:
-            firsts = commune_rows.group_by("unit_code").agg(pl.col("report_date").min().alias("first"), pl.col("_row").min(),
-                                                            pl.col("district_code").first(), pl.col("district_name").first())
+            firsts = commune_rows.group_by("unit_code").agg(
+                pl.col("report_date").min().alias("first"), pl.col("_row").min(), pl.col("district_code").first(), pl.col("district_name").first()
+            )
             earlier = (
                 firsts.join(stored, on="district_code", how="inner")
                 .filter(pl.col("report_date") < pl.col("first"))
@@ -210,8 +244,16 @@ def stored_problems(conn: Connection, facts: pl.DataFrame, columns: dict[str, tu
                 .sort("_row")
             )
             for r in earlier.iter_rows(named=True):
-                found.append(problems.make("grain_cumulative_after_district", row=r["_row"], code=r["district_code"],
-                                           name=r["district_name"], day=r["last_day"], **at("commune_code")))
+                found.append(
+                    problems.make(
+                        "grain_cumulative_after_district",
+                        row=r["_row"],
+                        code=r["district_code"],
+                        name=r["district_name"],
+                        day=r["last_day"],
+                        **at("commune_code"),
+                    )
+                )
     return found
 
 
@@ -224,9 +266,7 @@ def with_district_bases(conn: Connection, facts: pl.DataFrame, stored_before: pl
     file) with the district rows' sums widened to the whole district: their communes' stored sums
     before the same day are added, so a district-level cumulative count is compared with all the
     district reported so far, whatever grain earlier days came at."""
-    district_firsts = (
-        facts.filter(pl.col("unit_level") == DISTRICT).group_by("unit_code").agg(pl.col("report_date").min().alias("first"))
-    )
+    district_firsts = facts.filter(pl.col("unit_level") == DISTRICT).group_by("unit_code").agg(pl.col("report_date").min().alias("first"))
     if district_firsts.height == 0:
         return stored_before
     communes = _units(conn, districts=district_firsts["unit_code"].sort().to_list()).filter(pl.col("level") == COMMUNE)
@@ -234,9 +274,9 @@ def with_district_bases(conn: Connection, facts: pl.DataFrame, stored_before: pl
         return stored_before
     schema: dict[str, PolarsDataType] = {"unit_code": pl.String, **{c: pl.Int64 for c in COUNT_FIELDS}}
     frames = []
-    for (district, first), in_district in communes.join(
-        district_firsts.rename({"unit_code": "district_code"}), on="district_code"
-    ).group_by("district_code", "first"):
+    for (district, first), in_district in communes.join(district_firsts.rename({"unit_code": "district_code"}), on="district_code").group_by(
+        "district_code", "first"
+    ):
         codes = in_district["code"].sort().to_list()
 
         def stmt(chunk, first=first):
@@ -250,4 +290,3 @@ def with_district_bases(conn: Connection, facts: pl.DataFrame, stored_before: pl
     base = stored_before.cast(pl.Schema(schema), strict=False)
     # Absent and null both mean 0 to intake.validate.to_daily: a plain sum is exact.
     return pl.concat([base, extra], how="vertical").group_by("unit_code").agg(pl.col(c).sum() for c in COUNT_FIELDS).sort("unit_code")
-

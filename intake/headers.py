@@ -55,8 +55,9 @@ def header_index(columns: Iterable[ColumnSpec]) -> dict[str, str]:
     return index
 
 
-def map_headers(raw: RawTable, columns: tuple[ColumnSpec, ...], *, index: Mapping[str, str] | None = None,
-                wording: str | None = None, **unknown_params) -> tuple[dict[str, int], list[Problem]]:
+def map_headers(
+    raw: RawTable, columns: tuple[ColumnSpec, ...], *, index: Mapping[str, str] | None = None, wording: str | None = None, **unknown_params
+) -> tuple[dict[str, int], list[Problem]]:
     """Where each column of `columns` sits in `raw` (column id → position), and the header's problems:
     unnamed columns holding data, unknown and repeated names, required columns missing. `wording`
     picks a format's own words for a problem (problems.make); `unknown_params` fill the unknown-column message."""
@@ -73,19 +74,31 @@ def map_headers(raw: RawTable, columns: tuple[ColumnSpec, ...], *, index: Mappin
             continue
         column_id = index.get(fold(header))
         if column_id is None:
-            found.append(problems.make("unknown_column", row=row, column=header, letter=letter, header=header, wording=wording,
-                                       **unknown_params))
+            found.append(problems.make("unknown_column", row=row, column=header, letter=letter, header=header, wording=wording, **unknown_params))
         elif column_id in positions:
             c = by_id[column_id]
-            found.append(problems.make("duplicate_column", row=row, column=column_id, letter=letter, header=header,
-                                       other=column_letter(positions[column_id]), label=c.label_vi, label_en=c.label_en,
-                                       wording=wording))
+            found.append(
+                problems.make(
+                    "duplicate_column",
+                    row=row,
+                    column=column_id,
+                    letter=letter,
+                    header=header,
+                    other=column_letter(positions[column_id]),
+                    label=c.label_vi,
+                    label_en=c.label_en,
+                    wording=wording,
+                )
+            )
         else:
             positions[column_id] = i
     for c in columns:
         if c.required and c.id not in positions:
-            found.append(problems.make("missing_column", row=row, column=c.id, label=c.label_vi, label_en=c.label_en,
-                                       todo=c.todo_vi, todo_en=c.todo_en, wording=wording))
+            found.append(
+                problems.make(
+                    "missing_column", row=row, column=c.id, label=c.label_vi, label_en=c.label_en, todo=c.todo_vi, todo_en=c.todo_en, wording=wording
+                )
+            )
     return positions, found
 
 

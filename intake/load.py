@@ -72,8 +72,11 @@ def content_hash(data: bytes) -> str:
 def reference(conn: Connection) -> Reference:
     """The register the checks need (codes, nesting, names, populations)."""
     cols = [admin_unit.c[c] for c in ("code", "level", "name", "province_code", "district_code", "population")]
-    frame = read_frame(conn, select(*cols), {"code": pl.String, "level": pl.String, "name": pl.String, "province_code": pl.String,
-                                             "district_code": pl.String, "population": pl.Int64})
+    frame = read_frame(
+        conn,
+        select(*cols),
+        {"code": pl.String, "level": pl.String, "name": pl.String, "province_code": pl.String, "district_code": pl.String, "population": pl.Int64},
+    )
     return Reference.from_units(frame)
 
 
@@ -122,18 +125,25 @@ def stored_span(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
     districts = [d for d in districts if d in set(codes)]
     for i in range(0, len(districts), _CHUNK):
         stmt = select(admin_unit.c.code, admin_unit.c.district_code.label("unit_code")).where(
-            admin_unit.c.district_code.in_(districts[i : i + _CHUNK]), admin_unit.c.level == "commune")
+            admin_unit.c.district_code.in_(districts[i : i + _CHUNK]), admin_unit.c.level == "commune"
+        )
         members = pl.concat([members, read_frame(conn, stmt, {"code": pl.String, "unit_code": pl.String})])
     lo, hi = spans["first"].min(), spans["last"].max()
     stored_codes = members["code"].sort().to_list()
     frames = []
     for i in range(0, len(stored_codes), _CHUNK):
         stmt = select(daily_fact.c.unit_code.label("code"), daily_fact.c.report_date, *[daily_fact.c[c] for c in COUNT_FIELDS]).where(
-            daily_fact.c.unit_code.in_(stored_codes[i : i + _CHUNK]), daily_fact.c.report_date.between(lo, hi))
+            daily_fact.c.unit_code.in_(stored_codes[i : i + _CHUNK]), daily_fact.c.report_date.between(lo, hi)
+        )
         frames.append(read_frame(conn, stmt, {"code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}}))
     stored = pl.concat(frames).join(members, on="code").join(spans, on="unit_code")
-    return (stored.filter(pl.col("report_date").is_between(pl.col("first"), pl.col("last")))
-            .group_by("unit_code", "report_date").agg(pl.col(c).sum() for c in COUNT_FIELDS).select(list(schema)).sort("unit_code", "report_date"))
+    return (
+        stored.filter(pl.col("report_date").is_between(pl.col("first"), pl.col("last")))
+        .group_by("unit_code", "report_date")
+        .agg(pl.col(c).sum() for c in COUNT_FIELDS)
+        .select(list(schema))
+        .sort("unit_code", "report_date")
+    )
 
 
 def stored_facts(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
@@ -160,8 +170,9 @@ def _classify(facts: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
     ).drop("stored", *[f"old_{c}" for c in COUNT_FIELDS])
 
 
-def _summary(status: str, name: str, digest: str, report: ParsedReport, value_type: str, changes: pl.DataFrame | None = None,
-             **extra) -> ImportResult:
+def _summary(
+    status: str, name: str, digest: str, report: ParsedReport, value_type: str, changes: pl.DataFrame | None = None, **extra
+) -> ImportResult:
     facts = report.facts
     counts = {"new": 0, "replace": 0, "same": facts.height}  # no comparison made: the very same file is stored
     if changes is not None:
@@ -228,8 +239,7 @@ def import_report(
     with engine.connect() as conn:
         checked = check_file(conn, data, name, cumulative=cumulative, today=now.date())
     if checked.problems:
-        return ImportResult(REJECTED, name, digest, checked.problems, problem_total=checked.total,
-                            problems_complete=checked.complete)
+        return ImportResult(REJECTED, name, digest, checked.problems, problem_total=checked.total, problems_complete=checked.complete)
     parsed = checked.report
     assert parsed is not None  # a file without problems is parsed
     value_type = parsed.value_type
@@ -240,13 +250,15 @@ def import_report(
         if grain_problems:
             return ImportResult(REJECTED, name, digest, grain_problems, value_type=value_type)
         if value_type == CUMULATIVE:
-            daily = to_daily(parsed, grain.with_district_bases(conn, parsed.facts, stored_before(conn, parsed.facts)),
-                             stored_span(conn, parsed.facts))
+            daily = to_daily(
+                parsed, grain.with_district_bases(conn, parsed.facts, stored_before(conn, parsed.facts)), stored_span(conn, parsed.facts)
+            )
         else:
             daily = to_daily(parsed, pl.DataFrame())
         if daily.problems:
-            return ImportResult(REJECTED, name, digest, daily.problems, value_type=value_type, problem_total=daily.total,
-                                problems_complete=daily.complete)
+            return ImportResult(
+                REJECTED, name, digest, daily.problems, value_type=value_type, problem_total=daily.total, problems_complete=daily.complete
+            )
         report = daily.report
         assert report is not None  # daily values without problems
         require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list())
@@ -272,6 +284,13 @@ def import_report(
         )
         rows = changed.select(pl.lit(0).alias("batch_index"), "unit_code", "report_date", *COUNT_FIELDS)
         written = store.write_reports(conn, rows, [meta], cutoff_hour=settings.load().report_cutoff_hour)
-        audit.record(conn, actor, "report_import", province_code=meta.province_code, target=f"batch #{written.batch_ids[0]}",
-                     detail={"file": name, "rows": rows.height, "kind": kind, "value_type": value_type}, at=now)
+        audit.record(
+            conn,
+            actor,
+            "report_import",
+            province_code=meta.province_code,
+            target=f"batch #{written.batch_ids[0]}",
+            detail={"file": name, "rows": rows.height, "kind": kind, "value_type": value_type},
+            at=now,
+        )
     return _summary(ACCEPTED, name, digest, report, value_type, changes, batch_id=written.batch_ids[0])

@@ -334,8 +334,18 @@ class Problem:
         return f"{where}: {self.detail(lang)}" if where else self.detail(lang)
 
 
-def make(code: str, /, *, row: int | None = None, column: str | None = None, letter: str | None = None,
-         header: str | None = None, value: str | None = None, wording: str | None = None, **params) -> Problem:
+def make(
+    code: str,
+    /,
+    *,
+    row: int | None = None,
+    column: str | None = None,
+    letter: str | None = None,
+    header: str | None = None,
+    value: str | None = None,
+    wording: str | None = None,
+    **params,
+) -> Problem:
     """The problem `code` at a row and column; `wording` names a format whose own words (WORDING) replace the report's."""
     vi, en = WORDING.get(wording or "", {}).get(code) or MESSAGES[code]
     if value is not None:

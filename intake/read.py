@@ -49,7 +49,8 @@ _CHUNK_ROWS = 10_000  # rows held as Python objects before they become a polars 
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"  # expat's "uri}local" names
 _ROW, _CELL, _VALUE, _FORMULA, _T, _PHONETIC, _DIMENSION, _SHEET_DATA = (
-    f"{_NS_MAIN}{t}" for t in ("row", "c", "v", "f", "t", "rPh", "dimension", "sheetData"))
+    f"{_NS_MAIN}{t}" for t in ("row", "c", "v", "f", "t", "rPh", "dimension", "sheetData")
+)
 # A formula taking a value from another workbook: [1]Sheet1!A1 (Excel's stored form) or [Book.xlsx]Sheet1!A1.
 _EXTERNAL_REFERENCE = re.compile(r"\[\d+\]|\.xl\w*\]", re.IGNORECASE)
 _COORDINATE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -123,8 +124,14 @@ class _Rows:
         if not cells:
             return
         if len(cells) > MAX_COLUMNS:
-            raise _rejected("too_many_columns", name=self.name, row=number, letter=column_letter(len(cells) - 1),
-                            limit=MAX_COLUMNS, limit_letter=column_letter(MAX_COLUMNS - 1))
+            raise _rejected(
+                "too_many_columns",
+                name=self.name,
+                row=number,
+                letter=column_letter(len(cells) - 1),
+                limit=MAX_COLUMNS,
+                limit_letter=column_letter(MAX_COLUMNS - 1),
+            )
         if max(map(len, filter(None, cells)), default=0) > MAX_CELL_CHARS:
             i, cell = next((i, c) for i, c in enumerate(cells) if c is not None and len(c) > MAX_CELL_CHARS)
             raise _rejected("cell_too_long", name=self.name, row=number, letter=column_letter(i), chars=len(cell), limit=MAX_CELL_CHARS)
@@ -147,8 +154,9 @@ class _Rows:
             return
         width = max(len(cells) for _, cells in self.pending)
         columns = {f"c{i}": [cells[i] if i < len(cells) else None for _, cells in self.pending] for i in range(width)}
-        self.chunks.append(pl.DataFrame({"_row": [n for n, _ in self.pending], **columns},
-                                        schema={"_row": pl.Int64, **{c: pl.String for c in columns}}))
+        self.chunks.append(
+            pl.DataFrame({"_row": [n for n, _ in self.pending], **columns}, schema={"_row": pl.Int64, **{c: pl.String for c in columns}})
+        )
         self.pending = []
 
     def table(self) -> RawTable:
@@ -158,8 +166,10 @@ class _Rows:
         width = max(self.width, len(self.header))
         names = [f"c{i}" for i in range(width)]
         schema = {"_row": pl.Int64, **{c: pl.String for c in names}}
-        frames = [chunk.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in names if c not in chunk.columns).select("_row", *names)
-                  for chunk in self.chunks]
+        frames = [
+            chunk.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in names if c not in chunk.columns).select("_row", *names)
+            for chunk in self.chunks
+        ]
         frame = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=schema)
         headers = [(c or "") for c in self.header] + [""] * (width - len(self.header))
         return RawTable(headers, frame, self.header_row, self.kind)
@@ -221,11 +231,11 @@ def _check_archive(data: bytes, name: str) -> None:
             for m in members:
                 is_sheet = m.filename.startswith("xl/worksheets/")
                 if not is_sheet and m.file_size > MAX_XLSX_PART_BYTES:
-                    raise _rejected("xlsx_part_too_large", name=name, part=m.filename, size_mb=m.file_size / 2**20,
-                                    limit_mb=MAX_XLSX_PART_BYTES // 2**20)
+                    raise _rejected(
+                        "xlsx_part_too_large", name=name, part=m.filename, size_mb=m.file_size / 2**20, limit_mb=MAX_XLSX_PART_BYTES // 2**20
+                    )
                 if m.file_size >= _RATIO_FROM_BYTES and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
-                    raise _rejected("xlsx_ratio", name=name, part=m.filename, ratio=m.file_size // max(m.compress_size, 1),
-                                    limit=MAX_XLSX_RATIO)
+                    raise _rejected("xlsx_ratio", name=name, part=m.filename, ratio=m.file_size // max(m.compress_size, 1), limit=MAX_XLSX_RATIO)
                 if m.filename.endswith((".xml", ".rels")):
                     with archive.open(m) as part:
                         head = part.read(4096)
@@ -342,8 +352,14 @@ class _SheetReader:
                 shown = to_text(kind, style, value, inline)
                 if shown is not None:
                     if column >= MAX_COLUMNS:
-                        raise _rejected("too_many_columns", name=name, row=row, letter=column_letter(column),
-                                        limit=MAX_COLUMNS, limit_letter=column_letter(MAX_COLUMNS - 1))
+                        raise _rejected(
+                            "too_many_columns",
+                            name=name,
+                            row=row,
+                            letter=column_letter(column),
+                            limit=MAX_COLUMNS,
+                            limit_letter=column_letter(MAX_COLUMNS - 1),
+                        )
                     if column >= len(cells):
                         cells.extend([None] * (column + 1 - len(cells)))
                     cells[column] = shown
@@ -420,8 +436,9 @@ def _check_dimension(archive, path: str, sheet: str, name: str) -> None:
     rows = max_row - min_row + 1
     if max_col > MAX_COLUMNS or rows > MAX_ROWS + 1:
         ref = f"{column_letter(min_col - 1)}{min_row}:{column_letter(max_col - 1)}{max_row}"
-        raise _rejected("sheet_too_large", name=name, sheet=sheet, ref=ref, rows=rows, columns=max_col,
-                        limit_rows=MAX_ROWS, limit_columns=MAX_COLUMNS)
+        raise _rejected(
+            "sheet_too_large", name=name, sheet=sheet, ref=ref, rows=rows, columns=max_col, limit_rows=MAX_ROWS, limit_columns=MAX_COLUMNS
+        )
 
 
 def _workbook(data: bytes):
@@ -436,8 +453,11 @@ def _workbook(data: bytes):
             self.read_strings()
             self.read_workbook()
             apply_stylesheet(self.archive, self.wb)
-            self.sheets = [(sheet.name, rel.target) for sheet, rel in self.parser.find_sheets()
-                           if rel.target in self.valid_files and "chartsheet" not in rel.Type]
+            self.sheets = [
+                (sheet.name, rel.target)
+                for sheet, rel in self.parser.find_sheets()
+                if rel.target in self.valid_files and "chartsheet" not in rel.Type
+            ]
 
     reader = _Parts(io.BytesIO(data), read_only=True, keep_vba=False, data_only=True, keep_links=False)
     reader.read()
@@ -460,8 +480,15 @@ def _xlsx_tables(data: bytes, name: str, *, every_sheet: bool) -> list[tuple[str
         for title, path in sheets if every_sheet else sheets[:1]:
             _check_dimension(book.archive, path, title, name)
             builder = _Rows("xlsx", name)
-            _SheetReader(book.archive, path, name, strings=book.shared_strings, date_styles=book.wb._date_formats,
-                         timedelta_styles=book.wb._timedelta_formats, epoch=book.wb.epoch).rows(builder)
+            _SheetReader(
+                book.archive,
+                path,
+                name,
+                strings=book.shared_strings,
+                date_styles=book.wb._date_formats,
+                timedelta_styles=book.wb._timedelta_formats,
+                epoch=book.wb.epoch,
+            ).rows(builder)
             if builder.header is None and every_sheet:
                 continue  # an empty sheet among others: nothing to read there
             tables.append((title, builder.table()))

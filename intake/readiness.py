@@ -31,9 +31,34 @@ from intake.readiness_validate import Parsed, Reference, SheetProblem, check_fil
 REJECTED = "rejected"
 
 __all__ = [  # what cli.py, app_pages/, ui/, simulate/ and the tests use
-    "ACCEPTED", "BATCH_KIND", "DRY_RUN", "ITEM_LABEL_VI", "ITEM_UNIT_VI", "MILESTONE_LABEL_VI", "REJECTED", "SHEET", "STATUS_LABEL_VI",
-    "TYPED_SCHEMA", "UNCHANGED", "Parsed", "Reference", "Result", "SheetProblem", "apply", "change_text", "check_file", "check_rows",
-    "clear_all", "frames_hash", "headline", "import_file", "result_lines", "stored_rows", "submit", "template_for", "template_xlsx",
+    "ACCEPTED",
+    "BATCH_KIND",
+    "DRY_RUN",
+    "ITEM_LABEL_VI",
+    "ITEM_UNIT_VI",
+    "MILESTONE_LABEL_VI",
+    "REJECTED",
+    "SHEET",
+    "STATUS_LABEL_VI",
+    "TYPED_SCHEMA",
+    "UNCHANGED",
+    "Parsed",
+    "Reference",
+    "Result",
+    "SheetProblem",
+    "apply",
+    "change_text",
+    "check_file",
+    "check_rows",
+    "clear_all",
+    "frames_hash",
+    "headline",
+    "import_file",
+    "result_lines",
+    "stored_rows",
+    "submit",
+    "template_for",
+    "template_xlsx",
 ]
 stored_rows = readiness_store.current_rows  # the current values of every sheet (to prefill the template)
 
@@ -64,19 +89,36 @@ def frames_hash(frames: dict[str, pl.DataFrame]) -> str:
     return digest.hexdigest()
 
 
-def apply(conn: Connection, parsed: Parsed, *, source_name: str, submitted_by: str, received_at: datetime, content_hash: str,
-          dry_run: bool = False, note: str | None = None, actor: Actor | None = None) -> Result:
+def apply(
+    conn: Connection,
+    parsed: Parsed,
+    *,
+    source_name: str,
+    submitted_by: str,
+    received_at: datetime,
+    content_hash: str,
+    dry_run: bool = False,
+    note: str | None = None,
+    actor: Actor | None = None,
+) -> Result:
     """Inside the caller's transaction: write checked rows (see check_rows) as one batch through
     db.readiness_store — previous values to the history tables; same content hash already imported, or
     nothing changed: no batch."""
-    outcome = readiness_store.write_update(conn, parsed.frames, source_name=source_name, submitted_by=submitted_by,
-                                           received_at=received_at, content_hash=content_hash, dry_run=dry_run, note=note, actor=actor)
-    return Result(outcome.status, source_name, content_hash, batch_id=outcome.batch_id, duplicate_of=outcome.duplicate_of,
-                  changes=outcome.changes)
+    outcome = readiness_store.write_update(
+        conn,
+        parsed.frames,
+        source_name=source_name,
+        submitted_by=submitted_by,
+        received_at=received_at,
+        content_hash=content_hash,
+        dry_run=dry_run,
+        note=note,
+        actor=actor,
+    )
+    return Result(outcome.status, source_name, content_hash, batch_id=outcome.batch_id, duplicate_of=outcome.duplicate_of, changes=outcome.changes)
 
 
-def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | None, dry_run: bool = False,
-                now: datetime | None = None) -> Result:
+def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | None, dry_run: bool = False, now: datetime | None = None) -> Result:
     """Check the whole file, then in one transaction write it as one batch — or nothing (rejected,
     unchanged, dry run). Database errors propagate after the rollback: nothing partial. AccessDenied
     (nothing written) when a row concerns a province, or the ministries' list, the actor may not change."""
@@ -93,15 +135,15 @@ def import_file(engine: Engine, data: bytes, filename: str, *, actor: Actor | No
         return _checked_apply(conn, parsed, source_name=name, actor=actor, now=now, digest=digest, dry_run=dry_run)
 
 
-def submit(engine: Engine, frames: dict[str, pl.DataFrame], *, source_name: str, actor: Actor | None, dry_run: bool = False,
-           now: datetime | None = None) -> Result:
+def submit(
+    engine: Engine, frames: dict[str, pl.DataFrame], *, source_name: str, actor: Actor | None, dry_run: bool = False, now: datetime | None = None
+) -> Result:
     """The form's path: typed rows (with `_row` = the line on screen) checked like a file, then written as one batch."""
     actor = require(actor, Permission.edit_readiness)
     now = (now or datetime.now()).replace(microsecond=0)
     frames = {k: f.select([pl.col(c).cast(t) for c, t in TYPED_SCHEMA[k].items()]) for k, f in frames.items()}
     with write_transaction(engine, actor, Permission.edit_readiness) as conn:
-        return _checked_apply(conn, Parsed(frames), source_name=source_name, actor=actor, now=now, digest=frames_hash(frames),
-                              dry_run=dry_run)
+        return _checked_apply(conn, Parsed(frames), source_name=source_name, actor=actor, now=now, digest=frames_hash(frames), dry_run=dry_run)
 
 
 def _checked_apply(conn: Connection, parsed: Parsed, *, source_name: str, actor: Actor, now: datetime, digest: str, dry_run: bool) -> Result:
@@ -109,13 +151,15 @@ def _checked_apply(conn: Connection, parsed: Parsed, *, source_name: str, actor:
     to every row, then the row checks again (the register or stored milestones may have changed), then apply."""
     readiness_store.require_scope(actor, parsed.frames)
     ref = Reference.load(conn)
-    found = [SheetProblem(parsed.sheet_names.get(kind, SHEET[kind].title), p)
-             for kind, frame in parsed.frames.items() for p in check_rows(kind, frame, ref)]
+    found = [
+        SheetProblem(parsed.sheet_names.get(kind, SHEET[kind].title), p)
+        for kind, frame in parsed.frames.items()
+        for p in check_rows(kind, frame, ref)
+    ]
     found += [SheetProblem(SHEET[kind].title, p) for kind, frame in parsed.frames.items() for p in typed_rules(kind, frame, now.date())]
     if found:
         return Result(REJECTED, source_name, digest, found)
-    return apply(conn, parsed, source_name=source_name, submitted_by=actor.label, received_at=now, content_hash=digest, dry_run=dry_run,
-                 actor=actor)
+    return apply(conn, parsed, source_name=source_name, submitted_by=actor.label, received_at=now, content_hash=digest, dry_run=dry_run, actor=actor)
 
 
 # --- in words (the report intake's sentences where they are the same: intake.summary) -------------------------

@@ -36,15 +36,34 @@ NOTES_VI = (
 def _template_validation(col: Col) -> dict | None:
     words = {"item": ITEM_LABEL_VI, "milestone": MILESTONE_LABEL_VI, "status": STATUS_LABEL_VI}
     if col.kind in words:
-        return {"validate": "list", "source": list(words[col.kind].values()), "input_title": col.label_vi,
-                "error_title": col.label_vi, "error_message": "Chọn một giá trị trong danh sách."}
+        return {
+            "validate": "list",
+            "source": list(words[col.kind].values()),
+            "input_title": col.label_vi,
+            "error_title": col.label_vi,
+            "error_message": "Chọn một giá trị trong danh sách.",
+        }
     if col.kind == "count":
-        return {"validate": "integer", "criteria": ">=", "value": 0, "ignore_blank": True, "input_title": col.label_vi,
-                "error_title": "Số không hợp lệ", "error_message": "Nhập số nguyên ≥ 0."}
+        return {
+            "validate": "integer",
+            "criteria": ">=",
+            "value": 0,
+            "ignore_blank": True,
+            "input_title": col.label_vi,
+            "error_title": "Số không hợp lệ",
+            "error_message": "Nhập số nguyên ≥ 0.",
+        }
     if col.kind in ("plan_date", "done_date"):
-        return {"validate": "date", "criteria": ">=", "value": EARLIEST_DATE, "ignore_blank": True, "input_title": col.label_vi,
-                "input_message": "Ngày dạng dd/mm/yyyy.", "error_title": "Ngày không hợp lệ",
-                "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {EARLIEST_DATE:%d/%m/%Y} trở đi."}
+        return {
+            "validate": "date",
+            "criteria": ">=",
+            "value": EARLIEST_DATE,
+            "ignore_blank": True,
+            "input_title": col.label_vi,
+            "input_message": "Ngày dạng dd/mm/yyyy.",
+            "error_title": "Ngày không hợp lệ",
+            "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {EARLIEST_DATE:%d/%m/%Y} trở đi.",
+        }
     return None
 
 
@@ -57,9 +76,13 @@ def template_xlsx(*, provinces: dict[str, str], agencies: dict[str, str], rows: 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     header = header_format(book)
-    formats = {"province": book.add_format({"num_format": "@"}), "agency": book.add_format({"num_format": "@"}),
-               "plan_date": book.add_format({"num_format": "dd/mm/yyyy"}), "done_date": book.add_format({"num_format": "dd/mm/yyyy"}),
-               "count": book.add_format({"num_format": "0"})}
+    formats = {
+        "province": book.add_format({"num_format": "@"}),
+        "agency": book.add_format({"num_format": "@"}),
+        "plan_date": book.add_format({"num_format": "dd/mm/yyyy"}),
+        "done_date": book.add_format({"num_format": "dd/mm/yyyy"}),
+        "count": book.add_format({"num_format": "0"}),
+    }
     labels = {"item": ITEM_LABEL_VI, "kind": MILESTONE_LABEL_VI, "status": STATUS_LABEL_VI}
     for sheet in SHEETS:
         ws = book.add_worksheet(sheet.title)
@@ -94,8 +117,9 @@ def template_xlsx(*, provinces: dict[str, str], agencies: dict[str, str], rows: 
                     ws.write_string(i, j, str(value))
     notes = book.add_worksheet(INSTRUCTIONS_SHEET)
     bold = book.add_format({"bold": True})
-    notes.write_string(0, 0, "Mẫu cập nhật tình hình sẵn sàng triển khai và kết nối CSDL quốc gia về dân cư",
-                       book.add_format({"bold": True, "font_size": 14}))
+    notes.write_string(
+        0, 0, "Mẫu cập nhật tình hình sẵn sàng triển khai và kết nối CSDL quốc gia về dân cư", book.add_format({"bold": True, "font_size": 14})
+    )
     line = 2
     for i, text in enumerate(NOTES_VI, start=1):
         notes.write_string(line, 0, f"{i}. {text}")

@@ -115,8 +115,9 @@ class Parsed:
 
 def _vocabulary(kind: str):
     table = VOCABULARY[kind]
-    return lambda col: col.map_batches(lambda s: s.map_elements(lambda v: table.get(fold(v)), return_dtype=pl.String, skip_nulls=True),
-                                       return_dtype=pl.String)
+    return lambda col: col.map_batches(
+        lambda s: s.map_elements(lambda v: table.get(fold(v)), return_dtype=pl.String, skip_nulls=True), return_dtype=pl.String
+    )
 
 
 def _parser(col: Col):
@@ -192,8 +193,7 @@ def _cell_problems(text: pl.DataFrame, sheet: Sheet, where: Columns, *, today: d
         if code == "required":
             params, value = {"todo": col.todo_vi, "todo_en": col.todo_en}, None
         elif code in ("date_future", "date_too_early"):
-            params = {"day": pl.select(cells.parse_date(pl.lit(value, dtype=pl.String))).item(), "today": today,
-                      "start": EARLIEST_DATE}
+            params = {"day": pl.select(cells.parse_date(pl.lit(value, dtype=pl.String))).item(), "today": today, "start": EARLIEST_DATE}
         elif code == "code_format":
             params = {"level": "tỉnh", "level_en": "province", "width": "2", "example": "01"}
         elif code in ("not_numeric", "negative", "fractional"):
@@ -219,10 +219,15 @@ def typed(text: pl.DataFrame, sheet: Sheet) -> pl.DataFrame:
 def _duplicates(frame: pl.DataFrame, sheet: Sheet, where: Columns) -> list[Problem]:
     key = list(sheet.key)
     keyed = frame.drop_nulls(key).with_columns(pl.col("_row").min().over(key).alias("first_row"))
-    what = {"items": ("hạng mục của tỉnh", "province item"), "milestones": ("mốc của tỉnh", "province milestone"),
-            "agencies": ("bộ, ngành", "ministry/agency")}[sheet.kind]
-    return [make("duplicate_key", row=r["_row"], first_row=r["first_row"], what=what[0], what_en=what[1], **where.at(key[-1]))
-            for r in keyed.filter(pl.col("_row") != pl.col("first_row")).iter_rows(named=True)]
+    what = {
+        "items": ("hạng mục của tỉnh", "province item"),
+        "milestones": ("mốc của tỉnh", "province milestone"),
+        "agencies": ("bộ, ngành", "ministry/agency"),
+    }[sheet.kind]
+    return [
+        make("duplicate_key", row=r["_row"], first_row=r["first_row"], what=what[0], what_en=what[1], **where.at(key[-1]))
+        for r in keyed.filter(pl.col("_row") != pl.col("first_row")).iter_rows(named=True)
+    ]
 
 
 def check_rows(kind: str, frame: pl.DataFrame, ref: Reference, where: Columns | None = None) -> list[Problem]:
@@ -251,7 +256,9 @@ def check_rows(kind: str, frame: pl.DataFrame, ref: Reference, where: Columns | 
 def _order_problems(frame: pl.DataFrame, ref: Reference, where: Columns) -> list[Problem]:
     """Collection cannot finish before it started (the file's day wins over the stored one)."""
     found = []
-    started = {r["province_code"]: (r["day"], f"dòng {r['_row']}") for r in frame.filter(pl.col("kind") == "collection_started").iter_rows(named=True)}
+    started = {
+        r["province_code"]: (r["day"], f"dòng {r['_row']}") for r in frame.filter(pl.col("kind") == "collection_started").iter_rows(named=True)
+    }
     for r in ref.milestones.filter(pl.col("kind") == "collection_started").iter_rows(named=True):
         started.setdefault(r["province_code"], (r["day"], "đã lưu"))
     for r in frame.filter(pl.col("kind") == "collection_finished").iter_rows(named=True):
@@ -312,5 +319,3 @@ def typed_rules(kind: str, frame: pl.DataFrame, today: date) -> list[Problem]:
             for r in frame.filter(pl.col(col.id) > today).iter_rows(named=True):
                 found.append(make("date_future", row=r["_row"], day=r[col.id], today=today, **where.at(col.id)))
     return found
-
-

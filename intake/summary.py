@@ -17,15 +17,15 @@ def headline(result: ImportResult, lang: str = "vi") -> str:
     subject = f"Tệp {name}" if vi else name
     kind = (VALUE_TYPE_LABEL_VI if vi else VALUE_TYPE_LABEL_EN).get(result.value_type or "", "")
     if result.status == ACCEPTED:
-        return (f"Đã nhập tệp {name}: lô #{result.batch_id}, số liệu {kind}." if vi
-                else f"Imported {name} as batch #{result.batch_id} ({kind} counts).")
+        return (
+            f"Đã nhập tệp {name}: lô #{result.batch_id}, số liệu {kind}." if vi else f"Imported {name} as batch #{result.batch_id} ({kind} counts)."
+        )
     if result.status == UNCHANGED and result.duplicate_of:
         return already_imported(subject, result.duplicate_of, lang)
     if result.status == UNCHANGED:
         return nothing_new(subject, lang)
     if result.status == DRY_RUN:
-        return (f"Tệp {name} hợp lệ. Chạy thử: chưa ghi gì vào cơ sở dữ liệu." if vi
-                else f"{name} is valid. Dry run: nothing written to the database.")
+        return f"Tệp {name} hợp lệ. Chạy thử: chưa ghi gì vào cơ sở dữ liệu." if vi else f"{name} is valid. Dry run: nothing written to the database."
     return rejected(subject, problem_count_text(result, lang), result.problem_count, lang)
 
 
@@ -36,24 +36,32 @@ def headline(result: ImportResult, lang: str = "vi") -> str:
 def already_imported(subject: str, earlier: dict, lang: str = "vi") -> str:
     """The same content is already stored (`earlier`: the batch's id, received_at, submitted_by)."""
     if lang == "vi":
-        return (f"{subject} đã được nhập trước đó (lô #{earlier['id']}, {earlier['received_at']:%d/%m/%Y %H:%M}, "
-                f"người gửi {earlier['submitted_by']}): không có gì thay đổi.")
+        return (
+            f"{subject} đã được nhập trước đó (lô #{earlier['id']}, {earlier['received_at']:%d/%m/%Y %H:%M}, "
+            f"người gửi {earlier['submitted_by']}): không có gì thay đổi."
+        )
     when = earlier["received_at"].isoformat(sep=" ", timespec="minutes")
     return f"{subject} was already imported (batch #{earlier['id']}, {when}, by {earlier['submitted_by']}): nothing changed."
 
 
 def nothing_new(subject: str, lang: str = "vi") -> str:
-    return (f"{subject} không có gì mới: mọi dòng đã có đúng số liệu này; không ghi gì." if lang == "vi"
-            else f"{subject} brings nothing new: every row already holds these figures; nothing written.")
+    return (
+        f"{subject} không có gì mới: mọi dòng đã có đúng số liệu này; không ghi gì."
+        if lang == "vi"
+        else f"{subject} brings nothing new: every row already holds these figures; nothing written."
+    )
 
 
 def rejected(subject: str, count: str, n: int, lang: str = "vi", *, whole_file: bool = True) -> str:
     """`count`: the number of problems as text (problem_count_text), `n` the number itself."""
     if lang == "vi":
-        return (f"{subject} bị từ chối: {count} lỗi, không có dòng nào được ghi. "
-                f"Sửa các lỗi dưới đây rồi gửi lại{' cả tệp' if whole_file else ''}.")
-    return (f"{subject} rejected: {count} problem{'s' if n != 1 else ''}, nothing written. "
-            f"Fix them and send {'the whole file ' if whole_file else 'it '}again.")
+        return (
+            f"{subject} bị từ chối: {count} lỗi, không có dòng nào được ghi. " f"Sửa các lỗi dưới đây rồi gửi lại{' cả tệp' if whole_file else ''}."
+        )
+    return (
+        f"{subject} rejected: {count} problem{'s' if n != 1 else ''}, nothing written. "
+        f"Fix them and send {'the whole file ' if whole_file else 'it '}again."
+    )
 
 
 def problem_count_text(result: ImportResult, lang: str = "vi") -> str:
@@ -77,8 +85,11 @@ def more_problems_line(result: ImportResult, shown: int, lang: str = "vi", *, wh
         line += f" ({where})"
     kept = min(result.problem_count, PROBLEMS_KEPT)  # the full list (CSV) holds these; result.problems may hold fewer
     if kept < result.problem_count or not result.problems_complete:
-        line += (f"; danh sách đầy đủ giữ {number(kept, lang)} lỗi đầu tiên — sửa chúng rồi kiểm tra lại tệp."
-                 if vi else f"; the full list keeps the first {number(kept, lang)} — fix them and check the file again.")
+        line += (
+            f"; danh sách đầy đủ giữ {number(kept, lang)} lỗi đầu tiên — sửa chúng rồi kiểm tra lại tệp."
+            if vi
+            else f"; the full list keeps the first {number(kept, lang)} — fix them and check the file again."
+        )
     return line + ("" if line.endswith(".") else ".")
 
 
@@ -88,16 +99,29 @@ def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
         return []
     vi = lang == "vi"
     assert result.date_from is not None and result.date_to is not None  # a file that is not rejected has rows, so dates
-    days = (f"{day_text(result.date_from, lang)}" if result.date_from == result.date_to
-            else f"{day_text(result.date_from, lang)} – {day_text(result.date_to, lang)}")
+    days = (
+        f"{day_text(result.date_from, lang)}"
+        if result.date_from == result.date_to
+        else f"{day_text(result.date_from, lang)} – {day_text(result.date_to, lang)}"
+    )
     lines = [
-        (f"Số dòng: {number(result.rows, lang)} (mới {number(result.rows_new, lang)}, thay thế {number(result.rows_replaced, lang)}, "
-         f"không đổi {number(result.rows_unchanged, lang)})" if vi else
-         f"Rows: {number(result.rows, lang)} (new {number(result.rows_new, lang)}, replacing {number(result.rows_replaced, lang)}, "
-         f"unchanged {number(result.rows_unchanged, lang)})"),
-        (f"Đơn vị: {number(result.units, lang)} · tỉnh: {', '.join(result.provinces)}" if vi
-         else f"Units: {number(result.units, lang)} · provinces: {', '.join(result.provinces)}"),
-        (f"Ngày: {days} ({number(result.days, lang)} ngày)" if vi else f"Dates: {days} ({number(result.days, lang)} day{'s' if result.days != 1 else ''})"),
+        (
+            f"Số dòng: {number(result.rows, lang)} (mới {number(result.rows_new, lang)}, thay thế {number(result.rows_replaced, lang)}, "
+            f"không đổi {number(result.rows_unchanged, lang)})"
+            if vi
+            else f"Rows: {number(result.rows, lang)} (new {number(result.rows_new, lang)}, replacing {number(result.rows_replaced, lang)}, "
+            f"unchanged {number(result.rows_unchanged, lang)})"
+        ),
+        (
+            f"Đơn vị: {number(result.units, lang)} · tỉnh: {', '.join(result.provinces)}"
+            if vi
+            else f"Units: {number(result.units, lang)} · provinces: {', '.join(result.provinces)}"
+        ),
+        (
+            f"Ngày: {days} ({number(result.days, lang)} ngày)"
+            if vi
+            else f"Dates: {days} ({number(result.days, lang)} day{'s' if result.days != 1 else ''})"
+        ),
         ("Tổng số theo ngày:" if vi else "Daily totals:"),
     ]
     for column, total in result.totals.items():
@@ -126,7 +150,6 @@ def problems_frame(problems: list[Problem], lang: str = "vi") -> pl.DataFrame:
         },
         schema={"Dòng" if vi else "Row": pl.Int64, "Cột" if vi else "Column": pl.String, "Lỗi" if vi else "Problem": pl.String},
     )
-
 
 
 KIND_LABEL = {

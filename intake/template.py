@@ -66,21 +66,49 @@ def finish_instructions(book: xlsxwriter.Workbook, buffer: io.BytesIO, notes, ti
 def _validation(field) -> dict | None:
     """Excel's own cell validation for one column (the importer checks again; this catches typos early)."""
     if field.kind == "date":
-        return {"validate": "date", "criteria": "between", "minimum": EARLIEST_REPORT_DATE, "maximum": LATEST_TEMPLATE_DATE,
-                "input_title": field.label_vi, "input_message": "Ngày dạng dd/mm/yyyy, ví dụ 15/03/2021.",
-                "error_title": "Ngày không hợp lệ", "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {EARLIEST_REPORT_DATE:%d/%m/%Y} trở đi."}
+        return {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": EARLIEST_REPORT_DATE,
+            "maximum": LATEST_TEMPLATE_DATE,
+            "input_title": field.label_vi,
+            "input_message": "Ngày dạng dd/mm/yyyy, ví dụ 15/03/2021.",
+            "error_title": "Ngày không hợp lệ",
+            "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {EARLIEST_REPORT_DATE:%d/%m/%Y} trở đi.",
+        }
     if field.kind == "code":
         width = CODE_WIDTH[field.id]
-        return {"validate": "length", "criteria": "between", "minimum": 1, "maximum": width, "ignore_blank": True,
-                "input_title": field.label_vi, "input_message": f"Mã {width} chữ số, ví dụ {field.example}.",
-                "error_title": "Mã không hợp lệ", "error_message": f"Nhập mã gồm {width} chữ số theo danh mục Tổng cục Thống kê."}
+        return {
+            "validate": "length",
+            "criteria": "between",
+            "minimum": 1,
+            "maximum": width,
+            "ignore_blank": True,
+            "input_title": field.label_vi,
+            "input_message": f"Mã {width} chữ số, ví dụ {field.example}.",
+            "error_title": "Mã không hợp lệ",
+            "error_message": f"Nhập mã gồm {width} chữ số theo danh mục Tổng cục Thống kê.",
+        }
     if field.kind == "count":
-        return {"validate": "integer", "criteria": ">=", "value": 0, "ignore_blank": True,
-                "input_title": field.label_vi[:32], "input_message": "Số nguyên ≥ 0.",
-                "error_title": "Số không hợp lệ", "error_message": "Nhập số nguyên ≥ 0 (không có chữ, không có phần thập phân)."}
-    return {"validate": "list", "source": list(VALUE_TYPE_LABEL_VI.values()), "ignore_blank": True,
-            "input_title": field.label_vi, "input_message": "Để trống hoặc „theo ngày“; chọn „lũy kế“ nếu là số cộng dồn.",
-            "error_title": "Loại số liệu", "error_message": "Chọn „theo ngày“ hoặc „lũy kế“."}
+        return {
+            "validate": "integer",
+            "criteria": ">=",
+            "value": 0,
+            "ignore_blank": True,
+            "input_title": field.label_vi[:32],
+            "input_message": "Số nguyên ≥ 0.",
+            "error_title": "Số không hợp lệ",
+            "error_message": "Nhập số nguyên ≥ 0 (không có chữ, không có phần thập phân).",
+        }
+    return {
+        "validate": "list",
+        "source": list(VALUE_TYPE_LABEL_VI.values()),
+        "ignore_blank": True,
+        "input_title": field.label_vi,
+        "input_message": "Để trống hoặc „theo ngày“; chọn „lũy kế“ nếu là số cộng dồn.",
+        "error_title": "Loại số liệu",
+        "error_message": "Chọn „theo ngày“ hoặc „lũy kế“.",
+    }
 
 
 def template_xlsx() -> bytes:

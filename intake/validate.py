@@ -43,9 +43,7 @@ class Reference:
 
     @classmethod
     def from_units(cls, units: pl.DataFrame) -> Reference:
-        per_district = (
-            units.filter(pl.col("level") == "commune").group_by("district_code").len("communes").rename({"district_code": "code"})
-        )
+        per_district = units.filter(pl.col("level") == "commune").group_by("district_code").len("communes").rename({"district_code": "code"})
         frame = (
             units.select("code", "level", "name", "province_code", "district_code", "population")
             .join(per_district, on="code", how="left")
@@ -139,8 +137,9 @@ def _file_value_type(text: pl.DataFrame, cumulative: bool) -> str:
     return first[0] if first.len() else DAILY
 
 
-def _cell_problems(text: pl.DataFrame, cols: Columns, *, today: date, earliest: date, value_type: str,
-                   limit: int | None = None) -> tuple[list[Problem], int]:
+def _cell_problems(
+    text: pl.DataFrame, cols: Columns, *, today: date, earliest: date, value_type: str, limit: int | None = None
+) -> tuple[list[Problem], int]:
     """Problems of the first `limit` failing cells (by row), and how many cells fail in all."""
     present = [c for c in text.columns if c != "_row"]
     # In slices: pandera's failure table of a file whose every cell is wrong would be millions of rows.
@@ -229,16 +228,34 @@ def _register_problems(j: pl.DataFrame, ref: Reference, cols: Columns) -> list[P
             if not r["district_known"]:
                 found.append(problems.make("unknown_district", row=row, code=r["district_code"], **cols.at("district_code")))
             elif r["province_ok"] and r["d_province"] != r["province_code"]:
-                found.append(problems.make("district_not_in_province", row=row, code=r["district_code"], name=r["d_name"],
-                                           actual=r["d_province"], actual_name=names[r["d_province"]], stated=r["province_code"],
-                                           **cols.at("district_code")))
+                found.append(
+                    problems.make(
+                        "district_not_in_province",
+                        row=row,
+                        code=r["district_code"],
+                        name=r["d_name"],
+                        actual=r["d_province"],
+                        actual_name=names[r["d_province"]],
+                        stated=r["province_code"],
+                        **cols.at("district_code"),
+                    )
+                )
         if r["commune_code"] is not None:
             if r["c_district"] is None:
                 found.append(problems.make("unknown_commune", row=row, code=r["commune_code"], **cols.at("commune_code")))
             elif r["district_known"] and r["c_district"] != r["district_code"]:
-                found.append(problems.make("commune_not_in_district", row=row, code=r["commune_code"], name=r["c_name"],
-                                           actual=r["c_district"], actual_name=names[r["c_district"]], stated=r["district_code"],
-                                           **cols.at("commune_code")))
+                found.append(
+                    problems.make(
+                        "commune_not_in_district",
+                        row=row,
+                        code=r["commune_code"],
+                        name=r["c_name"],
+                        actual=r["c_district"],
+                        actual_name=names[r["c_district"]],
+                        stated=r["district_code"],
+                        **cols.at("commune_code"),
+                    )
+                )
     return found
 
 
@@ -252,8 +269,14 @@ def _duplicate_problems(j: pl.DataFrame, cols: Columns, limit: int | None = None
     )
     dups = keyed.filter(pl.col("_row") != pl.col("first_row"))
     found = [
-        problems.make("duplicate_row", row=r["_row"], unit=r["unit_code"], day=r["report_date"], first_row=r["first_row"],
-                      **cols.at(_unit_column(r["unit_level"])))
+        problems.make(
+            "duplicate_row",
+            row=r["_row"],
+            unit=r["unit_code"],
+            day=r["report_date"],
+            first_row=r["first_row"],
+            **cols.at(_unit_column(r["unit_level"])),
+        )
         for r in (dups if limit is None else dups.head(limit)).iter_rows(named=True)
     ]
     return found, set(dups["_row"].to_list())
@@ -273,14 +296,19 @@ def _value_type_problems(t: pl.DataFrame, cols: Columns, cumulative: bool, limit
     bad = typed.filter(pl.col("value_type") != first["value_type"])
     bad = bad if limit is None else bad.head(limit)
     return [
-        problems.make("value_type_mixed", row=r["_row"], first_row=first["_row"], value=VALUE_TYPE_LABEL_VI[r["value_type"]],
-                      first=VALUE_TYPE_LABEL_VI[first["value_type"]], **cols.at("value_type"))
+        problems.make(
+            "value_type_mixed",
+            row=r["_row"],
+            first_row=first["_row"],
+            value=VALUE_TYPE_LABEL_VI[r["value_type"]],
+            first=VALUE_TYPE_LABEL_VI[first["value_type"]],
+            **cols.at("value_type"),
+        )
         for r in bad.iter_rows(named=True)
     ]
 
 
-def _too_large_problems(facts: pl.DataFrame, cols: Columns, *, cumulative_of: pl.DataFrame | None = None,
-                        limit: int | None = None) -> list[Problem]:
+def _too_large_problems(facts: pl.DataFrame, cols: Columns, *, cumulative_of: pl.DataFrame | None = None, limit: int | None = None) -> list[Problem]:
     """A count above the unit's whole population in one day cannot be right (a cumulative figure sent as daily?).
 
     `cumulative_of`: the rows as typed when `facts` holds daily values derived from cumulative ones."""
@@ -289,12 +317,27 @@ def _too_large_problems(facts: pl.DataFrame, cols: Columns, *, cumulative_of: pl
         over = facts.filter(pl.col(c).is_not_null() & pl.col("population").is_not_null() & (pl.col(c) > pl.col("population")))
         over = over.head(max(limit - len(found), 0)) if limit is not None else over
         if cumulative_of is None:
-            found += [problems.make("too_large", row=r["_row"], value=str(r[c]), count=r[c], unit_name=r["unit_name"],
-                                    population=r["population"], **cols.at(c)) for r in over.iter_rows(named=True)]
+            found += [
+                problems.make(
+                    "too_large", row=r["_row"], value=str(r[c]), count=r[c], unit_name=r["unit_name"], population=r["population"], **cols.at(c)
+                )
+                for r in over.iter_rows(named=True)
+            ]
             continue
         typed = over.join(cumulative_of.select("_row", pl.col(c).alias("typed")), on="_row", how="left")
-        found += [problems.make("too_large_cumulative", row=r["_row"], value=str(r["typed"]), cumulative=r["typed"], count=r[c],
-                                unit_name=r["unit_name"], population=r["population"], **cols.at(c)) for r in typed.iter_rows(named=True)]
+        found += [
+            problems.make(
+                "too_large_cumulative",
+                row=r["_row"],
+                value=str(r["typed"]),
+                cumulative=r["typed"],
+                count=r[c],
+                unit_name=r["unit_name"],
+                population=r["population"],
+                **cols.at(c),
+            )
+            for r in typed.iter_rows(named=True)
+        ]
     return found
 
 
@@ -311,16 +354,25 @@ def _decrease_problems(facts: pl.DataFrame, cols: Columns, limit: int | None = N
         if limit is not None:
             marked = marked.head(max(limit - len(found), 0))
         for r in marked.iter_rows(named=True):
-            found.append(problems.make("cumulative_decrease", row=r["_row"], value=str(r[c]), count=r[c], previous=r["prev"],
-                                       previous_day=r["prev_day"], previous_row=r["prev_row"], **cols.at(c)))
+            found.append(
+                problems.make(
+                    "cumulative_decrease",
+                    row=r["_row"],
+                    value=str(r[c]),
+                    count=r[c],
+                    previous=r["prev"],
+                    previous_day=r["prev_day"],
+                    previous_row=r["prev_row"],
+                    **cols.at(c),
+                )
+            )
     return found
 
 
 # --- the whole report --------------------------------------------------------------------------------
 
 
-def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool = False,
-                 earliest: date = EARLIEST_REPORT_DATE) -> Checked:
+def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool = False, earliest: date = EARLIEST_REPORT_DATE) -> Checked:
     """Every check that needs only the file and the register. Problems are sorted by row, then column."""
     positions, header_problems = _map_headers(raw)
     found = _Found(header_problems)
@@ -388,11 +440,17 @@ def to_daily(report: ParsedReport, stored_before: pl.DataFrame, stored_span: pl.
     # gap_c: the stored values the file keeps (days it does not name), summed per unit up to each row's day.
     if stored_span is not None and stored_span.height:
         kept = stored_span.join(facts.select("unit_code", "report_date"), on=["unit_code", "report_date"], how="anti")
-        marks = pl.concat([
-            ordered.select("unit_code", "report_date", pl.col("_row"), *[pl.lit(0, dtype=pl.Int64).alias(f"gap_{c}") for c in COUNT_FIELDS]),
-            kept.select("unit_code", "report_date", pl.lit(None, dtype=pl.Int64).alias("_row"),
-                        *[pl.col(c).cast(pl.Int64).fill_null(0).alias(f"gap_{c}") for c in COUNT_FIELDS]),
-        ]).sort("unit_code", "report_date")
+        marks = pl.concat(
+            [
+                ordered.select("unit_code", "report_date", pl.col("_row"), *[pl.lit(0, dtype=pl.Int64).alias(f"gap_{c}") for c in COUNT_FIELDS]),
+                kept.select(
+                    "unit_code",
+                    "report_date",
+                    pl.lit(None, dtype=pl.Int64).alias("_row"),
+                    *[pl.col(c).cast(pl.Int64).fill_null(0).alias(f"gap_{c}") for c in COUNT_FIELDS],
+                ),
+            ]
+        ).sort("unit_code", "report_date")
         gaps = marks.with_columns(pl.col(f"gap_{c}").cum_sum().over("unit_code") for c in COUNT_FIELDS).filter(pl.col("_row").is_not_null())
         ordered = ordered.join(gaps.select("_row", *[f"gap_{c}" for c in COUNT_FIELDS]), on="_row", how="left")
     else:
@@ -409,10 +467,25 @@ def to_daily(report: ParsedReport, stored_before: pl.DataFrame, stored_span: pl.
     for c in COUNT_FIELDS:
         # c - d_c: the cumulative on the day before, as it will be stored once this file is in.
         low = ordered.filter(pl.col(f"d_{c}") < 0).sort("_row").head(found.room)
-        found.add([problems.make("cumulative_below_stored", row=r["_row"], value=str(r[c]), count=r[c], day=r["report_date"],
-                                 stored=r[c] - r[f"d_{c}"], **cols.at(c)) for r in low.iter_rows(named=True)])
-    daily = ordered.with_columns(pl.col(f"d_{c}").alias(c) for c in COUNT_FIELDS).drop(
-        [f"{p}_{c}" for p in ("base", "gap", "x", "d") for c in COUNT_FIELDS]).sort("_row")
+        found.add(
+            [
+                problems.make(
+                    "cumulative_below_stored",
+                    row=r["_row"],
+                    value=str(r[c]),
+                    count=r[c],
+                    day=r["report_date"],
+                    stored=r[c] - r[f"d_{c}"],
+                    **cols.at(c),
+                )
+                for r in low.iter_rows(named=True)
+            ]
+        )
+    daily = (
+        ordered.with_columns(pl.col(f"d_{c}").alias(c) for c in COUNT_FIELDS)
+        .drop([f"{p}_{c}" for p in ("base", "gap", "x", "d") for c in COUNT_FIELDS])
+        .sort("_row")
+    )
     found.add(_too_large_problems(daily, cols, cumulative_of=facts, limit=found.room), room=found.room)
     if found:
         return found.checked()

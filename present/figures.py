@@ -74,8 +74,16 @@ def trend_figure(
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, width=1.5, dash="dot"))
         fig.add_annotation(x=when, y=1, yref="paper", text=text, showarrow=False, yanchor="bottom", xanchor=side, font=dict(color=color, size=13))
     if events is not None and events.height and days:
-        _draw_events(fig, events, first=days[0], last=max(days[-1], deadline), as_of=as_of, deadline=deadline,
-                     font_size=event_font_size, plot_width_px=plot_width_px)
+        _draw_events(
+            fig,
+            events,
+            first=days[0],
+            last=max(days[-1], deadline),
+            as_of=as_of,
+            deadline=deadline,
+            font_size=event_font_size,
+            plot_width_px=plot_width_px,
+        )
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)),
         font=FONT,
@@ -124,8 +132,9 @@ def event_lanes(spans: list[tuple[float, float]], gap: float = 0.0) -> list[int]
     return lanes
 
 
-def _draw_events(fig: go.Figure, events: pl.DataFrame, *, first: date, last: date, as_of: date, deadline: date,
-                 font_size: int, plot_width_px: int) -> None:
+def _draw_events(
+    fig: go.Figure, events: pl.DataFrame, *, first: date, last: date, as_of: date, deadline: date, font_size: int, plot_width_px: int
+) -> None:
     shown = []
     for row in events.sort("day_from").iter_rows(named=True):
         start, end, kind = row["day_from"], row["day_to"], row["kind"]
@@ -160,13 +169,31 @@ def _draw_events(fig: go.Figure, events: pl.DataFrame, *, first: date, last: dat
     for (start, end, kind, text), lane, (anchor, at) in zip(shown, lanes, anchors, strict=True):
         color = EVENT_TEXT.get(kind, EVENT_TEXT["other"])
         if end is not None:
-            fig.add_shape(type="rect", x0=start, x1=end + timedelta(days=1), y0=0, y1=1, yref="paper", layer="below",
-                          fillcolor=EVENT_FILL.get(kind, EVENT_FILL["other"]), line=dict(width=0))
+            fig.add_shape(
+                type="rect",
+                x0=start,
+                x1=end + timedelta(days=1),
+                y0=0,
+                y1=1,
+                yref="paper",
+                layer="below",
+                fillcolor=EVENT_FILL.get(kind, EVENT_FILL["other"]),
+                line=dict(width=0),
+            )
         else:
             fig.add_shape(type="line", x0=start, x1=start, y0=0, y1=1, yref="paper", line=dict(color=color, width=1.5, dash="dot"))
         fig.add_annotation(
-            x=at, y=1, yshift=-lane * row_px, yref="paper", text=text, showarrow=False, xanchor=anchor, yanchor="top",
-            font=dict(color=color, size=font_size), bgcolor="rgba(255,255,255,0.75)", borderpad=1,
+            x=at,
+            y=1,
+            yshift=-lane * row_px,
+            yref="paper",
+            text=text,
+            showarrow=False,
+            xanchor=anchor,
+            yanchor="top",
+            font=dict(color=color, size=font_size),
+            bgcolor="rgba(255,255,255,0.75)",
+            borderpad=1,
             name=f"event:{kind}",
         )
 
@@ -187,7 +214,9 @@ def region_bars(frame: pl.DataFrame, *, title: str, denominator_label: str) -> g
             text=texts,
             textposition="outside",
             cliponaxis=False,
-            customdata=[[fmt.number(c), fmt.number(d)] for c, d in zip(ordered["cumulative"].to_list(), ordered["denominator"].to_list(), strict=True)],
+            customdata=[
+                [fmt.number(c), fmt.number(d)] for c, d in zip(ordered["cumulative"].to_list(), ordered["denominator"].to_list(), strict=True)
+            ],
             hovertemplate="%{y}<br>%{text} " + denominator_label + "<br>%{customdata[0]} / %{customdata[1]}<extra></extra>",
         )
     )
@@ -240,8 +269,13 @@ def rank_bump(
             )
         )
         fig.add_annotation(
-            x=rows["day"][-1].isoformat(), y=rows["rank"][-1], text=name, showarrow=False, xanchor="left",
-            font=dict(color=color, size=14 if mine else 12), xshift=8,
+            x=rows["day"][-1].isoformat(),
+            y=rows["rank"][-1],
+            text=name,
+            showarrow=False,
+            xanchor="left",
+            font=dict(color=color, size=14 if mine else 12),
+            xshift=8,
         )
     days = chosen["day"].unique().sort().to_list()
     x_range = [(days[0] - timedelta(days=2)).isoformat(), (days[-1] + timedelta(days=2)).isoformat()] if days else None
@@ -257,6 +291,13 @@ def rank_bump(
         height=height,
         plot_bgcolor="#ffffff",
         xaxis=dict(tickformat="%d/%m", gridcolor="#e5e7eb", range=x_range, type="date"),
-        yaxis=dict(title="Hạng", autorange=False, range=[worst + 0.7, max(best - 0.7, 0.3)], dtick=1 if worst - best <= 15 else 5, gridcolor="#e5e7eb", zeroline=False),
+        yaxis=dict(
+            title="Hạng",
+            autorange=False,
+            range=[worst + 0.7, max(best - 0.7, 0.3)],
+            dtick=1 if worst - best <= 15 else 5,
+            gridcolor="#e5e7eb",
+            zeroline=False,
+        ),
     )
     return fig

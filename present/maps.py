@@ -75,7 +75,13 @@ _COVERAGE = _Scale(
 # to 100% (at risk), greens from 100% (on track), darker the further from 100%.
 _PACE = _Scale(
     colorscale=[
-        [0.0, "#7f1d1d"], [0.4, "#ef4444"], [0.4, "#f59e0b"], [0.5, "#fde68a"], [0.5, "#bbf7d0"], [0.75, "#22c55e"], [1.0, "#14532d"],
+        [0.0, "#7f1d1d"],
+        [0.4, "#ef4444"],
+        [0.4, "#f59e0b"],
+        [0.5, "#fde68a"],
+        [0.5, "#bbf7d0"],
+        [0.75, "#22c55e"],
+        [1.0, "#14532d"],
     ],
     zmin=0.0,
     zmax=2.0,
@@ -96,9 +102,7 @@ def with_map_values(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.drop("pace_ratio", "has_data", strict=False)
     ratios = most_at_risk(frame, n=frame.height).select("code", "pace_ratio")
     return frame.join(ratios, on="code", how="left", maintain_order="left").with_columns(
-        (
-            ((pl.col("cumulative").fill_null(0) > 0) | (pl.col("completeness").fill_null(0) > 0)) & pl.col("coverage").is_not_null()
-        ).alias("has_data"),
+        (((pl.col("cumulative").fill_null(0) > 0) | (pl.col("completeness").fill_null(0) > 0)) & pl.col("coverage").is_not_null()).alias("has_data"),
     )
 
 
@@ -205,8 +209,12 @@ def province_choropleth(
         raise ValueError(f"no boundary for unit code(s) {', '.join(unknown)}: the frame and the boundary file must use the same GSO codes")
     total = len(rows) or len(names)
     codes = [f["id"] for f in geojson["features"]]
-    hover = {c: hover_text(rows.get(c), name=(rows[c]["name"] if c in rows else names[c]), unit=unit,
-                           denominator_label=denominator_label, as_of=as_of, total=total) for c in codes}
+    hover = {
+        c: hover_text(
+            rows.get(c), name=(rows[c]["name"] if c in rows else names[c]), unit=unit, denominator_label=denominator_label, as_of=as_of, total=total
+        )
+        for c in codes
+    }
     colour = {c: _colour_value(rows.get(c), value) for c in codes}
     common = dict(featureidkey="id", marker=dict(line=dict(color=BORDER_COLOR, width=0.6)), hovertemplate="%{hovertext}<extra></extra>")
 
@@ -216,40 +224,81 @@ def province_choropleth(
             chosen = [c for c in codes if colour[c] == status.value]
             if not chosen:
                 continue
-            fig.add_trace(go.Choropleth(
-                geojson=_subset(geojson, chosen), locations=chosen, z=[1] * len(chosen), name=STATUS_LABEL[status],
-                colorscale=[[0, STATUS_COLOR[status]], [1, STATUS_COLOR[status]]], showscale=False, showlegend=True,
-                hovertext=[hover[c] for c in chosen], customdata=[[c] for c in chosen], legendgroup=status.value, **common,
-            ))
+            fig.add_trace(
+                go.Choropleth(
+                    geojson=_subset(geojson, chosen),
+                    locations=chosen,
+                    z=[1] * len(chosen),
+                    name=STATUS_LABEL[status],
+                    colorscale=[[0, STATUS_COLOR[status]], [1, STATUS_COLOR[status]]],
+                    showscale=False,
+                    showlegend=True,
+                    hovertext=[hover[c] for c in chosen],
+                    customdata=[[c] for c in chosen],
+                    legendgroup=status.value,
+                    **common,
+                )
+            )
     else:
         scale = _scale(value)
         chosen = [c for c in codes if colour[c] is not None]
         if chosen:
-            fig.add_trace(go.Choropleth(
-                geojson=_subset(geojson, chosen), locations=chosen, z=[colour[c] for c in chosen], name=MAP_VALUE_LABEL[value],
-                colorscale=scale.colorscale, zmin=scale.zmin, zmax=scale.zmax, showlegend=False,
-                # Bottom left: open sea and neighbours left blank (no world layer), clear of every shape and label.
-                colorbar=_colorbar(scale, title=colorbar_title or scale.title, x=0.0, xanchor="left", y=0.02, yanchor="bottom", len=0.45),
-                hovertext=[hover[c] for c in chosen], customdata=[[c] for c in chosen], **common,
-            ))
+            fig.add_trace(
+                go.Choropleth(
+                    geojson=_subset(geojson, chosen),
+                    locations=chosen,
+                    z=[colour[c] for c in chosen],
+                    name=MAP_VALUE_LABEL[value],
+                    colorscale=scale.colorscale,
+                    zmin=scale.zmin,
+                    zmax=scale.zmax,
+                    showlegend=False,
+                    # Bottom left: open sea and neighbours left blank (no world layer), clear of every shape and label.
+                    colorbar=_colorbar(scale, title=colorbar_title or scale.title, x=0.0, xanchor="left", y=0.02, yanchor="bottom", len=0.45),
+                    hovertext=[hover[c] for c in chosen],
+                    customdata=[[c] for c in chosen],
+                    **common,
+                )
+            )
     grey = [c for c in codes if colour[c] is None]
     if grey:
         grey_names = sorted({_grey_label(rows.get(c)) for c in grey})
-        fig.add_trace(go.Choropleth(
-            geojson=_subset(geojson, grey), locations=grey, z=[0] * len(grey), name=" / ".join(grey_names),
-            colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False, showlegend=True,
-            hovertext=[hover[c] for c in grey], customdata=[[c] for c in grey], **common,
-        ))
+        fig.add_trace(
+            go.Choropleth(
+                geojson=_subset(geojson, grey),
+                locations=grey,
+                z=[0] * len(grey),
+                name=" / ".join(grey_names),
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                showscale=False,
+                showlegend=True,
+                hovertext=[hover[c] for c in grey],
+                customdata=[[c] for c in grey],
+                **common,
+            )
+        )
     if labels:
         fig.add_traces(archipelago_traces(labels, geojson))
     geo = dict(
-        visible=False, showframe=False, showland=False, showocean=False, showlakes=False, showrivers=False,
-        showcountries=False, showcoastlines=False, showsubunits=False, bgcolor="rgba(0,0,0,0)",
+        visible=False,
+        showframe=False,
+        showland=False,
+        showocean=False,
+        showlakes=False,
+        showrivers=False,
+        showcountries=False,
+        showcoastlines=False,
+        showsubunits=False,
+        bgcolor="rgba(0,0,0,0)",
         projection=dict(type="mercator"),
     )
     if national:
-        geo.update(fitbounds=False, lonaxis=dict(range=list(NATIONAL_LON)), lataxis=dict(range=list(NATIONAL_LAT)),
-                   center=dict(lon=sum(NATIONAL_LON) / 2, lat=sum(NATIONAL_LAT) / 2))
+        geo.update(
+            fitbounds=False,
+            lonaxis=dict(range=list(NATIONAL_LON)),
+            lataxis=dict(range=list(NATIONAL_LAT)),
+            center=dict(lon=sum(NATIONAL_LON) / 2, lat=sum(NATIONAL_LAT) / 2),
+        )
     else:
         geo.update(fitbounds="locations")
     fig.update_layout(
@@ -260,8 +309,15 @@ def province_choropleth(
         height=height,
         margin=dict(l=0, r=0, t=80 if subtitle else 50, b=0),
         hoverlabel=dict(bgcolor="#ffffff", font=dict(size=14, color="#111827"), align="left"),
-        legend=dict(x=0.99, xanchor="right", y=0.98, yanchor="top", font=dict(size=14), bgcolor="rgba(255,255,255,0.85)",
-                    title=dict(text="Chú giải", font=dict(size=14))),
+        legend=dict(
+            x=0.99,
+            xanchor="right",
+            y=0.98,
+            yanchor="top",
+            font=dict(size=14),
+            bgcolor="rgba(255,255,255,0.85)",
+            title=dict(text="Chú giải", font=dict(size=14)),
+        ),
         dragmode=False,
     )
     return fig
@@ -300,27 +356,35 @@ def archipelago_traces(labels: list[dict], geojson: dict | None = None) -> list[
     for label in labels:
         dots = island_points(geojson, [label["province_code"]]) if geojson is not None else []
         if dots:
-            traces.append(go.Scattergeo(
-                lon=[d[0] for d in dots], lat=[d[1] for d in dots], mode="markers",
-                marker=dict(symbol="circle", size=6, color="#1f2937", line=dict(width=0)),
-                name=label["short_name"], showlegend=False, customdata=[[label["province_code"]]] * len(dots),
-                hovertemplate=f"<b>{label['name']}</b><extra></extra>",
-            ))
+            traces.append(
+                go.Scattergeo(
+                    lon=[d[0] for d in dots],
+                    lat=[d[1] for d in dots],
+                    mode="markers",
+                    marker=dict(symbol="circle", size=6, color="#1f2937", line=dict(width=0)),
+                    name=label["short_name"],
+                    showlegend=False,
+                    customdata=[[label["province_code"]]] * len(dots),
+                    hovertemplate=f"<b>{label['name']}</b><extra></extra>",
+                )
+            )
         # The text hangs below its anchor: under the southernmost island, never over the dots.
         anchors.append((label["lon"], min([d[1] for d in dots], default=label["lat"]) - 0.2))
-    traces.append(go.Scattergeo(
-        lon=[a[0] for a in anchors],
-        lat=[a[1] for a in anchors],
-        mode="markers+text",
-        text=[label["name"].replace(" (", "<br>(", 1) for label in labels],
-        textposition="bottom center",
-        textfont=dict(size=14, color="#111827", weight="bold"),
-        marker=dict(size=1, color="rgba(0,0,0,0)"),
-        name="Quần đảo",
-        showlegend=False,
-        customdata=[[label["province_code"]] for label in labels],
-        hovertemplate="<b>%{text}</b><extra></extra>",
-    ))
+    traces.append(
+        go.Scattergeo(
+            lon=[a[0] for a in anchors],
+            lat=[a[1] for a in anchors],
+            mode="markers+text",
+            text=[label["name"].replace(" (", "<br>(", 1) for label in labels],
+            textposition="bottom center",
+            textfont=dict(size=14, color="#111827", weight="bold"),
+            marker=dict(size=1, color="rgba(0,0,0,0)"),
+            name="Quần đảo",
+            showlegend=False,
+            customdata=[[label["province_code"]] for label in labels],
+            hovertemplate="<b>%{text}</b><extra></extra>",
+        )
+    )
     return traces
 
 
@@ -405,8 +469,18 @@ def tile_grid(
         row = rows.get(code)
         colour = fill_colour(_colour_value(row, value), value)
         x, y = col_i * TILE_WIDTH, row_i
-        shapes.append(dict(type="rect", x0=x - TILE_WIDTH / 2 + 0.05, x1=x + TILE_WIDTH / 2 - 0.05, y0=y - 0.46, y1=y + 0.46, fillcolor=colour,
-                           line=dict(color="#ffffff", width=1), layer="below"))
+        shapes.append(
+            dict(
+                type="rect",
+                x0=x - TILE_WIDTH / 2 + 0.05,
+                x1=x + TILE_WIDTH / 2 - 0.05,
+                y0=y - 0.46,
+                y1=y + 0.46,
+                fillcolor=colour,
+                line=dict(color="#ffffff", width=1),
+                layer="below",
+            )
+        )
         xs.append(x)
         ys.append(y)
         codes.append(code)
@@ -415,14 +489,24 @@ def tile_grid(
         texts.append(f"<b>{short}</b><br>{_tile_value_text(row, value)}")
         text_colours.append("#ffffff" if _luminance(colour) < 0.45 else "#111827")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=xs, y=ys, mode="markers+text", text=texts, textposition="middle center",
-        textfont=dict(size=max(9, min(15, int(row_px * 0.33))), color=text_colours),
-        marker=dict(symbol="square", size=max(12, int(row_px * 0.9)), color="rgba(0,0,0,0)"),
-        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", customdata=[[c] for c in codes],
-        showlegend=False, name="Tỉnh/thành phố",
-        selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers+text",
+            text=texts,
+            textposition="middle center",
+            textfont=dict(size=max(9, min(15, int(row_px * 0.33))), color=text_colours),
+            marker=dict(symbol="square", size=max(12, int(row_px * 0.9)), color="rgba(0,0,0,0)"),
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            customdata=[[c] for c in codes],
+            showlegend=False,
+            name="Tỉnh/thành phố",
+            selected=dict(marker=dict(opacity=0)),
+            unselected=dict(marker=dict(opacity=0)),
+        )
+    )
     _tile_legend(fig, value)
     # The islands next to the province that administers them (Đà Nẵng, Khánh Hòa), as on the map.
     positions = {code: (col_i * TILE_WIDTH, row_i) for code, row_i, col_i, _ in grid.iter_rows()}
@@ -435,11 +519,21 @@ def tile_grid(
             island_text.append(label["name"].replace(" (", "<br>(", 1))
             island_codes.append([label["province_code"]])
     if island_x:
-        fig.add_trace(go.Scatter(
-            x=island_x, y=island_y, mode="markers+text", text=island_text, textposition="middle right",
-            textfont=dict(size=12, color="#111827"), marker=dict(symbol="circle-open", size=14, color="#374151", line=dict(width=1.5)),
-            customdata=island_codes, hovertemplate="<b>%{text}</b><extra></extra>", showlegend=False, name="Quần đảo",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=island_x,
+                y=island_y,
+                mode="markers+text",
+                text=island_text,
+                textposition="middle right",
+                textfont=dict(size=12, color="#111827"),
+                marker=dict(symbol="circle-open", size=14, color="#374151", line=dict(width=1.5)),
+                customdata=island_codes,
+                hovertemplate="<b>%{text}</b><extra></extra>",
+                showlegend=False,
+                name="Quần đảo",
+            )
+        )
     fig.update_layout(
         title=_title(title, subtitle),
         font=FONT,
@@ -461,15 +555,30 @@ def _tile_legend(fig: go.Figure, value: MapValue) -> None:
     """The same legend as the choropleth: a colour bar, or one entry per status, plus no data."""
     if value == MapValue.status:
         for status in Status:
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=STATUS_LABEL[status],
-                                     marker=dict(symbol="square", size=14, color=STATUS_COLOR[status])))
+            fig.add_trace(
+                go.Scatter(
+                    x=[None], y=[None], mode="markers", name=STATUS_LABEL[status], marker=dict(symbol="square", size=14, color=STATUS_COLOR[status])
+                )
+            )
     else:
         scale = _scale(value)
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-            marker=dict(colorscale=scale.colorscale, cmin=scale.zmin, cmax=scale.zmax, color=[scale.zmin], showscale=True,
-                        colorbar=_colorbar(scale, title=scale.title, x=1.0, xanchor="right", y=1.0, yanchor="top", len=0.45)),
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                marker=dict(
+                    colorscale=scale.colorscale,
+                    cmin=scale.zmin,
+                    cmax=scale.zmax,
+                    color=[scale.zmin],
+                    showscale=True,
+                    colorbar=_colorbar(scale, title=scale.title, x=1.0, xanchor="right", y=1.0, yanchor="top", len=0.45),
+                ),
+            )
+        )
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=NO_DATA_LABEL, marker=dict(symbol="square", size=14, color=NO_DATA_COLOR)))
 
 
@@ -481,19 +590,21 @@ def unit_bars(frame: pl.DataFrame, *, title: str, unit: str, denominator_label: 
     ordered = sorted(rows.values(), key=lambda r: (r["coverage"] if r["coverage"] is not None else -1.0, r["name"]))
     total = len(ordered)
     colours = [STATUS_COLOR[Status(r["status"])] if r["has_data"] else NO_DATA_COLOR for r in ordered]
-    fig = go.Figure(go.Bar(
-        x=[(r["coverage"] or 0) * 100 for r in ordered],
-        y=list(range(total)),
-        orientation="h",
-        marker_color=colours,
-        text=[fmt.percent(r["coverage"]) if r["has_data"] else NO_DATA_LABEL for r in ordered],
-        textposition="outside",
-        cliponaxis=False,
-        customdata=[[r["code"]] for r in ordered],
-        hovertext=[hover_text(r, name=r["name"], unit=unit, denominator_label=denominator_label, as_of=as_of, total=total) for r in ordered],
-        hovertemplate="%{hovertext}<extra></extra>",
-        showlegend=False,
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[(r["coverage"] or 0) * 100 for r in ordered],
+            y=list(range(total)),
+            orientation="h",
+            marker_color=colours,
+            text=[fmt.percent(r["coverage"]) if r["has_data"] else NO_DATA_LABEL for r in ordered],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[[r["code"]] for r in ordered],
+            hovertext=[hover_text(r, name=r["name"], unit=unit, denominator_label=denominator_label, as_of=as_of, total=total) for r in ordered],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        )
+    )
     for status in Status:  # legend of the status colours present
         if any(r["has_data"] and r["status"] == status.value for r in ordered):
             fig.add_trace(go.Bar(x=[None], y=[None], name=STATUS_LABEL[status], marker_color=STATUS_COLOR[status], orientation="h"))

@@ -78,9 +78,7 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
     if "status" in table.columns:
         styler = styler.map(lambda v: f"color: {STATUS_COLOR[Status(v)]}; font-weight: 600", subset=["status"])
     if my_province and my_province in table.index:
-        styler = styler.apply(
-            lambda row: ["background-color: #fef3c7; font-weight: 700" if row.name == my_province else "" for _ in row], axis=1
-        )
+        styler = styler.apply(lambda row: ["background-color: #fef3c7; font-weight: 700" if row.name == my_province else "" for _ in row], axis=1)
     return styler
 
 

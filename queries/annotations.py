@@ -37,9 +37,7 @@ COLUMNS: dict[str, PolarsDataType] = {
 }
 
 
-def events(
-    conn: Connection, *, province: str | None = None, until: date | None = None, include_deleted: bool = False
-) -> pl.DataFrame:
+def events(conn: Connection, *, province: str | None = None, until: date | None = None, include_deleted: bool = False) -> pl.DataFrame:
     """Events ordered by start day. `province`: only national events and those listing that code;
     `until`: only events that start by that day. Columns: see COLUMNS (deleted_* only with
     include_deleted)."""
@@ -56,7 +54,5 @@ def events(
 
 def events_stamp(conn: Connection) -> tuple:
     """Changes whenever an event is added, edited or deleted: a cache key for the events frame."""
-    row = conn.execute(
-        select(func.count(), func.max(annotation.c.id), func.max(annotation.c.updated_at), func.max(annotation.c.deleted_at))
-    ).one()
+    row = conn.execute(select(func.count(), func.max(annotation.c.id), func.max(annotation.c.updated_at), func.max(annotation.c.deleted_at))).one()
     return tuple(str(v) for v in row)

@@ -36,10 +36,7 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     = + - @ and (OWASP) a tab or carriage return."""
     text = [c for c, t in frame.schema.items() if t == pl.String]
     pattern = "^[" + "".join("\\" + p if p in "-+" else p for p in FORMULA_PREFIXES) + "]"
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text
-    )
+    return frame.with_columns(pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text)
 
 
 # At commune level: whether the commune's district reported for the whole district (its own counts are then empty).
@@ -63,8 +60,9 @@ def progress_csv(conn: Connection, *, level: str, as_of: date, metric: str, deno
     return "".join(progress_csv_parts(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province))
 
 
-def progress_frames(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str,
-                    province: str | None = None) -> Iterator[pl.DataFrame]:
+def progress_frames(
+    conn: Connection, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None
+) -> Iterator[pl.DataFrame]:
     """The export's frames (export_frame) one after the other. Communes without a province: every commune
     of the country, one province at a time in code order, ranked within its province — the same rows
     as the 63 one-province exports joined — so ~10,600 rows never sit in memory at once."""
@@ -77,8 +75,7 @@ def progress_frames(conn: Connection, *, level: str, as_of: date, metric: str, d
     yield export_frame(progress(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province), columns=columns)
 
 
-def progress_csv_parts(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str,
-                       province: str | None = None) -> Iterator[str]:
+def progress_csv_parts(conn: Connection, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None) -> Iterator[str]:
     """progress_csv in parts to write one after the other (the header once)."""
     frames = progress_frames(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province)
     for i, frame in enumerate(frames):

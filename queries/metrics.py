@@ -94,12 +94,7 @@ def projected_completion(as_of: date, pace_col: str = "pace", goal: str = "denom
     already met (status says so) or when pace is 0 (never, at this pace)."""
     rem = remaining(goal, cumulative)
     days_needed = (rem / pl.col(pace_col)).ceil().cast(pl.Int64)
-    return (
-        pl.when((rem > 0) & (pl.col(pace_col) > 0))
-        .then(pl.lit(as_of) + pl.duration(days=days_needed))
-        .otherwise(None)
-        .cast(pl.Date)
-    )
+    return pl.when((rem > 0) & (pl.col(pace_col) > 0)).then(pl.lit(as_of) + pl.duration(days=days_needed)).otherwise(None).cast(pl.Date)
 
 
 def status(as_of: date, pace_col: str = "pace", required_col: str = "required_daily_rate", goal: str = "denominator") -> pl.Expr:

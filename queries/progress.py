@@ -43,8 +43,17 @@ OUTPUT_COLUMNS = [
 ]
 # Blank for a commune whose district reported at district level (its own share is not known).
 _COMMUNE_UNKNOWN = [
-    "cumulative", "cumulative_7d_ago", "daily", "coverage", "pace", "required_daily_rate", "projected_completion",
-    "status", "rank", "rank_7d_ago", "rank_change",
+    "cumulative",
+    "cumulative_7d_ago",
+    "daily",
+    "coverage",
+    "pace",
+    "required_daily_rate",
+    "projected_completion",
+    "status",
+    "rank",
+    "rank_7d_ago",
+    "rank_change",
 ]
 
 
@@ -62,11 +71,7 @@ def _rollup_at(conn: Connection, level: str, metric: Metric, days: dict[str, dat
         ("units_expected", unit_day.c.units_expected),
     ):
         cols.append(func.sum(case((unit_day.c.day == as_of, col), else_=0)).label(name))
-    stmt = (
-        select(*cols)
-        .where(unit_day.c.level == level, unit_day.c.day.in_(list(days.values())))
-        .group_by(unit_day.c.unit_code)
-    )
+    stmt = select(*cols).where(unit_day.c.level == level, unit_day.c.day.in_(list(days.values()))).group_by(unit_day.c.unit_code)
     if codes_filter is not None:
         stmt = stmt.where(codes_filter(unit_day.c.unit_code))
     return read_frame(conn, stmt)
@@ -87,10 +92,7 @@ def _communes_at(conn: Connection, metric: Metric, days: dict[str, date], provin
         unit.c.commune_count.label("units_expected"),
     ]
     join = unit.outerjoin(daily_fact, and_(daily_fact.c.unit_code == unit.c.code, daily_fact.c.report_date <= as_of))
-    stmt = (
-        select(*cols).select_from(join).where(unit.c.level == "commune")
-        .group_by(unit.c.code, unit.c.district_code, unit.c.commune_count)
-    )
+    stmt = select(*cols).select_from(join).where(unit.c.level == "commune").group_by(unit.c.code, unit.c.district_code, unit.c.commune_count)
     if district:
         stmt = stmt.where(unit.c.district_code == district)
     if province:

@@ -49,12 +49,32 @@ KIND_ORDER = {OutlierKind.delivered_over_received: 0, OutlierKind.delivered_over
 
 GRID_COLUMNS = ["code", "name", "day", "units_reported", "units_on_time", "units_expected", "completeness", "timeliness"]
 LATE_COLUMNS = [
-    "report_date", "province_code", "province_name", "batch_id", "source_name", "submitted_by", "received_at",
-    "minutes_late", "units_late", "units_expected",
+    "report_date",
+    "province_code",
+    "province_name",
+    "batch_id",
+    "source_name",
+    "submitted_by",
+    "received_at",
+    "minutes_late",
+    "units_late",
+    "units_expected",
 ]
 OUTLIER_COLUMNS = [
-    "kind", "province_code", "province_name", "district_name", "unit_code", "unit_name", "day", "metric",
-    "value", "expected", "limit", "excess", "batch_id", "submitted_by",
+    "kind",
+    "province_code",
+    "province_name",
+    "district_name",
+    "unit_code",
+    "unit_name",
+    "day",
+    "metric",
+    "value",
+    "expected",
+    "limit",
+    "excess",
+    "batch_id",
+    "submitted_by",
 ]
 TOTAL_COLUMNS = ["unit_code", "reports", "applications_received", "cards_produced", "produced_reports", "cards_delivered"]
 
@@ -78,9 +98,7 @@ def _reported_in(province: str | None, first: date | None, last: date):
 # --- completeness and timeliness -------------------------------------------------------------------
 
 
-def completeness_grid(
-    conn: Connection, *, as_of: date, days: int = GRID_DAYS, level: str = "province", province: str | None = None
-) -> pl.DataFrame:
+def completeness_grid(conn: Connection, *, as_of: date, days: int = GRID_DAYS, level: str = "province", province: str | None = None) -> pl.DataFrame:
     """Reporting completeness and timeliness of every province (or of the districts of `province`) for
     each of the `days` days ending at as_of, from the unit_day rollup.
 
@@ -134,9 +152,11 @@ class DaySummary:
 def day_summary(grid: pl.DataFrame, day: date) -> DaySummary:
     """The headline of one day of `completeness_grid`'s frame, with the same completeness definition."""
     rows = grid.filter(pl.col("day") == day)
-    sums = rows.select(pl.col("units_reported", "units_on_time", "units_expected").sum()).with_columns(
-        M.completeness().alias("completeness"), M.timeliness().alias("timeliness")
-    ).row(0, named=True)
+    sums = (
+        rows.select(pl.col("units_reported", "units_on_time", "units_expected").sum())
+        .with_columns(M.completeness().alias("completeness"), M.timeliness().alias("timeliness"))
+        .row(0, named=True)
+    )
     expected = pl.col("units_expected") > 0
     return DaySummary(
         day=day,
@@ -244,9 +264,7 @@ def missing_reports(conn: Connection, *, as_of: date, province: str | None = Non
 # --- late reports ----------------------------------------------------------------------------------
 
 
-def late_reports(
-    conn: Connection, *, as_of: date, days: int = LATE_DAYS, province: str | None = None, cutoff_hour: int = 17
-) -> pl.DataFrame:
+def late_reports(conn: Connection, *, as_of: date, days: int = LATE_DAYS, province: str | None = None, cutoff_hour: int = 17) -> pl.DataFrame:
     """Reports for the `days` days ending at as_of that arrived after the cut-off (the facts' late flag:
     received after `cutoff_hour`:00 on the report day), one row per batch and report day: when the
     batch was received and by whom, minutes after the cut-off, units late (communes; a district-grain
@@ -282,8 +300,15 @@ def late_reports(
         .outerjoin(unit_day, and_(unit_day.c.unit_code == late.c.province_code, unit_day.c.day == late.c.report_date))
     )
     schema: dict[str, PolarsDataType] = {
-        "report_date": pl.Date, "province_code": pl.String, "province_name": pl.String, "batch_id": pl.Int64, "source_name": pl.String,
-        "submitted_by": pl.String, "received_at": pl.Datetime("us"), "units_late": pl.Int64, "units_expected": pl.Int64,
+        "report_date": pl.Date,
+        "province_code": pl.String,
+        "province_name": pl.String,
+        "batch_id": pl.Int64,
+        "source_name": pl.String,
+        "submitted_by": pl.String,
+        "received_at": pl.Datetime("us"),
+        "units_late": pl.Int64,
+        "units_expected": pl.Int64,
     }
     frame = read_frame(conn, stmt, schema)
     cutoff = pl.col("report_date").cast(pl.Datetime("us")) + pl.duration(hours=cutoff_hour)
@@ -347,13 +372,17 @@ def day_spikes(
     window_first, window_last = check_first - timedelta(days=window), check_first - timedelta(days=1)
     base = _usual_levels(
         select(daily_fact.c.unit_code).where(_reported_in(province, window_first, window_last)).group_by(daily_fact.c.unit_code),
-        daily_fact, "unit_code", "base",
+        daily_fact,
+        "unit_code",
+        "base",
     )
     prov_base = _usual_levels(
         select(unit_day.c.unit_code)
         .where(unit_day.c.level == "province", unit_day.c.day.between(window_first, window_last), unit_day.c.units_reported > 0)
         .group_by(unit_day.c.unit_code),
-        unit_day, "unit_code", "prov_base",
+        unit_day,
+        "unit_code",
+        "prov_base",
     )
     prov_day = unit_day.alias("prov_day")
     columns, flags = [], []
@@ -385,8 +414,14 @@ def day_spikes(
     )
     wide = read_frame(conn, stmt)
     schema: dict[str, PolarsDataType] = {
-        "unit_code": pl.String, "province_code": pl.String, "day": pl.Date, "metric": pl.String,
-        "value": pl.Int64, "expected": pl.Float64, "limit": pl.Float64, "batch_id": pl.Int64,
+        "unit_code": pl.String,
+        "province_code": pl.String,
+        "day": pl.Date,
+        "metric": pl.String,
+        "value": pl.Int64,
+        "expected": pl.Float64,
+        "limit": pl.Float64,
+        "batch_id": pl.Int64,
     }
     if wide.height == 0:
         return pl.DataFrame(schema=schema)
@@ -448,13 +483,17 @@ def span_stamps(conn: Connection, spans: list[tuple[date, date]]) -> list[tuple[
     """For each span, (highest id, number, rows) of the batches whose report dates overlap it: facts
     of those days change only with a new batch, so this keys a cache of the span's totals. One small
     query (batches grouped by their date range: a few hundred groups), the overlaps in Python."""
-    stmt = select(
-        import_batch.c.date_from,
-        import_batch.c.date_to,
-        func.max(import_batch.c.id),
-        func.count(),
-        func.sum(import_batch.c.row_count),
-    ).where(import_batch.c.date_from.is_not(None)).group_by(import_batch.c.date_from, import_batch.c.date_to)
+    stmt = (
+        select(
+            import_batch.c.date_from,
+            import_batch.c.date_to,
+            func.max(import_batch.c.id),
+            func.count(),
+            func.sum(import_batch.c.row_count),
+        )
+        .where(import_batch.c.date_from.is_not(None))
+        .group_by(import_batch.c.date_from, import_batch.c.date_to)
+    )
     groups = conn.execute(stmt).all()
     stamps = []
     for start, end in spans:
@@ -494,8 +533,9 @@ def _fold_into_reporting_districts(conn: Connection, totals: pl.DataFrame) -> pl
         districts += conn.execute(stmt).scalars().all()
     if not districts:
         return totals
-    stmt = select(admin_unit.c.code.label("unit_code"), admin_unit.c.district_code).where(admin_unit.c.level == "commune",
-                                                                                      admin_unit.c.district_code.in_(districts))
+    stmt = select(admin_unit.c.code.label("unit_code"), admin_unit.c.district_code).where(
+        admin_unit.c.level == "commune", admin_unit.c.district_code.in_(districts)
+    )
     parent = read_frame(conn, stmt, {"unit_code": pl.String, "district_code": pl.String})
     return (
         totals.join(parent, on="unit_code", how="left")
@@ -514,14 +554,16 @@ def impossible_cumulatives(totals: pl.DataFrame, *, as_of: date) -> pl.DataFrame
         cards produced in every report (the column is optional).
     value = cumulative cards delivered; limit = the cumulative it may not exceed; excess = value − limit."""
     received = totals.filter(pl.col("cards_delivered") > pl.col("applications_received")).select(
-        pl.lit(OutlierKind.delivered_over_received.value).alias("kind"), "unit_code",
-        pl.col("cards_delivered").alias("value"), pl.col("applications_received").alias("limit"),
+        pl.lit(OutlierKind.delivered_over_received.value).alias("kind"),
+        "unit_code",
+        pl.col("cards_delivered").alias("value"),
+        pl.col("applications_received").alias("limit"),
     )
-    produced = totals.filter(
-        (pl.col("produced_reports") == pl.col("reports")) & (pl.col("cards_delivered") > pl.col("cards_produced"))
-    ).select(
-        pl.lit(OutlierKind.delivered_over_produced.value).alias("kind"), "unit_code",
-        pl.col("cards_delivered").alias("value"), pl.col("cards_produced").alias("limit"),
+    produced = totals.filter((pl.col("produced_reports") == pl.col("reports")) & (pl.col("cards_delivered") > pl.col("cards_produced"))).select(
+        pl.lit(OutlierKind.delivered_over_produced.value).alias("kind"),
+        "unit_code",
+        pl.col("cards_delivered").alias("value"),
+        pl.col("cards_produced").alias("limit"),
     )
     return pl.concat([received, produced], how="vertical").with_columns(
         pl.lit(as_of).alias("day"), pl.lit("cards_delivered").alias("metric"), (pl.col("value") - pl.col("limit")).alias("excess")
@@ -578,8 +620,17 @@ def outliers(
         how="diagonal_relaxed",
     )
     if rows.height == 0:
-        return pl.DataFrame(schema={**{c: pl.String for c in OUTLIER_COLUMNS}, "day": pl.Date, "value": pl.Int64, "expected": pl.Float64,
-                                    "limit": pl.Float64, "excess": pl.Float64, "batch_id": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                **{c: pl.String for c in OUTLIER_COLUMNS},
+                "day": pl.Date,
+                "value": pl.Int64,
+                "expected": pl.Float64,
+                "limit": pl.Float64,
+                "excess": pl.Float64,
+                "batch_id": pl.Int64,
+            }
+        )
     order = pl.col("kind").replace_strict({k.value: v for k, v in KIND_ORDER.items()}, return_dtype=pl.Int8)
     severity = pl.when(pl.col("kind") == OutlierKind.spike.value).then(pl.col("value") / pl.col("limit")).otherwise(pl.col("excess"))
     rows = (

@@ -12,9 +12,7 @@ from db.schema import admin_unit, region
 from queries.progress import progress
 
 
-def province_rankings(
-    conn: Connection, *, as_of: date, metric: str, denominator: str, regions: list[str] | None = None
-) -> pl.DataFrame:
+def province_rankings(conn: Connection, *, as_of: date, metric: str, denominator: str, regions: list[str] | None = None) -> pl.DataFrame:
     """All 63 provinces ranked nationally (rank, rank change, coverage, pace, required rate, forecast,
     status, completeness flags — see queries.progress), with `region_name`; `regions` keeps only
     those regions' provinces but their national rank."""

@@ -55,8 +55,15 @@ AT_CAPACITY_RATIO = 0.9
 _NO_DATE = date.min  # the effective date of an update without done_date (nothing done yet, or a reset)
 
 
-_VERSION_SCHEMA = {"province_code": pl.String, "item": pl.String, "planned": pl.Int64, "done": pl.Int64,
-                   "planned_date": pl.Date, "done_date": pl.Date, "batch_id": pl.Int64}
+_VERSION_SCHEMA = {
+    "province_code": pl.String,
+    "item": pl.String,
+    "planned": pl.Int64,
+    "done": pl.Int64,
+    "planned_date": pl.Date,
+    "done_date": pl.Date,
+    "batch_id": pl.Int64,
+}
 
 
 def item_versions(conn: Connection, *, provinces: list[str] | None = None, items: tuple[str, ...] = ITEMS) -> pl.DataFrame:
@@ -76,8 +83,9 @@ def item_history(conn: Connection, *, province: str) -> pl.DataFrame:
     item_versions' columns plus submitted_by, received_at, source_name."""
     versions = item_versions(conn, provinces=[province])
     ids = versions["batch_id"].unique().to_list()
-    stmt = (select(import_batch.c.id.label("batch_id"), import_batch.c.submitted_by, import_batch.c.received_at, import_batch.c.source_name)
-            .where(import_batch.c.id.in_(ids)))
+    stmt = select(import_batch.c.id.label("batch_id"), import_batch.c.submitted_by, import_batch.c.received_at, import_batch.c.source_name).where(
+        import_batch.c.id.in_(ids)
+    )
     batches = read_frame(conn, stmt, {"batch_id": pl.Int64, "submitted_by": pl.String, "received_at": pl.Datetime("us"), "source_name": pl.String})
     return versions.join(batches, on="batch_id", how="left").sort("batch_id", "item", descending=[True, False])
 
@@ -87,8 +95,7 @@ def tables_present(conn: Connection) -> bool:
     return inspect(conn).has_table("readiness_item") and inspect(conn).has_table("agency_connection")
 
 
-def effective_versions(versions: pl.DataFrame, *, keys: tuple[str, ...] = ("province_code", "item"),
-                       day: str = "done_date") -> pl.DataFrame:
+def effective_versions(versions: pl.DataFrame, *, keys: tuple[str, ...] = ("province_code", "item"), day: str = "done_date") -> pl.DataFrame:
     """The updates that still describe some period, with `valid_from` (`day`, or the earliest date
     when there is none) and `valid_to` (the next such update's valid_from; null = still valid).
 
@@ -112,9 +119,12 @@ def light(as_of: date) -> pl.Expr:
     """Traffic light of an item on `as_of`: done when done ≥ planned; overdue when not done and the
     planned date is before `as_of`; in progress otherwise (not due yet, or no planned date)."""
     return (
-        pl.when(pl.col("done").is_null()).then(pl.lit(MISSING))
-        .when(pl.col("done") >= pl.col("planned")).then(pl.lit(DONE))
-        .when(pl.col("planned_date").is_not_null() & (pl.col("planned_date") < as_of)).then(pl.lit(OVERDUE))
+        pl.when(pl.col("done").is_null())
+        .then(pl.lit(MISSING))
+        .when(pl.col("done") >= pl.col("planned"))
+        .then(pl.lit(DONE))
+        .when(pl.col("planned_date").is_not_null() & (pl.col("planned_date") < as_of))
+        .then(pl.lit(OVERDUE))
         .otherwise(pl.lit(IN_PROGRESS))
     )
 
@@ -124,8 +134,11 @@ def state_on(effective: pl.DataFrame, as_of: date) -> pl.DataFrame:
     update an item shows its first plan with nothing done."""
     keyed = ["province_code", "item"]
     valid = effective.filter(pl.col("valid_from") <= as_of).sort([*keyed, "valid_from"]).group_by(keyed).last()
-    first = effective.sort([*keyed, "valid_from"]).group_by(keyed).first().with_columns(
-        pl.lit(0, dtype=pl.Int64).alias("done"), pl.lit(None, dtype=pl.Date).alias("done_date")
+    first = (
+        effective.sort([*keyed, "valid_from"])
+        .group_by(keyed)
+        .first()
+        .with_columns(pl.lit(0, dtype=pl.Int64).alias("done"), pl.lit(None, dtype=pl.Date).alias("done_date"))
     )
     first = first.join(valid.select(keyed), on=keyed, how="anti")
     cols = [*keyed, "planned", "done", "planned_date", "done_date", "batch_id"]
@@ -228,21 +241,25 @@ def capacity_check(
     provinces = _provinces(conn, regions)
     sets = items_as_of(conn, as_of=day, provinces=provinces["code"].to_list()).filter(pl.col("item") == "equipment_sets")
     frame = (
-        provinces.join(sets.select(pl.col("province_code").alias("code"), pl.col("done").alias("sets_installed"),
-                                   pl.col("planned").alias("sets_planned")), on="code", how="left")
+        provinces.join(
+            sets.select(pl.col("province_code").alias("code"), pl.col("done").alias("sets_installed"), pl.col("planned").alias("sets_planned")),
+            on="code",
+            how="left",
+        )
         .join(prog.select("code", "cumulative", "denominator", "pace", "required_daily_rate", "status"), on="code", how="left")
         # No equipment reported: capacity unknown (null), not zero — the province is "not reported", not "limited".
-        .with_columns(pl.when(pl.col("sets_installed").is_not_null()).then(capacity_per_day(per_set=cards_per_set_per_day))
-                      .alias("capacity_per_day"))
+        .with_columns(pl.when(pl.col("sets_installed").is_not_null()).then(capacity_per_day(per_set=cards_per_set_per_day)).alias("capacity_per_day"))
         .with_columns(
             pl.when(pl.col("capacity_per_day") > 0).then(pl.col("pace") / pl.col("capacity_per_day")).otherwise(None).alias("utilization"),
-            (pl.col("capacity_per_day").is_not_null() & pl.col("required_daily_rate").is_not_null()
-             & (pl.col("capacity_per_day") < pl.col("required_daily_rate"))).alias("limited"),
+            (
+                pl.col("capacity_per_day").is_not_null()
+                & pl.col("required_daily_rate").is_not_null()
+                & (pl.col("capacity_per_day") < pl.col("required_daily_rate"))
+            ).alias("limited"),
         )
         .with_columns(
             (pl.col("utilization").fill_null(0) >= AT_CAPACITY_RATIO).alias("at_capacity"),
-            pl.when(pl.col("limited")).then(pl.col("required_daily_rate") - pl.col("capacity_per_day")).otherwise(0.0)
-            .alias("shortfall_per_day"),
+            pl.when(pl.col("limited")).then(pl.col("required_daily_rate") - pl.col("capacity_per_day")).otherwise(0.0).alias("shortfall_per_day"),
         )
         .with_columns((pl.col("shortfall_per_day") / cards_per_set_per_day).ceil().cast(pl.Int64).alias("sets_needed"))
         .with_columns(pl.lit(day).alias("as_of"))
@@ -254,14 +271,16 @@ def pace_series(conn: Connection, *, provinces: list[str] | None = None, until: 
     """Daily pace of applications per province: day, code, pace = (cumulative − cumulative 7 days
     earlier) ÷ 7 — queries.metrics.pace on every day (applications/day)."""
     stmt = select(unit_day.c.unit_code.label("code"), unit_day.c.day, unit_day.c.cum_applications_received.label("cumulative")).where(
-        unit_day.c.level == "province")
+        unit_day.c.level == "province"
+    )
     if provinces is not None:
         stmt = stmt.where(unit_day.c.unit_code.in_(provinces))
     if until is not None:
         stmt = stmt.where(unit_day.c.day <= until)
     frame = read_frame(conn, stmt, {"code": pl.String, "day": pl.Date, "cumulative": pl.Int64}).sort("code", "day")
-    before = frame.select("code", (pl.col("day") + pl.duration(days=M.PACE_WINDOW_DAYS)).alias("day"),
-                          pl.col("cumulative").alias("cumulative_7d_ago"))
+    before = frame.select(
+        "code", (pl.col("day") + pl.duration(days=M.PACE_WINDOW_DAYS)).alias("day"), pl.col("cumulative").alias("cumulative_7d_ago")
+    )
     return (
         frame.join(before, on=["code", "day"], how="left")
         .with_columns(pl.col("cumulative_7d_ago").fill_null(0))
@@ -270,14 +289,16 @@ def pace_series(conn: Connection, *, provinces: list[str] | None = None, until: 
     )
 
 
-def capacity_series(conn: Connection, *, provinces: list[str] | None = None, until: date | None = None,
-                    cards_per_set_per_day: int = CARDS_PER_SET_PER_DAY) -> pl.DataFrame:
+def capacity_series(
+    conn: Connection, *, provinces: list[str] | None = None, until: date | None = None, cards_per_set_per_day: int = CARDS_PER_SET_PER_DAY
+) -> pl.DataFrame:
     """Per province and day: pace (as in pace_series) and the equipment capacity in force that day
     (sets valid that day × cards per set). The simulation test checks pace ≤ capacity on every day."""
     pace = pace_series(conn, provinces=provinces, until=until)
     effective = effective_versions(item_versions(conn, provinces=provinces, items=("equipment_sets",)))
-    steps = effective.select(pl.col("province_code").alias("code"), pl.col("valid_from").alias("day"),
-                             pl.col("done").alias("sets_installed")).sort("code", "day")
+    steps = effective.select(pl.col("province_code").alias("code"), pl.col("valid_from").alias("day"), pl.col("done").alias("sets_installed")).sort(
+        "code", "day"
+    )
     # Each day takes the newest step on or before it (a backward as-of join); days before any step have no sets.
     joined = pace.sort("code", "day").join_asof(steps, on="day", by="code", strategy="backward", check_sortedness=False)
     return joined.with_columns(capacity_per_day(per_set=cards_per_set_per_day).alias("capacity_per_day"))
@@ -308,7 +329,9 @@ def milestone_timeline(conn: Connection, *, until: date | None = None) -> pl.Dat
     if until is not None:
         frame = frame.filter(pl.col("day") <= until)
     return (
-        frame.group_by("kind", "day").len("reached").sort("kind", "day")
+        frame.group_by("kind", "day")
+        .len("reached")
+        .sort("kind", "day")
         .with_columns(pl.col("reached").cum_sum().over("kind").cast(pl.Int64).alias("provinces"))
         .select("kind", "day", "provinces")
     )
@@ -328,22 +351,31 @@ def connections_board(conn: Connection, *, as_of: date) -> pl.DataFrame:
     """
     a, h = agency_connection, agency_connection_history
     stmt = select(a.c.agency_code, a.c.name_vi, a.c.kind, a.c.sort_order, a.c.status, a.c.connected_on).order_by(a.c.sort_order)
-    frame = read_frame(conn, stmt, {"agency_code": pl.String, "name_vi": pl.String, "kind": pl.String, "sort_order": pl.Int64,
-                                "status": pl.String, "connected_on": pl.Date})
+    frame = read_frame(
+        conn,
+        stmt,
+        {"agency_code": pl.String, "name_vi": pl.String, "kind": pl.String, "sort_order": pl.Int64, "status": pl.String, "connected_on": pl.Date},
+    )
     cols = ("agency_code", "status", "connected_on", "batch_id", "updated_at")
-    schema: dict[str, PolarsDataType] = {"agency_code": pl.String, "status": pl.String, "connected_on": pl.Date, "batch_id": pl.Int64,
-                                         "updated_at": pl.Datetime("us")}
+    schema: dict[str, PolarsDataType] = {
+        "agency_code": pl.String,
+        "status": pl.String,
+        "connected_on": pl.Date,
+        "batch_id": pl.Int64,
+        "updated_at": pl.Datetime("us"),
+    }
     versions = read_frame(conn, union_all(select(*[a.c[c] for c in cols]), select(*[h.c[c] for c in cols])), schema).with_columns(
         pl.when(pl.col("status") == "connected").then(pl.col("connected_on")).otherwise(pl.col("updated_at").dt.date()).alias("since")
     )
     valid = (
         effective_versions(versions, keys=("agency_code",), day="since")
-        .filter(pl.col("valid_from") <= as_of).sort("agency_code", "valid_from").group_by("agency_code").last()
+        .filter(pl.col("valid_from") <= as_of)
+        .sort("agency_code", "valid_from")
+        .group_by("agency_code")
+        .last()
         .select("agency_code", pl.col("status").alias("status_as_of"), pl.col("connected_on").alias("connected_on_as_of"))
     )
-    return frame.join(valid, on="agency_code", how="left", maintain_order="left").with_columns(
-        pl.col("status_as_of").fill_null("not_connected")
-    )
+    return frame.join(valid, on="agency_code", how="left", maintain_order="left").with_columns(pl.col("status_as_of").fill_null("not_connected"))
 
 
 @dataclass(frozen=True)
@@ -397,8 +429,9 @@ def readiness_headline(conn: Connection, *, as_of: date) -> ReadinessHeadline:
     links = connections_summary(conn, as_of=as_of)
     stored = conn.execute(select(func.count()).select_from(readiness_item)).scalar_one()
     touched = conn.execute(select(func.count()).select_from(agency_connection).where(agency_connection.c.batch_id.is_not(None))).scalar_one()
-    return ReadinessHeadline(as_of, count.ready, count.total, links.agencies_connected, links.agencies_total,
-                             links.provinces_connected, bool(stored or touched))
+    return ReadinessHeadline(
+        as_of, count.ready, count.total, links.agencies_connected, links.agencies_total, links.provinces_connected, bool(stored or touched)
+    )
 
 
 # --- export -----------------------------------------------------------------------------------------
@@ -407,17 +440,29 @@ EXPORT_HEADERS_VI = {
     "code": "Mã tỉnh",
     "name": "Tỉnh/thành phố",
     "region_name": "Vùng",
-    **{f"{item}_{part}": f"{label}: {part_vi}" for item, label in (
-        ("equipment_sets", "Bộ thiết bị thu nhận"), ("transmission_lines", "Đường truyền"),
-        ("staff_trained", "Cán bộ đã tập huấn"), ("mobile_teams", "Tổ lưu động"))
-       for part, part_vi in (("planned", "kế hoạch"), ("done", "đã hoàn thành"), ("light", "tình trạng"))},
+    **{
+        f"{item}_{part}": f"{label}: {part_vi}"
+        for item, label in (
+            ("equipment_sets", "Bộ thiết bị thu nhận"),
+            ("transmission_lines", "Đường truyền"),
+            ("staff_trained", "Cán bộ đã tập huấn"),
+            ("mobile_teams", "Tổ lưu động"),
+        )
+        for part, part_vi in (("planned", "kế hoạch"), ("done", "đã hoàn thành"), ("light", "tình trạng"))
+    },
     "ready": "Sẵn sàng",
     "capacity_per_day": "Công suất thiết bị (hồ sơ/ngày)",
     "pace": "Tốc độ 7 ngày (hồ sơ/ngày)",
     "required_daily_rate": "Cần đạt (hồ sơ/ngày)",
     "limited": "Thiết bị hạn chế tiến độ",
-    **{kind: label for kind, label in (("collection_started", "Bắt đầu thu thập"), ("collection_finished", "Hoàn thành thu thập"),
-                                       ("db_connected", "Kết nối CSDL"))},
+    **{
+        kind: label
+        for kind, label in (
+            ("collection_started", "Bắt đầu thu thập"),
+            ("collection_finished", "Hoàn thành thu thập"),
+            ("db_connected", "Kết nối CSDL"),
+        )
+    },
     "as_of": "Số liệu đến ngày",
 }
 EXPORT_COLUMNS = list(EXPORT_HEADERS_VI)

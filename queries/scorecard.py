@@ -136,7 +136,8 @@ def rank_history(conn: Connection, *, as_of: date, metric: str, denominator: str
     units = progress(conn, level="province", as_of=days[-1], metric=metric, denominator=denominator).select("code", "name", "denominator")
     cum = unit_day.c[f"cum_{M.Metric(metric).value}"]
     stmt = select(unit_day.c.day, unit_day.c.unit_code.label("code"), cum.label("cumulative")).where(
-        unit_day.c.level == "province", unit_day.c.day.in_(days))
+        unit_day.c.level == "province", unit_day.c.day.in_(days)
+    )
     counts = read_frame(conn, stmt, {"day": pl.Date, "code": pl.String, "cumulative": pl.Int64})
     grid = pl.DataFrame({"day": days}, schema={"day": pl.Date}).join(units, how="cross")
     return (

@@ -113,8 +113,10 @@ def run_backend(res: Result, sqlite_path: Path | None, build: bool, repeat: int)
         demo = build_demo(engine)
         wall = time.perf_counter() - t0
         res.build = dict(wall=wall, simulate=demo.seconds_simulate, write=demo.seconds_write, rows=demo.rows, batches=demo.batches)
-        print(f"[{res.backend}] build: {wall:.1f} s wall ({demo.seconds_simulate:.1f} s simulate, "
-              f"{demo.seconds_write:.1f} s write), {demo.rows:,} fact rows, {demo.batches:,} batches")
+        print(
+            f"[{res.backend}] build: {wall:.1f} s wall ({demo.seconds_simulate:.1f} s simulate, "
+            f"{demo.seconds_write:.1f} s write), {demo.rows:,} fact rows, {demo.batches:,} batches"
+        )
     res.size_bytes = database_size(engine, sqlite_path)
     print(f"[{res.backend}] database size: {res.size_bytes / 2**20:,.1f} MiB")
     # One connection for every query, as a Streamlit session would hold it.
@@ -131,11 +133,12 @@ def run_backend(res: Result, sqlite_path: Path | None, build: bool, repeat: int)
                     samples.append((time.perf_counter() - t0) * 1000)
                 res.queries[(label, as_of)] = (frame.height, statistics.median(samples), p95(samples))
                 res.frames[(label, as_of)] = frame
-                print(f"[{res.backend}] {label:<22} as of {as_of}: {frame.height:>4} rows, "
-                      f"median {statistics.median(samples):7.1f} ms, p95 {p95(samples):7.1f} ms")
+                print(
+                    f"[{res.backend}] {label:<22} as of {as_of}: {frame.height:>4} rows, "
+                    f"median {statistics.median(samples):7.1f} ms, p95 {p95(samples):7.1f} ms"
+                )
             national = res.frames[("national", as_of)]
-            print(f"[{res.backend}] national cumulative as of {as_of}: {national['cumulative'][0]:,} "
-                  f"(coverage {national['coverage'][0]:.1%})")
+            print(f"[{res.backend}] national cumulative as of {as_of}: {national['cumulative'][0]:,} " f"(coverage {national['coverage'][0]:.1%})")
     engine.dispose()
 
 
@@ -169,7 +172,9 @@ def budget_lines(results: list[Result]) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for r in results:
         if r.build:
-            rows.append((r.backend, "build (wall)", f"{r.build['wall']:.1f} s", f"<= {BUILD_BUDGET_S:.0f} s", verdict(r.build["wall"], BUILD_BUDGET_S)))
+            rows.append(
+                (r.backend, "build (wall)", f"{r.build['wall']:.1f} s", f"<= {BUILD_BUDGET_S:.0f} s", verdict(r.build["wall"], BUILD_BUDGET_S))
+            )
         for (label, as_of), (_, med, p) in r.queries.items():
             rows.append((r.backend, f"{label}, as of {as_of} (p95)", f"{p:.1f} ms", f"<= {QUERY_BUDGET_MS:.0f} ms", verdict(p, QUERY_BUDGET_MS)))
     return rows
@@ -197,10 +202,25 @@ def markdown(results: list[Result], mach: list[tuple[str, str]]) -> str:
     parts = ["### Machine", md_table(["", ""], mach)]
     built = [r for r in results if r.build]
     if built:
-        parts += ["### Build", md_table(
-            ["Backend", "Wall (s)", "Simulate (s)", "Write (s)", "Fact rows", "Batches", "DB size (MiB)", f"Budget {BUILD_BUDGET_S:.0f} s"],
-            [(r.backend, f"{r.build['wall']:.1f}", f"{r.build['simulate']:.1f}", f"{r.build['write']:.1f}", f"{r.build['rows']:,}",
-              f"{r.build['batches']:,}", f"{r.size_bytes / 2**20:,.1f}", verdict(r.build["wall"], BUILD_BUDGET_S)) for r in built])]
+        parts += [
+            "### Build",
+            md_table(
+                ["Backend", "Wall (s)", "Simulate (s)", "Write (s)", "Fact rows", "Batches", "DB size (MiB)", f"Budget {BUILD_BUDGET_S:.0f} s"],
+                [
+                    (
+                        r.backend,
+                        f"{r.build['wall']:.1f}",
+                        f"{r.build['simulate']:.1f}",
+                        f"{r.build['write']:.1f}",
+                        f"{r.build['rows']:,}",
+                        f"{r.build['batches']:,}",
+                        f"{r.size_bytes / 2**20:,.1f}",
+                        verdict(r.build["wall"], BUILD_BUDGET_S),
+                    )
+                    for r in built
+                ],
+            ),
+        ]
     header = ["Query", "As of", "Rows"] + [f"{r.backend} median / p95 (ms)" for r in results] + [f"Budget {QUERY_BUDGET_MS:.0f} ms (p95)"]
     rows = []
     for key in results[0].queries:

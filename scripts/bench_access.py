@@ -68,8 +68,7 @@ def measure(url: str, repeat: int) -> dict[str, tuple[float, float]]:
     migrate.upgrade(engine)
     with engine.begin() as conn:
         load_mini_country(conn)
-        users.add_user(conn, operator("bench"), username="canbo", display_name="Cán bộ", role="province", province_code="01",
-                       password=PASSWORD)
+        users.add_user(conn, operator("bench"), username="canbo", display_name="Cán bộ", role="province", province_code="01", password=PASSWORD)
     out: dict[str, tuple[float, float]] = {}
 
     sign_ins = []

@@ -90,8 +90,15 @@ def prepare(url: str) -> dict[str, str]:
         users.add_user(conn, op, username="bench.c06", display_name="C06 (benchmark)", role="data_team", sso_identity="bench.c06@example")
         raw["national"] = tokens.create_token(conn, op, username="bench.c06", name="bench-national")[1]
         for code in codes:
-            users.add_user(conn, op, username=f"bench.{code}", display_name=f"Tỉnh {code} (benchmark)", role="province", province_code=code,
-                           sso_identity=f"bench.{code}@example")
+            users.add_user(
+                conn,
+                op,
+                username=f"bench.{code}",
+                display_name=f"Tỉnh {code} (benchmark)",
+                role="province",
+                province_code=code,
+                sso_identity=f"bench.{code}@example",
+            )
             raw[code] = tokens.create_token(conn, op, username=f"bench.{code}", name=f"bench-{code}")[1]
     engine.dispose()
     return raw
@@ -99,9 +106,11 @@ def prepare(url: str) -> dict[str, str]:
 
 def stored(engine) -> tuple[int, int, int]:
     with engine.connect() as conn:
-        return (conn.execute(select(func.count()).select_from(daily_fact).where(daily_fact.c.report_date == DAY)).scalar_one(),
-                conn.execute(select(func.count()).select_from(import_batch)).scalar_one(),
-                int(conn.execute(select(func.coalesce(func.sum(daily_fact.c.applications_received), 0))).scalar_one()))
+        return (
+            conn.execute(select(func.count()).select_from(daily_fact).where(daily_fact.c.report_date == DAY)).scalar_one(),
+            conn.execute(select(func.count()).select_from(import_batch)).scalar_one(),
+            int(conn.execute(select(func.coalesce(func.sum(daily_fact.c.applications_received), 0))).scalar_one()),
+        )
 
 
 def run_backend(name: str, url: str, repeat: int) -> dict:
@@ -111,8 +120,14 @@ def run_backend(name: str, url: str, repeat: int) -> dict:
     expected_sum = sum(int(line.split(",")[4]) for line in data.decode().splitlines()[1:])
     parts = by_province(data)
     env = {"CCCD_API_RATE_PER_MINUTE": "100000", "CCCD_API_BURST": "100000"}
-    figures: dict[str, list[float]] = {"national wall": [], "national cpu": [], "63 wall": [], "63 cpu": [], "63 latency max": [],
-                                       "63 latency median": []}
+    figures: dict[str, list[float]] = {
+        "national wall": [],
+        "national cpu": [],
+        "63 wall": [],
+        "63 cpu": [],
+        "63 latency max": [],
+        "63 latency median": [],
+    }
     with tempfile.TemporaryDirectory() as folder, local_server.streamlit_server(url, log=Path(folder) / "server.log", env=env) as base:
         pid = server_pid()
         for i in range(repeat + 1):  # round 0 warms the server and is not counted
@@ -120,8 +135,12 @@ def run_backend(name: str, url: str, repeat: int) -> dict:
                 clear_reports(conn)
             with httpx.Client(base_url=base, timeout=120) as client:
                 c0, t0 = cpu_seconds(pid), time.perf_counter()
-                r = client.post("/api/v1/reports", content=data, params={"filename": "national.csv"},
-                                headers={"Authorization": f"Bearer {raw['national']}", "Content-Type": "text/csv"})
+                r = client.post(
+                    "/api/v1/reports",
+                    content=data,
+                    params={"filename": "national.csv"},
+                    headers={"Authorization": f"Bearer {raw['national']}", "Content-Type": "text/csv"},
+                )
                 t1, c1 = time.perf_counter(), cpu_seconds(pid)
             assert r.status_code == 201 and r.json()["rows_stored"] == rows, r.text[:500]
             assert stored(engine) == (rows, 1, expected_sum)
@@ -134,8 +153,12 @@ def run_backend(name: str, url: str, repeat: int) -> dict:
                 with httpx.Client(base_url=base, timeout=300) as client:
                     start.wait()
                     s = time.perf_counter()
-                    resp = client.post("/api/v1/reports", content=body, params={"filename": f"{code}.csv"},
-                                       headers={"Authorization": f"Bearer {raw[code]}", "Content-Type": "text/csv"})
+                    resp = client.post(
+                        "/api/v1/reports",
+                        content=body,
+                        params={"filename": f"{code}.csv"},
+                        headers={"Authorization": f"Bearer {raw[code]}", "Content-Type": "text/csv"},
+                    )
                     answers[code] = (resp.status_code, time.perf_counter() - s)
 
             threads = [threading.Thread(target=send, args=item) for item in parts.items()]
@@ -150,9 +173,11 @@ def run_backend(name: str, url: str, repeat: int) -> dict:
             assert len(answers) == len(parts) == 63 and statuses == [201], statuses
             assert stored(engine) == (rows, 63, expected_sum), stored(engine)
             latencies = [s for _, s in answers.values()]
-            print(f"[{name}] round {i}{' (warm-up)' if not i else ''}: national day {t1 - t0:.2f} s (server CPU {c1 - c0:.2f} s); "
-                  f"63 provinces at once {t3 - t2:.2f} s (server CPU {c3 - c2:.2f} s, slowest answer {max(latencies):.2f} s), "
-                  f"{rows:,} rows and 63 batches stored")
+            print(
+                f"[{name}] round {i}{' (warm-up)' if not i else ''}: national day {t1 - t0:.2f} s (server CPU {c1 - c0:.2f} s); "
+                f"63 provinces at once {t3 - t2:.2f} s (server CPU {c3 - c2:.2f} s, slowest answer {max(latencies):.2f} s), "
+                f"{rows:,} rows and 63 batches stored"
+            )
             if i:
                 figures["national wall"].append(t1 - t0)
                 figures["national cpu"].append(c1 - c0)
@@ -179,14 +204,17 @@ def report(results: dict[str, dict], repeat: int) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for backend, r in results.items():
+
         def cell(key: str) -> str:
             med, lo, hi = r[key]
             return f"{med:.2f} ({lo:.2f} – {hi:.2f})"
 
         ok = "OK" if r["national wall"][0] <= BUDGET_S else "**OVER**"
-        lines.append(f"| {backend} | {cell('national wall')} | {cell('national cpu')} | {cell('63 wall')} | {cell('63 cpu')} | "
-                     f"{r['63 latency median'][0]:.2f} / {r['63 latency max'][0]:.2f} | {r['rows']:,} rows, 63 batches, none lost "
-                     f"(every round) | {ok} |")
+        lines.append(
+            f"| {backend} | {cell('national wall')} | {cell('national cpu')} | {cell('63 wall')} | {cell('63 cpu')} | "
+            f"{r['63 latency median'][0]:.2f} / {r['63 latency max'][0]:.2f} | {r['rows']:,} rows, 63 batches, none lost "
+            f"(every round) | {ok} |"
+        )
     lines.append(END)
     return "\n".join(lines)
 

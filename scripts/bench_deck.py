@@ -54,8 +54,15 @@ def one_deck(engine, *, as_of: date, metric: str, denominator: str, province: st
     rendered = iter(pngs)
     data = deck.deck_pptx(slides, deck_cover(inputs), pictures=[next(rendered) if size else None for size in sizes])
     t4 = time.perf_counter()
-    return {"total": t4 - t0, "queries": t1 - t0, "slides": t2 - t1, "charts": t3 - t2, "pptx": t4 - t3, "kb": len(data) / 1024,
-            "charts_n": len(pngs)}
+    return {
+        "total": t4 - t0,
+        "queries": t1 - t0,
+        "slides": t2 - t1,
+        "charts": t3 - t2,
+        "pptx": t4 - t3,
+        "kb": len(data) / 1024,
+        "charts_n": len(pngs),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,8 +88,10 @@ def main(argv: list[str] | None = None) -> None:
     as_of = date.fromisoformat(args.as_of)
     print(f"date: {datetime.now():%Y-%m-%d %H:%M}; machine: {platform.platform()}; nproc {os.cpu_count()}; CPU {cpu_model()}")
     print(f"python {platform.python_version()}; {chromium_version()}; load average {os.getloadavg()[0]:.2f}")
-    print(f"data: {args.sqlite} ({args.sqlite.stat().st_size / 2**20:.0f} MiB); as of {as_of}; {args.metric} / {args.denominator}; "
-          f"events table: {'yes' if events else 'no (run `python cli.py init-db` to add it)'}")
+    print(
+        f"data: {args.sqlite} ({args.sqlite.stat().st_size / 2**20:.0f} MiB); as of {as_of}; {args.metric} / {args.denominator}; "
+        f"events table: {'yes' if events else 'no (run `python cli.py init-db` to add it)'}"
+    )
     for label, province in (("national deck", None), (f"director's deck {args.province}", args.province)):
         runs = [one_deck(engine, as_of=as_of, metric=args.metric, denominator=args.denominator, province=province) for _ in range(args.repeat)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
@@ -119,8 +128,10 @@ def meeting_page_runs(sqlite: Path, *, as_of: str, denominator: str, repeat: int
         at.button(key="mt_next").click().run()
         clicks.append(time.perf_counter() - t)
     warm = statistics.median(clicks[7:])
-    print(f"meeting mode (AppTest)   first run {cold:5.2f} s; next-slide click warm median {warm:5.3f} s, max {max(clicks[7:]):5.3f} s"
-          f"   budget ≤ 0.5 s  {'OK' if warm <= 0.5 else 'OVER'}")
+    print(
+        f"meeting mode (AppTest)   first run {cold:5.2f} s; next-slide click warm median {warm:5.3f} s, max {max(clicks[7:]):5.3f} s"
+        f"   budget ≤ 0.5 s  {'OK' if warm <= 0.5 else 'OVER'}"
+    )
 
 
 if __name__ == "__main__":

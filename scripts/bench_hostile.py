@@ -64,10 +64,12 @@ def _register_rows() -> pl.DataFrame:
     communes = units.filter(pl.col("level") == "commune")
     districts = units.filter(pl.col("level") == "district")
     whole = districts.filter(~pl.col("code").is_in(communes["district_code"].unique().implode()) & (pl.col("population") > 0))
-    return pl.concat([
-        communes.select("province_code", "district_code", pl.col("code").alias("commune_code"), "population"),
-        whole.select("province_code", "district_code", pl.lit("").alias("commune_code"), "population"),
-    ]).sort("province_code", "district_code", "commune_code")
+    return pl.concat(
+        [
+            communes.select("province_code", "district_code", pl.col("code").alias("commune_code"), "population"),
+            whole.select("province_code", "district_code", pl.lit("").alias("commune_code"), "population"),
+        ]
+    ).sort("province_code", "district_code", "commune_code")
 
 
 def national_month(days: int = 31, seed: int = 1) -> list[list[str]]:
@@ -112,19 +114,22 @@ def month_xlsx() -> bytes:
 
 
 CASES = [
-    Case("sparse XLSX, one value at column XFD per row, declared A1:XFD…", "sparse XFD", "xfd.xlsx",
-         lambda: hostile.sparse_xfd_xlsx(200_000)),
+    Case("sparse XLSX, one value at column XFD per row, declared A1:XFD…", "sparse XFD", "xfd.xlsx", lambda: hostile.sparse_xfd_xlsx(200_000)),
     Case("the same without a `<dimension>`", "sparse XFD", "xfd-nodim.xlsx", lambda: hostile.sparse_xfd_xlsx(200_000, dimension=False)),
     Case("1 MB of commas", "commas", "commas.csv", lambda: hostile.commas_csv(2**20)),
-    Case("header, then 1 MB of commas and a value", "commas", "commas-value.csv",
-         lambda: hostile.commas_csv(2**20, header=True, value_at_end=True)),
+    Case("header, then 1 MB of commas and a value", "commas", "commas-value.csv", lambda: hostile.commas_csv(2**20, header=True, value_at_end=True)),
     Case("100,000 rows, every cell wrong", "all bad", "all-bad.csv", lambda: hostile.all_bad_csv(100_000)),
     Case("400,000 rows (the row limit), every cell wrong", None, "all-bad-400k.csv", lambda: hostile.all_bad_csv(400_000)),
     Case("XML bomb: sheet inflating to 860 MB", "bomb", "bomb.xlsx", lambda: hostile.xml_bomb_xlsx(860)),
     Case("XML bomb: sheet inflating to 200 MB (under the size limit)", "bomb", "bomb-200.xlsx", lambda: hostile.xml_bomb_xlsx(200)),
-    Case("workbook with xl/workbook.xml cut in half", None, "damaged.xlsx",
-         lambda: hostile.damaged(hostile.workbook([hostile._SHEET_HEAD, "<sheetData>", hostile._row_xml(1, hostile.HEADER),
-                                                   "</sheetData></worksheet>"]), "xl/workbook.xml")),
+    Case(
+        "workbook with xl/workbook.xml cut in half",
+        None,
+        "damaged.xlsx",
+        lambda: hostile.damaged(
+            hostile.workbook([hostile._SHEET_HEAD, "<sheetData>", hostile._row_xml(1, hostile.HEADER), "</sheetData></worksheet>"]), "xl/workbook.xml"
+        ),
+    ),
     Case("honest: national month at commune grain, CSV (31 × 10,607 rows)", None, "month.csv", month_csv),
     Case("honest: the same month as XLSX", None, "month.xlsx", month_xlsx),
 ]
@@ -134,8 +139,9 @@ def run_one(path: Path, env: dict) -> tuple[float, float, float, int, str]:
     """Wall seconds, CPU seconds (user + system), peak RSS in MB, exit code and what it said (a refusal's first problem, else the headline),
     of `cli.py import path --dry-run`."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "import", str(path), "--dry-run"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "import", str(path), "--dry-run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -172,8 +178,10 @@ def main(argv: list[str] | None = None) -> None:
             wall, cpu, rss, code, first = run_one(path, env)
             ok = rss <= BUDGET_MB and wall <= BUDGET_S
             results.append((case, path.stat().st_size, wall, cpu, rss, code, first, ok))
-            print(f"{'OK  ' if ok else 'OVER'} {case.name}: {path.stat().st_size / 2**20:.2f} MB file, {wall:.1f} s ({cpu:.1f} s CPU), {rss:.0f} MB, "
-                  f"exit {code}: {first[:150]}")
+            print(
+                f"{'OK  ' if ok else 'OVER'} {case.name}: {path.stat().st_size / 2**20:.2f} MB file, {wall:.1f} s ({cpu:.1f} s CPU), {rss:.0f} MB, "
+                f"exit {code}: {first[:150]}"
+            )
             path.unlink()
     load = os.getloadavg()
     lines = [
@@ -188,8 +196,10 @@ def main(argv: list[str] | None = None) -> None:
     ]
     for case, size, wall, cpu, rss, code, first, ok in results:
         outcome = ("refused: " if code else "read and checked: ") + first.replace("|", "\\|")
-        lines.append(f"| {case.name} | {size / 2**20:.2f} MB | {BEFORE.get(case.before_key, '—') if case.before_key else '—'} | "
-                     f"{wall:.1f} s ({cpu:.1f} s) | {rss:.0f} MB{'' if ok else ' **over budget**'} | {outcome[:170]}{'…' if len(outcome) > 170 else ''} |")
+        lines.append(
+            f"| {case.name} | {size / 2**20:.2f} MB | {BEFORE.get(case.before_key, '—') if case.before_key else '—'} | "
+            f"{wall:.1f} s ({cpu:.1f} s) | {rss:.0f} MB{'' if ok else ' **over budget**'} | {outcome[:170]}{'…' if len(outcome) > 170 else ''} |"
+        )
     lines.append(END)
     block = "\n".join(lines)
     print("\n" + block)

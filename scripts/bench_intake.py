@@ -43,8 +43,17 @@ BUDGET_S = 2.0
 DEFAULT_SQLITE = Path("data/bench_intake.sqlite")
 DAY = date(2021, 6, 15)
 RECEIVED = datetime(2021, 6, 15, 16, 30)
-COLUMNS = ("report_date", "province_code", "district_code", "commune_code", "applications_received", "cards_produced",
-           "cards_delivered", "records_collected", "records_verified")
+COLUMNS = (
+    "report_date",
+    "province_code",
+    "district_code",
+    "commune_code",
+    "applications_received",
+    "cards_produced",
+    "cards_delivered",
+    "records_collected",
+    "records_verified",
+)
 
 
 def national_day_csv(seed: int) -> tuple[bytes, int]:
@@ -54,10 +63,12 @@ def national_day_csv(seed: int) -> tuple[bytes, int]:
     districts = units.filter(pl.col("level") == "district")
     # Island districts without communes report as a whole; Hoàng Sa (no residents) does not report.
     whole = districts.filter(~pl.col("code").is_in(communes["district_code"].unique().implode()) & (pl.col("population") > 0))
-    reporting = pl.concat([
-        communes.select("province_code", "district_code", pl.col("code").alias("commune_code"), "population"),
-        whole.select("province_code", "district_code", pl.lit("").alias("commune_code"), "population"),
-    ]).sort("province_code", "district_code", "commune_code")
+    reporting = pl.concat(
+        [
+            communes.select("province_code", "district_code", pl.col("code").alias("commune_code"), "population"),
+            whole.select("province_code", "district_code", pl.lit("").alias("commune_code"), "population"),
+        ]
+    ).sort("province_code", "district_code", "commune_code")
     rng = random.Random(seed)
     lines = [",".join(FIELD[c].label_vi for c in COLUMNS)]
     for p, d, c, population in reporting.iter_rows():
@@ -97,8 +108,10 @@ def run_backend(name: str, url: str, repeat: int) -> dict:
             figures["validate"].append(t1 - t0)
             figures["first day"].append(t2 - t1)
             figures["corrected day"].append(t3 - t2)
-        print(f"[{name}] round {i}{' (warm-up)' if not i else ''}: validate {t1 - t0:.2f} s, first day {t2 - t1:.2f} s, "
-              f"corrected day {t3 - t2:.2f} s ({fixed.rows_replaced:,} replaced)")
+        print(
+            f"[{name}] round {i}{' (warm-up)' if not i else ''}: validate {t1 - t0:.2f} s, first day {t2 - t1:.2f} s, "
+            f"corrected day {t3 - t2:.2f} s ({fixed.rows_replaced:,} replaced)"
+        )
     _clear(engine)
     engine.dispose()
     return {"rows": rows, "bytes": len(first), **{k: (statistics.median(v), min(v), max(v)) for k, v in figures.items()}}

@@ -68,7 +68,9 @@ RERUN_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot .legendtex
 
 # A fixed piece of JavaScript, timed in the same Chromium before and after the runs: how fast this
 # machine's cores were at the time (they are shared; the same code ran 2–3× slower on busy hours).
-SPEED_CHECK = "() => { const t = performance.now(); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) % 1000003; return performance.now() - t + x * 0; }"
+SPEED_CHECK = (
+    "() => { const t = performance.now(); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) % 1000003; return performance.now() - t + x * 0; }"
+)
 
 
 def speed_check(browser, rate: float = 1) -> float:
@@ -164,8 +166,16 @@ def figure_bytes(sqlite: Path) -> dict[str, int]:
     engine.dispose()
     sizes = {}
     for value in MapValue:
-        fig = province_choropleth(frame, load_provinces_geojson(), archipelago_labels(), value=value, unit="hồ sơ",
-                                  denominator_label="công dân từ 14 tuổi (ước tính)", as_of=date.fromisoformat(AS_OF), title="t")
+        fig = province_choropleth(
+            frame,
+            load_provinces_geojson(),
+            archipelago_labels(),
+            value=value,
+            unit="hồ sơ",
+            denominator_label="công dân từ 14 tuổi (ước tính)",
+            as_of=date.fromisoformat(AS_OF),
+            title="t",
+        )
         spec = plotly.io.to_json(fig, validate=False)
         geometry = sum(len(json.dumps(t.geojson, separators=(",", ":"))) for t in fig.data if t.type == "choropleth")
         sizes[value.value] = (len(spec.encode()), geometry)
@@ -173,7 +183,10 @@ def figure_bytes(sqlite: Path) -> dict[str, int]:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
@@ -209,8 +222,18 @@ def main(argv: list[str] | None = None) -> None:
     first_ws = 0
     http_first = 0
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[NO_OUTSIDE_HOSTS, "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                NO_OUTSIDE_HOSTS,
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         speed_before = speed_check(browser)
         speed_throttled = speed_check(browser, args.cpu_slowdown) if args.cpu_slowdown > 1 else None
         for i in range(args.cold):
@@ -279,8 +302,13 @@ def main(argv: list[str] | None = None) -> None:
     geometry_sent = figures["coverage"][1]
     lines = [
         f"Measured {datetime.now().strftime('%d/%m/%Y %H:%M')} on {machine()}; Chromium {CHROMIUM}, viewport 1920×1080;",
-        *([f"**Chromium's CPU throttled {args.cpu_slowdown:g}×** (DevTools CPU throttling on every page; the server is not throttled): a client {args.cpu_slowdown:g} times slower than this machine."]
-          if args.cpu_slowdown > 1 else []),
+        *(
+            [
+                f"**Chromium's CPU throttled {args.cpu_slowdown:g}×** (DevTools CPU throttling on every page; the server is not throttled): a client {args.cpu_slowdown:g} times slower than this machine."
+            ]
+            if args.cpu_slowdown > 1
+            else []
+        ),
         f"data `{args.sqlite.name}` ({args.sqlite.stat().st_size / 2**20:,.0f} MiB, full national simulation); page `{PATH}`.",
         "Time = navigation start → all 63 province shapes and both archipelago labels in the page (`performance.now()`).",
         "",
@@ -290,8 +318,8 @@ def main(argv: list[str] | None = None) -> None:
         f"| warm server, new browser context (empty HTTP cache) | {len(warm_fresh_browser)} | {median_warm:.2f} s | {min(warm_fresh_browser):.2f} s | {max(warm_fresh_browser):.2f} s | ≤ {BUDGET_WARM_S:.0f} s {'OK' if median_warm <= BUDGET_WARM_S else 'OVER'} |",
         f"| warm server, new page, JavaScript cached | {len(warm_cached_browser)} | {median_cached:.2f} s | {min(warm_cached_browser):.2f} s | {max(warm_cached_browser):.2f} s | ≤ {BUDGET_WARM_S:.0f} s {'OK' if median_cached <= BUDGET_WARM_S else 'OVER'} |",
         f"| for comparison: overview page, warm server, JavaScript cached → its first chart drawn | {len(overview)} | {statistics.median(overview):.2f} s | {min(overview):.2f} s | {max(overview):.2f} s | — |",
-        f"| warm, in the app: overview drawn, click \"{SIDEBAR_LINK}\" in the sidebar → map drawn (no page load) | {len(in_app)} | {statistics.median(in_app):.2f} s | {min(in_app):.2f} s | {max(in_app):.2f} s | — |",
-        f"| warm, after load: click \"Trạng thái\" → status map drawn (a rerun) | {len(reruns)} | {statistics.median(reruns):.2f} s | {min(reruns):.2f} s | {max(reruns):.2f} s | — |",
+        f'| warm, in the app: overview drawn, click "{SIDEBAR_LINK}" in the sidebar → map drawn (no page load) | {len(in_app)} | {statistics.median(in_app):.2f} s | {min(in_app):.2f} s | {max(in_app):.2f} s | — |',
+        f'| warm, after load: click "Trạng thái" → status map drawn (a rerun) | {len(reruns)} | {statistics.median(reruns):.2f} s | {min(reruns):.2f} s | {max(reruns):.2f} s | — |',
         "",
         "Where the time of a warm load (JavaScript cached) goes, medians from navigation start:",
         "",
@@ -305,7 +333,8 @@ def main(argv: list[str] | None = None) -> None:
         f"| 63 shapes and both labels drawn | {phase('drawn')} |",
         "",
         f"Load average (1, 5, 15 min) at the start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}; at the end: "
-        + ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (the cores are shared with other work).",
+        + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        + " (the cores are shared with other work).",
         f"Speed check (a fixed JavaScript loop in this Chromium, best of 3): {speed_before:.2f} s before the runs, {speed_after:.2f} s after;",
         *([f"The same check with the throttle on: {speed_throttled:.2f} s."] if speed_throttled is not None else []),
         "compare it between two measurements before comparing their times.",

@@ -55,8 +55,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench_sessions:begin -->", "<!-- bench_sessions:end -->"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 # Nothing resolves but this machine (no request interception: that would switch the HTTP cache off).
 NO_OUTSIDE_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "http://localhost", "ws://localhost", "data:", "blob:", "about:")
@@ -69,9 +76,11 @@ GOAL_CPU_S, GOAL_FLOOR_RATIO, GOAL_WARM_S, GOAL_COLD_S = 0.15, 1.5, 1.0, 3.0
 GOAL_P95_S, GOAL_RSS_MB = 8.0, 1024
 
 # Streamlit's run finished: the app reports `notRunning` and no running indicator is in the page.
-RUN_DONE = ("(() => { const app = document.querySelector('[data-testid=stApp]');"
-            " return !!app && app.getAttribute('data-test-script-state') === 'notRunning'"
-            " && !document.querySelector('[data-testid=stStatusWidget]'); })()")
+RUN_DONE = (
+    "(() => { const app = document.querySelector('[data-testid=stApp]');"
+    " return !!app && app.getAttribute('data-test-script-state') === 'notRunning'"
+    " && !document.querySelector('[data-testid=stStatusWidget]'); })()"
+)
 
 
 def heading(pattern: str) -> str:
@@ -106,45 +115,73 @@ class Page:
 
 
 def overview() -> Page:
-    return Page("overview", f"/?as_of={AS_OF}", f"{heading('/Còn .* ngày đến hạn/')} && {PLOT_DRAWN}",
-                "“Còn … ngày đến hạn” subheader and a Plotly chart drawn")
+    return Page(
+        "overview",
+        f"/?as_of={AS_OF}",
+        f"{heading('/Còn .* ngày đến hạn/')} && {PLOT_DRAWN}",
+        "“Còn … ngày đến hạn” subheader and a Plotly chart drawn",
+    )
 
 
 def map_page() -> Page:
-    return Page("map", f"/ban-do?as_of={AS_OF}", "document.querySelectorAll('[data-testid=geo-chart] path.choroplethlocation').length >= 63",
-                "the 63 provinces drawn in [data-testid=geo-chart]")
+    return Page(
+        "map",
+        f"/ban-do?as_of={AS_OF}",
+        "document.querySelectorAll('[data-testid=geo-chart] path.choroplethlocation').length >= 63",
+        "the 63 provinces drawn in [data-testid=geo-chart]",
+    )
 
 
 def rankings(province: str | None = None) -> Page:
     extra = f"&province={province}" if province else ""
-    return Page("rankings", f"/xep-hang?as_of={AS_OF}{extra}", f"{heading('/Xếp hạng 63 tỉnh/')} && !!document.querySelector('[data-testid=stDataFrame] canvas')",
-                "its title and the stDataFrame grid")
+    return Page(
+        "rankings",
+        f"/xep-hang?as_of={AS_OF}{extra}",
+        f"{heading('/Xếp hạng 63 tỉnh/')} && !!document.querySelector('[data-testid=stDataFrame] canvas')",
+        "its title and the stDataFrame grid",
+    )
 
 
 def scorecard(province: str = SCORECARD_PROVINCE) -> Page:
-    return Page("scorecard", f"/tinh-cua-toi?as_of={AS_OF}&province={province}",
-                f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]')",
-                "the province's name as title and its rank card")
+    return Page(
+        "scorecard",
+        f"/tinh-cua-toi?as_of={AS_OF}&province={province}",
+        f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]')",
+        "the province's name as title and its rank card",
+    )
 
 
 def province_page(province: str = PROVINCE_PAGE) -> Page:
-    return Page("province", f"/tinh?as_of={AS_OF}&province={province}",
-                f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]')",
-                "the province's name as title and its first card")
+    return Page(
+        "province",
+        f"/tinh?as_of={AS_OF}&province={province}",
+        f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]')",
+        "the province's name as title and its first card",
+    )
 
 
 def meeting() -> Page:
-    return Page("meeting", f"/hop?as_of={AS_OF}",
-                "!!document.querySelector('.mt-title') && [...document.querySelectorAll('.mt-position')].some(e => e.textContent.trim().startsWith('1/'))",
-                "slide 1: its title and “1/7”")
+    return Page(
+        "meeting",
+        f"/hop?as_of={AS_OF}",
+        "!!document.querySelector('.mt-title') && [...document.querySelectorAll('.mt-position')].some(e => e.textContent.trim().startsWith('1/'))",
+        "slide 1: its title and “1/7”",
+    )
 
 
 def one_chart() -> Page:
     return Page("one-chart", "/", f"{heading('/Một biểu đồ/')} && {PLOT_DRAWN}", "its title and the bar chart drawn")
 
 
-PAGES = {"overview": overview, "map": map_page, "rankings": rankings, "scorecard": scorecard, "province": province_page,
-         "meeting": meeting, "one-chart": one_chart}
+PAGES = {
+    "overview": overview,
+    "map": map_page,
+    "rankings": rankings,
+    "scorecard": scorecard,
+    "province": province_page,
+    "meeting": meeting,
+    "one-chart": one_chart,
+}
 DASHBOARD_PAGES = ["overview", "map", "rankings", "scorecard", "province", "meeting"]
 
 
@@ -268,8 +305,12 @@ def floor_app(logs: Path):
     """scripts/one_chart_app.py under its own `streamlit run` from the project root (same config.toml)."""
     port = free_port()
     with open(logs / "one-chart.log", "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(FLOOR_SCRIPT), "--server.port", str(port), "--server.address", "127.0.0.1"],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(FLOOR_SCRIPT), "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_healthy(base, 120)
@@ -371,8 +412,11 @@ async def measure_page(browser, name: str, url: str, logs: Path, n: int) -> Page
         rss = rss_mb(pid)
     result = PageResult(name, spec.what, cold, warm, cached, cpu, n, cold_cpu, rss, cached_cpu)
     ok = [v.seconds for v in warm if v.seconds is not None]
-    print(f"  {name:10s} cold {fmt_s(cold.seconds)}  warm median {fmt_s(median(ok))}  server CPU/view {cpu['server'] / n:.3f} s"
-          f"  client CPU/view {cpu['client'] / n:.2f} s  load {cpu['load1'][0]:.2f}", flush=True)
+    print(
+        f"  {name:10s} cold {fmt_s(cold.seconds)}  warm median {fmt_s(median(ok))}  server CPU/view {cpu['server'] / n:.3f} s"
+        f"  client CPU/view {cpu['client'] / n:.2f} s  load {cpu['load1'][0]:.2f}",
+        flush=True,
+    )
     return result
 
 
@@ -413,8 +457,9 @@ class MixResult:
     client: str
 
 
-async def run_mix(browser, base: str, pids: list[int], nginx_pid: int | None, mix: list[tuple[float, Page]], cap: int,
-                  label: str, timeout_s: float, client: str) -> MixResult:
+async def run_mix(
+    browser, base: str, pids: list[int], nginx_pid: int | None, mix: list[tuple[float, Page]], cap: int, label: str, timeout_s: float, client: str
+) -> MixResult:
     loop = asyncio.get_running_loop()
     sem = asyncio.Semaphore(cap)
     contexts, tabs, sockets = [], [], []
@@ -462,8 +507,10 @@ async def run_mix(browser, base: str, pids: list[int], nginx_pid: int | None, mi
     dropped = exceptions = 0
     for tab in tabs:
         try:
-            state = await tab.evaluate("() => [document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-connection-state'),"
-                                       " document.querySelectorAll('[data-testid=stException]').length]")
+            state = await tab.evaluate(
+                "() => [document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-connection-state'),"
+                " document.querySelectorAll('[data-testid=stException]').length]"
+            )
         except Exception:
             state = [None, 0]
         dropped += state[0] != "CONNECTED"
@@ -484,8 +531,11 @@ async def run_mix(browser, base: str, pids: list[int], nginx_pid: int | None, mi
     rss_closed = [rss_mb(p) for p in pids]
     result = MixResult(label, len(pids), views, cpu, idle, peak, rss_open, rss_closed, dropped, exceptions, cap, wall_to_last, client)
     ok = [v.from_open for v in views if v.from_open is not None]
-    print(f"  {label}: {len(ok)}/{len(views)} ready, p95 from open {fmt_s(p95(ok))}, server CPU {cpu['server']:.1f} s, client {cpu['client']:.1f} s,"
-          f" peak RSS {' + '.join(f'{r:.0f}' for r in peak)} MB, load {cpu['load1'][0]:.2f}", flush=True)
+    print(
+        f"  {label}: {len(ok)}/{len(views)} ready, p95 from open {fmt_s(p95(ok))}, server CPU {cpu['server']:.1f} s, client {cpu['client']:.1f} s,"
+        f" peak RSS {' + '.join(f'{r:.0f}' for r in peak)} MB, load {cpu['load1'][0]:.2f}",
+        flush=True,
+    )
     return result
 
 
@@ -510,12 +560,25 @@ async def protocol_view(base: str, spec: Page, view: View, timeout_s: float, kee
         response = await http.get(spec.path, headers={"Accept": "text/html"})
         response.raise_for_status()
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-    ws = await connect(base.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], origin=base,
-                       additional_headers={"Cookie": cookie} if cookie else None, max_size=None, open_timeout=timeout_s,
-                       ping_interval=None)
+    ws = await connect(
+        base.replace("http://", "ws://") + "/_stcore/stream",
+        subprotocols=["streamlit"],
+        origin=base,
+        additional_headers={"Cookie": cookie} if cookie else None,
+        max_size=None,
+        open_timeout=timeout_s,
+        ping_interval=None,
+    )
     keep.append(ws)
-    msg = BackMsg(rerun_script=ClientState(query_string=query, page_name=page_name, context_info=ContextInfo(
-        timezone="Asia/Ho_Chi_Minh", timezone_offset=-420, locale="vi-VN", url=base + spec.path, is_embedded=False, color_scheme="light")))
+    msg = BackMsg(
+        rerun_script=ClientState(
+            query_string=query,
+            page_name=page_name,
+            context_info=ContextInfo(
+                timezone="Asia/Ho_Chi_Minh", timezone_offset=-420, locale="vi-VN", url=base + spec.path, is_embedded=False, color_scheme="light"
+            ),
+        )
+    )
     await ws.send(msg.SerializeToString())
     deadline = started + timeout_s
     while True:
@@ -587,7 +650,10 @@ def git(*args: str) -> str:
 
 
 def machine_line() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
     mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")) / 1024 / 1024
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     return f"{os.cpu_count()} CPUs ({model}), {mem:.1f} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}, {chromium}"
@@ -598,11 +664,18 @@ def verdict(ok: bool | None) -> str:
 
 
 def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], started: datetime, loads: list, sticks: list[float]) -> str:
-    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line[3:] not in ("docs/benchmarks.md", "README.md")]
+    dirty = [
+        line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line[3:] not in ("docs/benchmarks.md", "README.md")
+    ]
     lines = [
         f"Measured {started:%d/%m/%Y %H:%M} UTC on {machine_line()}; commit `{git('rev-parse', '--short', 'HEAD')}`"
-        + (f" (working tree with other engineers' uncommitted changes to {', '.join(f'`{d}`' for d in dirty[:6])}{' …' if len(dirty) > 6 else ''})" if dirty else "")
-        + f"; {backend}. `python -m scripts.bench_sessions {' '.join(args.argv)}`".rstrip() + ".",
+        + (
+            f" (working tree with other engineers' uncommitted changes to {', '.join(f'`{d}`' for d in dirty[:6])}{' …' if len(dirty) > 6 else ''})"
+            if dirty
+            else ""
+        )
+        + f"; {backend}. `python -m scripts.bench_sessions {' '.join(args.argv)}`".rstrip()
+        + ".",
         f"Load average (1/5/15 min) at the start {load_text(loads[0])}, at the end {load_text(loads[-1])}; pure-Python yardstick "
         f"(sum of `range(10_000_000)`) {sticks[0]:.2f} s at the start, {sticks[-1]:.2f} s at the end.",
         "",
@@ -612,7 +685,7 @@ def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], 
         floor_cpu = floor.cpu["server"] / floor.views if floor else None
         lines += [
             f"**Goals 1 and 2, per page** (a fresh server per page; {pages[0].views} warm views each, a new browser context per view; "
-            "times in s from navigation start to ready; \"warm\" = warm server, new context, empty HTTP cache; \"cached\" = warm server, "
+            'times in s from navigation start to ready; "warm" = warm server, new context, empty HTTP cache; "cached" = warm server, '
             "a new tab of one context: a new session, JavaScript from the HTTP cache):",
             "",
             "| page | ready when | server CPU per view, s | × one-chart | cold (first view after start) | warm median / p95 / max | cached median (server CPU per view) | "
@@ -631,7 +704,8 @@ def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], 
                 f"| {p.name}{' (floor)' if p.name == 'one-chart' else ''} | {p.what} | {per_view:.3f} | {fmt_s(ratio, 1) if p.name != 'one-chart' else '1'} "
                 f"| {fmt_s(p.cold.seconds)} (server CPU {p.cold_cpu:.2f} s) | {fmt_s(median(warm))} / {fmt_s(p95(warm))} / {fmt_s(max(warm) if warm else None)} "
                 f"| {fmt_s(median(cached))} ({p.cached_cpu:.3f}) | {p.cpu['client'] / p.views:.2f} | {p.rss_mb:.0f} | {p.cpu['load0'][0]:.2f} → {p.cpu['load1'][0]:.2f} "
-                f"| {verdict(g1)} | {verdict(g2)}{f' ({failed} views failed)' if failed else ''} |")
+                f"| {verdict(g1)} | {verdict(g2)}{f' ({failed} views failed)' if failed else ''} |"
+            )
         lines.append("")
     for m in mixes:
         ok = [v for v in m.views if v.seconds is not None]
@@ -640,9 +714,12 @@ def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], 
         c = m.cpu
         lines += [
             f"**Goal 3, {m.label}, {'Chromium contexts' if m.client == 'browser' else 'websocket-protocol viewers'}** ({n} viewers arriving over {args.spread:g} s, "
-            + (f"at most {m.cap} pages loading at once in one Chromium, each a new context" if m.client == "browser" else
-               "each: GET of the page, /_stcore/stream opened, one rerun with the page's path and query; ready = `script_finished`; "
-               "no JavaScript fetched or drawn (a returning browser with its cache)")
+            + (
+                f"at most {m.cap} pages loading at once in one Chromium, each a new context"
+                if m.client == "browser"
+                else "each: GET of the page, /_stcore/stream opened, one rerun with the page's path and query; ready = `script_finished`; "
+                "no JavaScript fetched or drawn (a returning browser with its cache)"
+            )
             + f"; all ready {m.wall_to_last:.1f} s after the first arrival; load {c['load0'][0]:.2f} → {c['load1'][0]:.2f}):",
             "",
             f"| pages | viewers | ready | from open p50 / p95 / max, s | {'navigation' if m.client == 'browser' else 'GET'} → ready p50 / p95 / max, s | waited for the client's cap, p95 s |",
@@ -656,8 +733,10 @@ def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], 
             fo = [v.from_open for v in vs if v.from_open is not None]
             nav = [v.seconds for v in vs if v.seconds is not None]
             name = f"**{kind}**" if kind == "all" else kind
-            lines.append(f"| {name} | {len(vs)} | {len(nav)} | {fmt_s(median(fo))} / {fmt_s(p95(fo))} / {fmt_s(max(fo) if fo else None)} "
-                         f"| {fmt_s(median(nav))} / {fmt_s(p95(nav))} / {fmt_s(max(nav) if nav else None)} | {fmt_s(p95([v.queued for v in vs]))} |")
+            lines.append(
+                f"| {name} | {len(vs)} | {len(nav)} | {fmt_s(median(fo))} / {fmt_s(p95(fo))} / {fmt_s(max(fo) if fo else None)} "
+                f"| {fmt_s(median(nav))} / {fmt_s(p95(nav))} / {fmt_s(max(nav) if nav else None)} | {fmt_s(p95([v.queued for v in vs]))} |"
+            )
         share = lambda s: f"{s:.1f} s ({s / c['wall'] / (os.cpu_count() or 1):.0%} of the {os.cpu_count()} CPUs)"  # noqa: E731
         peak_total = sum(m.rss_peak)
         per_session = (sum(m.rss_open) - sum(m.rss_idle)) / max(1, len(ok))
@@ -673,8 +752,13 @@ def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], 
             f"{', '.join(f'{r:.0f}' for r in m.rss_closed)}. Per open session: {per_session:.1f} MB.",
             f"- Completed {len(ok)}/{n}; failed {len(failed)}{': ' + '; '.join(sorted({f'{v.page}: {v.error}' for v in failed})[:3]) if failed else ''}; "
             f"connection lost at the end {m.dropped}"
-            + (f"; pages showing an exception {m.exceptions}; requests off this machine {sum(len(v.outside) for v in m.views)}." if m.client == "browser" else
-               f"; websocket bytes per view {statistics.mean(v.bytes for v in ok) / 1000:.0f} kB (median {median([v.bytes for v in ok]) / 1000:.0f} kB)." if ok else "."),
+            + (
+                f"; pages showing an exception {m.exceptions}; requests off this machine {sum(len(v.outside) for v in m.views)}."
+                if m.client == "browser"
+                else f"; websocket bytes per view {statistics.mean(v.bytes for v in ok) / 1000:.0f} kB (median {median([v.bytes for v in ok]) / 1000:.0f} kB)."
+                if ok
+                else "."
+            ),
             f"- Goal 3 ({'p95 ≤ 8 s, all complete, nothing dropped, RSS ≤ 1.0 GB'}): p95 from open {fmt_s(p95(fo_all))} s → "
             f"{verdict(bool(fo_all) and p95(fo_all) <= GOAL_P95_S and not failed and not m.dropped and peak_total <= GOAL_RSS_MB)}.",
             "",
@@ -682,8 +766,11 @@ def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], 
     if len(mixes) == 2:
         a, b = ([v.from_open for v in m.views if v.from_open is not None] for m in mixes)
         if a and b:
-            lines += [f"Through two processes behind nginx the p95 from open went from {p95(a):.2f} s to {p95(b):.2f} s "
-                      f"({'fell' if p95(b) < p95(a) else 'did not fall'}; ×{p95(b) / p95(a):.2f}).", ""]
+            lines += [
+                f"Through two processes behind nginx the p95 from open went from {p95(a):.2f} s to {p95(b):.2f} s "
+                f"({'fell' if p95(b) < p95(a) else 'did not fall'}; ×{p95(b) / p95(a):.2f}).",
+                "",
+            ]
     return "\n".join(lines).rstrip()
 
 
@@ -757,8 +844,19 @@ async def run(args) -> str:
                         await warm_up(browser, base)
                     proxy_port, nginx_pid = stack.enter_context(nginx(logs / "nginx", ports))
                     proxy = f"http://127.0.0.1:{proxy_port}"
-                    mixes.append(await run_mix(browser, proxy, [pid for _, pid in servers], nginx_pid, mix, args.cap,
-                                               "two app processes behind nginx (deploy/nginx/cccd.conf)", args.timeout, args.client))
+                    mixes.append(
+                        await run_mix(
+                            browser,
+                            proxy,
+                            [pid for _, pid in servers],
+                            nginx_pid,
+                            mix,
+                            args.cap,
+                            "two app processes behind nginx (deploy/nginx/cccd.conf)",
+                            args.timeout,
+                            args.client,
+                        )
+                    )
         await browser.close()
     loads.append(os.getloadavg())
     sticks.append(yardstick())
@@ -770,16 +868,25 @@ async def run(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sqlite", type=Path, default=ROOT / "data" / "bench_sessions.sqlite", help="SQLite file (built if missing)")
     ap.add_argument("--postgres", metavar="URL", help="use PostgreSQL at URL instead (built there if it has no reports)")
     ap.add_argument("--views", type=int, default=10, help="warm views per page for CPU per view (0: skip the per-page part)")
-    ap.add_argument("--pages", default=",".join([*DASHBOARD_PAGES, "one-chart"]),
-                    help=f"pages to measure one by one, comma-separated, of {', '.join(PAGES)} (default: all)")
+    ap.add_argument(
+        "--pages",
+        default=",".join([*DASHBOARD_PAGES, "one-chart"]),
+        help=f"pages to measure one by one, comma-separated, of {', '.join(PAGES)} (default: all)",
+    )
     ap.add_argument("--viewers", type=int, default=100, help="viewers in the meeting-morning mix (0: skip it)")
     ap.add_argument("--spread", type=float, default=30, help="seconds over which the viewers arrive")
-    ap.add_argument("--client", choices=["protocol", "browser"], default="protocol",
-                    help="the mix's viewers: Streamlit's websocket protocol (default; no drawing) or Chromium contexts")
+    ap.add_argument(
+        "--client",
+        choices=["protocol", "browser"],
+        default="protocol",
+        help="the mix's viewers: Streamlit's websocket protocol (default; no drawing) or Chromium contexts",
+    )
     ap.add_argument("--cap", type=int, default=None, help="at most this many pages loading at once (default: 100 protocol, 16 browser)")
     ap.add_argument("--timeout", type=float, default=180, help="seconds a page may take before it counts as failed")
     ap.add_argument("--seed", type=int, default=15, help="arrival times and rankings' provinces")

@@ -31,8 +31,16 @@ BUDGET_S = 2.0
 def _facts(codes: list[str], day, value: int) -> pl.DataFrame:
     n = len(codes)
     return pl.DataFrame(
-        {"batch_index": [0] * n, "unit_code": codes, "report_date": [day] * n, "applications_received": [value] * n,
-         "cards_produced": [None] * n, "cards_delivered": [1] * n, "records_collected": [1] * n, "records_verified": [1] * n},
+        {
+            "batch_index": [0] * n,
+            "unit_code": codes,
+            "report_date": [day] * n,
+            "applications_received": [value] * n,
+            "cards_produced": [None] * n,
+            "cards_delivered": [1] * n,
+            "records_collected": [1] * n,
+            "records_verified": [1] * n,
+        },
         schema_overrides={"cards_produced": pl.Int64},
     )
 
@@ -53,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
             with engine.connect() as conn:
                 last = conn.execute(select(func.max(calendar.c.day))).scalar_one()
                 communes = [r[0] for r in conn.execute(select(admin_unit.c.code, admin_unit.c.province_code).where(admin_unit.c.level == "commune"))]
-                bac_ninh = [r[0] for r in conn.execute(select(admin_unit.c.code).where(admin_unit.c.level == "commune", admin_unit.c.province_code == "27"))]
+                bac_ninh = [
+                    r[0] for r in conn.execute(select(admin_unit.c.code).where(admin_unit.c.level == "commune", admin_unit.c.province_code == "27"))
+                ]
             meta = [store.BatchMeta(kind="cli", source_name="bench.csv", submitted_by="bench", received_at=datetime(2022, 1, 1, 9))]
             for name, facts in (
                 ("one province (126 communes) corrects the last day", _facts(bac_ninh, last, 5 + round_)),

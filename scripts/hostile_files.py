@@ -23,13 +23,13 @@ _CONTENT_TYPES = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '</Types>'
+    "</Types>"
 )
 _RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    '</Relationships>'
+    "</Relationships>"
 )
 _WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -41,7 +41,7 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '</Relationships>'
+    "</Relationships>"
 )
 _SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 
@@ -72,6 +72,7 @@ def workbook(sheet_xml_chunks, *, level: int = 6) -> bytes:
 def sparse_xfd_xlsx(rows: int, *, dimension: bool = True) -> bytes:
     """The template's header, then `rows` rows each holding one value at column XFD (the last one).
     openpyxl pads every such row to 16,384 cells; with `dimension` the sheet declares A1:XFD{n}."""
+
     def chunks():
         yield _SHEET_HEAD
         if dimension:
@@ -80,6 +81,7 @@ def sparse_xfd_xlsx(rows: int, *, dimension: bool = True) -> bytes:
         for start in range(2, rows + 2, 10_000):
             yield "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(start, min(start + 10_000, rows + 2)))
         yield "</sheetData></worksheet>"
+
     return workbook(chunks())
 
 
@@ -87,11 +89,13 @@ def xml_bomb_xlsx(inflated_mb: int) -> bytes:
     """A sheet whose XML inflates to about `inflated_mb` MB of empty formatted cells (compressed about 1,000 times)."""
     row = "".join(f'<c r="{column_letter(i)}2" s="0"/>' for i in range(50))
     block = (f'<row r="2">{row}</row>' * 200).encode()
+
     def chunks():
         yield _SHEET_HEAD + "<sheetData>" + _row_xml(1, HEADER)
         for _ in range(inflated_mb * 2**20 // len(block)):
             yield block
         yield "</sheetData></worksheet>"
+
     return workbook(chunks(), level=9)
 
 
@@ -123,5 +127,3 @@ def damaged(data: bytes, part: str, keep: float = 0.5) -> bytes:
                 content = content[: int(len(content) * keep)]
             archive.writestr(info.filename, content)
     return buffer.getvalue()
-
-

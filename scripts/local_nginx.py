@@ -23,10 +23,12 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 def render_site(backends: list[int], listen: int, access_log: Path) -> str:
     """deploy/nginx/cccd.conf with these ports and log: the shipped file, not a copy of it."""
     text = SITE_CONF.read_text()
-    for old, new in [(r"server 127\.0\.0\.1:8501 ", f"server 127.0.0.1:{backends[0]} "),
-                     (r"server 127\.0\.0\.1:8502 ", f"server 127.0.0.1:{backends[1]} "),
-                     (r"listen 80;", f"listen 127.0.0.1:{listen};"),
-                     (r"/var/log/nginx/cccd\.access\.log", str(access_log))]:
+    for old, new in [
+        (r"server 127\.0\.0\.1:8501 ", f"server 127.0.0.1:{backends[0]} "),
+        (r"server 127\.0\.0\.1:8502 ", f"server 127.0.0.1:{backends[1]} "),
+        (r"listen 80;", f"listen 127.0.0.1:{listen};"),
+        (r"/var/log/nginx/cccd\.access\.log", str(access_log)),
+    ]:
         text, n = re.subn(old, new, text)
         if n != 1:
             raise RuntimeError(f"deploy/nginx/cccd.conf: expected one {old!r} to replace, found {n}")

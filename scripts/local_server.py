@@ -23,8 +23,13 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    database_url: str, *, log: Path | None = None, start_timeout: float = 180, address: str | None = "127.0.0.1",
-    env: dict[str, str] | None = None, port: int | None = None,
+    database_url: str,
+    *,
+    log: Path | None = None,
+    start_timeout: float = 180,
+    address: str | None = "127.0.0.1",
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """`streamlit run asgi.py` (the app with its sign-in routes, as run.sh serves it) on a free port against `database_url`, listening on `address` (None: on
     every address, as run.sh does); yields its base URL once its health check answers. Output goes to
@@ -34,7 +39,10 @@ def streamlit_server(
     with open(log, "wb") if log else open(os.devnull, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "asgi.py"), "--server.port", str(port), *listen],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + start_timeout

@@ -78,8 +78,13 @@ def build_demo(engine: Engine, *, seed: int = 2021, provinces: list[str] | None 
             "anomalies": sim.anomalies.with_columns(pl.col("report_date").cast(pl.String)).write_json(),
         }
         store.write_dataset_info(conn, info)
-        audit.record(conn, actor, "demo_build", target=f"seed {seed}",
-                     detail={"provinces": info["provinces"], "rows": sim.facts.height, "batches": len(sim.batches)})
+        audit.record(
+            conn,
+            actor,
+            "demo_build",
+            target=f"seed {seed}",
+            detail={"provinces": info["provinces"], "rows": sim.facts.height, "batches": len(sim.batches)},
+        )
     if engine.dialect.name == "postgresql":
         # Fresh tables have no statistics (and autovacuum may be off): plan queries on real counts.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

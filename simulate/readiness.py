@@ -38,8 +38,26 @@ LAGGING_SHARE = 5 / 63  # provinces whose second equipment stage comes late
 PLANNED_READY = date(2020, 12, 15)  # plan: equipment installed and staff trained before issuance starts 01/01/2021
 # Ministries/agencies most likely to connect first (civil status, insurance, health, education, labour,
 # finance, banking…): the 14 early ones are drawn from these.
-EARLY_CANDIDATES = ("BTP", "BHXH", "BYT", "BLDTBXH", "BGDDT", "BTC", "NHNN", "BKHDT", "BTTTT", "BQP", "BNV", "VPCP",
-                    "BTNMT", "BGTVT", "BCT", "BNNPTNT", "BXD", "UBDT")
+EARLY_CANDIDATES = (
+    "BTP",
+    "BHXH",
+    "BYT",
+    "BLDTBXH",
+    "BGDDT",
+    "BTC",
+    "NHNN",
+    "BKHDT",
+    "BTTTT",
+    "BQP",
+    "BNV",
+    "VPCP",
+    "BTNMT",
+    "BGTVT",
+    "BCT",
+    "BNNPTNT",
+    "BXD",
+    "UBDT",
+)
 
 
 def _day(start: date, end: date, rng: np.random.Generator) -> date:
@@ -48,10 +66,16 @@ def _day(start: date, end: date, rng: np.random.Generator) -> date:
 
 def _scope(conn: Connection, provinces: list[str] | None) -> pl.DataFrame:
     """Simulated provinces (those with rollups) with their district count."""
-    with_data = set(conn.execute(select(unit_day.c.unit_code).where(unit_day.c.level == "province", unit_day.c.cum_applications_received > 0)
-                                 .distinct()).scalars())
-    districts: dict[str, int] = dict(conn.execute(select(admin_unit.c.province_code, func.count()).where(admin_unit.c.level == "district")
-                                  .group_by(admin_unit.c.province_code)).all())
+    with_data = set(
+        conn.execute(
+            select(unit_day.c.unit_code).where(unit_day.c.level == "province", unit_day.c.cum_applications_received > 0).distinct()
+        ).scalars()
+    )
+    districts: dict[str, int] = dict(
+        conn.execute(
+            select(admin_unit.c.province_code, func.count()).where(admin_unit.c.level == "district").group_by(admin_unit.c.province_code)
+        ).all()
+    )
     codes = sorted(c for c in with_data if provinces is None or c in provinces)
     return pl.DataFrame({"code": codes, "districts": [int(districts.get(c, 1)) for c in codes]})
 
@@ -59,8 +83,9 @@ def _scope(conn: Connection, provinces: list[str] | None) -> pl.DataFrame:
 def _collection_finished(conn: Connection, codes: list[str], late: set[str]) -> dict[str, date]:
     """The day each province's resident-data collection reached a share (85–97%) of its total at the end
     of 2020 (of March 2021 for the four late collectors): read off the simulated records_collected."""
-    stmt = (select(unit_day.c.unit_code.label("code"), unit_day.c.day, unit_day.c.cum_records_collected.label("cum"))
-            .where(unit_day.c.level == "province", unit_day.c.unit_code.in_(codes)))
+    stmt = select(unit_day.c.unit_code.label("code"), unit_day.c.day, unit_day.c.cum_records_collected.label("cum")).where(
+        unit_day.c.level == "province", unit_day.c.unit_code.in_(codes)
+    )
     frame = read_frame(conn, stmt, {"code": pl.String, "day": pl.Date, "cum": pl.Int64}).sort("code", "day")
     share = np.linspace(0.85, 0.97, num=max(len(codes), 1))
     out: dict[str, date] = {}
@@ -219,8 +244,9 @@ def write_simulated_readiness(conn: Connection, *, seed: int, provinces: list[st
             raise ValueError(f"simulated readiness report {day}: {found[0].message()}")
         received = datetime.combine(day, time(10, 0))
         name = f"mo-phong/san-sang/{day.isoformat()}.xlsx"
-        result = intake.apply(conn, intake.Parsed(frames), source_name=name, submitted_by=SUBMITTER, received_at=received,
-                              content_hash=intake.frames_hash(frames))
+        result = intake.apply(
+            conn, intake.Parsed(frames), source_name=name, submitted_by=SUBMITTER, received_at=received, content_hash=intake.frames_hash(frames)
+        )
         batches += result.status == intake.ACCEPTED
         ref = intake.Reference.load(conn)
     return batches

@@ -207,26 +207,32 @@ def simulate(units: pl.DataFrame, *, seed: int = 2021, start: date = A.PERIOD_ST
         "applications_received": _allocate_within_provinces(
             national["applications_received"],
             _province_matrix(province_codes, days, rng, metric="applications_received"),
-            eligible * local, unit_province, disruption, rng,
+            eligible * local,
+            unit_province,
+            disruption,
+            rng,
         ),
         # Collection was door to door by commune police: lockdowns slowed it less than counters.
         "records_collected": _allocate_within_provinces(
             national["records_collected"],
             _province_matrix(province_codes, days, rng, metric="records_collected"),
-            population * local, unit_province, np.sqrt(disruption), rng,
+            population * local,
+            unit_province,
+            np.sqrt(disruption),
+            rng,
         ),
     }
     apps_cum = np.cumsum(true["applications_received"], axis=1)
-    produced_curve = np.concatenate([national["cards_delivered"][A.PRINT_TO_DELIVERY_DAYS:], national["cards_delivered"][-A.PRINT_TO_DELIVERY_DAYS:]])
+    produced_curve = np.concatenate(
+        [national["cards_delivered"][A.PRINT_TO_DELIVERY_DAYS :], national["cards_delivered"][-A.PRINT_TO_DELIVERY_DAYS :]]
+    )
     true["cards_produced"] = _allocate_from_backlog(produced_curve, apps_cum, A.DOSSIER_TO_PRINT_DAYS, None, rng)
     produced_cum = np.cumsum(true["cards_produced"], axis=1)
     true["cards_delivered"] = _allocate_from_backlog(
         national["cards_delivered"], produced_cum, A.PRINT_TO_DELIVERY_DAYS - 2, np.maximum(disruption, 0.05), rng
     )
     collected_cum = np.cumsum(true["records_collected"], axis=1)
-    true["records_verified"] = _allocate_from_backlog(
-        national["records_verified"], collected_cum, A.COLLECT_TO_VERIFY_DAYS, None, rng
-    )
+    true["records_verified"] = _allocate_from_backlog(national["records_verified"], collected_cum, A.COLLECT_TO_VERIFY_DAYS, None, rng)
 
     reported_mask = _reporting_mask(reporting, days, unit_province, len(province_codes), disruption, rng)
     rows_u, rows_t = np.nonzero(reported_mask)

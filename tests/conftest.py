@@ -80,8 +80,19 @@ MINI_UNITS = [
     ("00005", "commune", "Xã C1b", "003", "03", "003", "TN", 1000, 500, 1),
 ]
 # Card quotas: A is over its target (achieved, >100%), B on track, C at risk (see test_queries).
-MINI_TARGETS = {"01": 400, "02": 600, "03": 1400, "001": 400, "002": 600, "003": 1400,
-                "00001": 200, "00002": 200, "00003": 600, "00004": 700, "00005": 700}
+MINI_TARGETS = {
+    "01": 400,
+    "02": 600,
+    "03": 1400,
+    "001": 400,
+    "002": 600,
+    "003": 1400,
+    "00001": 200,
+    "00002": 200,
+    "00003": 600,
+    "00004": 700,
+    "00005": 700,
+}
 MINI_START = date(2021, 6, 1)
 MINI_END = date(2021, 6, 15)
 
@@ -103,17 +114,45 @@ def mini_daily_applications(code: str, day: date) -> int | None:
 
 
 def load_mini_country(conn) -> None:
-    store.bulk_insert(conn, region, pl.DataFrame({"code": ["DBSH", "TN"], "name_vi": ["Đồng bằng sông Hồng", "Tây Nguyên"],
-                                                  "name_en": ["Red River Delta", "Central Highlands"], "sort_order": [1, 4]}))
-    cols = ["code", "level", "name", "parent_code", "province_code", "district_code", "region_code", "population", "eligible_population", "commune_count"]
+    store.bulk_insert(
+        conn,
+        region,
+        pl.DataFrame(
+            {
+                "code": ["DBSH", "TN"],
+                "name_vi": ["Đồng bằng sông Hồng", "Tây Nguyên"],
+                "name_en": ["Red River Delta", "Central Highlands"],
+                "sort_order": [1, 4],
+            }
+        ),
+    )
+    cols = [
+        "code",
+        "level",
+        "name",
+        "parent_code",
+        "province_code",
+        "district_code",
+        "region_code",
+        "population",
+        "eligible_population",
+        "commune_count",
+    ]
     units = pl.DataFrame(MINI_UNITS, schema=cols, orient="row").with_columns(
         pl.col("name").alias("full_name"), pl.col("level").alias("division_type"), pl.lit(None, dtype=pl.String).alias("iso_code")
     )
     for level in ("province", "district", "commune"):
         store.bulk_insert(conn, admin_unit, units.filter(pl.col("level") == level))
-    rows = [{"unit_code": c, "metric": m, "value": v if m != "records_verified" else dict((u[0], u[7]) for u in MINI_UNITS)[c],
-             "deadline": date(2021, 7, 1)} for c, v in MINI_TARGETS.items()
-            for m in ("applications_received", "cards_delivered", "records_verified")]
+    rows = [
+        {
+            "unit_code": c,
+            "metric": m,
+            "value": v if m != "records_verified" else dict((u[0], u[7]) for u in MINI_UNITS)[c],
+            "deadline": date(2021, 7, 1),
+        }
+        for c, v in MINI_TARGETS.items()
+        for m in ("applications_received", "cards_delivered", "records_verified")
+    ]
     store.bulk_insert(conn, target, pl.DataFrame(rows))
 
 
@@ -131,11 +170,25 @@ def mini_reports(late_last_day_province: str = "03") -> tuple[pl.DataFrame, list
                 continue
             key = (province, day)
             if key not in index:
-                hour = datetime.combine(day, datetime.min.time()) + (timedelta(hours=18, minutes=30) if (province == late_last_day_province and day == MINI_END) else timedelta(hours=16))
+                hour = datetime.combine(day, datetime.min.time()) + (
+                    timedelta(hours=18, minutes=30) if (province == late_last_day_province and day == MINI_END) else timedelta(hours=16)
+                )
                 index[key] = len(batches)
-                batches.append(store.BatchMeta(kind="cli", source_name=f"{province}-{day}.csv", submitted_by="test", received_at=hour, province_code=province))
-            rows.append({"batch_index": index[key], "unit_code": code, "report_date": day, "applications_received": value,
-                         "cards_produced": None, "cards_delivered": 0, "records_collected": 0, "records_verified": 1})
+                batches.append(
+                    store.BatchMeta(kind="cli", source_name=f"{province}-{day}.csv", submitted_by="test", received_at=hour, province_code=province)
+                )
+            rows.append(
+                {
+                    "batch_index": index[key],
+                    "unit_code": code,
+                    "report_date": day,
+                    "applications_received": value,
+                    "cards_produced": None,
+                    "cards_delivered": 0,
+                    "records_collected": 0,
+                    "records_verified": 1,
+                }
+            )
         day += timedelta(days=1)
     return pl.DataFrame(rows), batches
 
@@ -200,8 +253,9 @@ def cli_account(engine, username: str, name: str, role: str = "data_team", provi
     from db.access import operator
 
     with engine.begin() as conn:
-        users.add_user(conn, operator("test"), username=username, display_name=name, role=role, province_code=province,
-                       password="mot-cum-tu-de-nho-2021")
+        users.add_user(
+            conn, operator("test"), username=username, display_name=name, role=role, province_code=province, password="mot-cum-tu-de-nho-2021"
+        )
     return username
 
 

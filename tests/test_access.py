@@ -51,8 +51,10 @@ ROLES = {
 def counts(engine) -> tuple:
     """Every table a write in the matrix may touch."""
     with engine.connect() as conn:
-        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (import_batch, daily_fact, audit_log, annotation, readiness_item, milestone, app_user))
+        return tuple(
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (import_batch, daily_fact, audit_log, annotation, readiness_item, milestone, app_user)
+        )
 
 
 @pytest.fixture
@@ -162,16 +164,20 @@ def test_role_by_action_matrix_is_enforced_by_the_writers(engine, action):
 
 def test_the_audit_names_the_person_and_the_batch_its_user(engine):
     with engine.begin() as conn:
-        uid = users.add_user(conn, operator("test"), username="canbo-a", display_name="Nguyễn Văn A", role="province",
-                             province_code="01", password=PASSWORD)
+        uid = users.add_user(
+            conn, operator("test"), username="canbo-a", display_name="Nguyễn Văn A", role="province", province_code="01", password=PASSWORD
+        )
         actor = users.find_actor(conn, "canbo-a", via="web")
     done = _import(engine, actor, FILE_A)
     undone = batch_rollback.rollback(engine, done.batch_id, actor=actor)
     with engine.connect() as conn:
         batch = conn.execute(select(import_batch).where(import_batch.c.id == done.batch_id)).one()
         undo = conn.execute(select(import_batch).where(import_batch.c.id == undone.rollback_batch_id)).one()
-        rows = conn.execute(select(audit_log.c.user_id, audit_log.c.actor, audit_log.c.action, audit_log.c.province_code,
-                                   audit_log.c.target).where(audit_log.c.user_id == uid).order_by(audit_log.c.id)).all()
+        rows = conn.execute(
+            select(audit_log.c.user_id, audit_log.c.actor, audit_log.c.action, audit_log.c.province_code, audit_log.c.target)
+            .where(audit_log.c.user_id == uid)
+            .order_by(audit_log.c.id)
+        ).all()
     assert (batch.user_id, batch.submitted_by) == (uid, "Nguyễn Văn A")
     assert (undo.user_id, undo.submitted_by) == (uid, "Nguyễn Văn A")
     assert [tuple(r) for r in rows] == [
@@ -223,8 +229,7 @@ def test_passwords_are_argon2id_and_the_policy_speaks_vietnamese(empty_engine):
 
 def _account(engine, username="canbo", role="province", province="01"):
     with engine.begin() as conn:
-        return users.add_user(conn, operator("t"), username=username, display_name="Cán bộ", role=role, province_code=province,
-                              password=PASSWORD)
+        return users.add_user(conn, operator("t"), username=username, display_name="Cán bộ", role=role, province_code=province, password=PASSWORD)
 
 
 def test_sign_in_says_the_same_for_every_failure_and_locks_after_the_limit(engine, monkeypatch):
@@ -297,8 +302,9 @@ def test_sessions_end_on_sign_out_idle_time_lifetime_and_a_disabled_account(engi
 
 def test_sso_identity_maps_to_an_active_account_only(engine):
     with engine.begin() as conn:
-        users.add_user(conn, operator("t"), username="sso-user", display_name="SSO", role="data_team", password=None,
-                       sso_identity="Nguyen.A@bocongan.gov.vn")
+        users.add_user(
+            conn, operator("t"), username="sso-user", display_name="SSO", role="data_team", password=None, sso_identity="Nguyen.A@bocongan.gov.vn"
+        )
         assert users.sso_actor(conn, "nguyen.a@bocongan.gov.vn", client=None, record_sign_in=True).role is Role.data_team
         assert users.sso_actor(conn, "la@ngoai.vn", client=None, record_sign_in=True) is None
         users.set_active(conn, operator("t"), "sso-user", False)
@@ -313,8 +319,11 @@ def test_sso_identity_maps_to_an_active_account_only(engine):
 def test_cli_users_and_audit(engine, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     runner = CliRunner()
-    added = runner.invoke(cli_app, ["users", "add", "canbo-b", "--name", "Cán bộ tỉnh B", "--role", "province", "--province", "02",
-                                    "--password-stdin"], input=PASSWORD + "\n")
+    added = runner.invoke(
+        cli_app,
+        ["users", "add", "canbo-b", "--name", "Cán bộ tỉnh B", "--role", "province", "--province", "02", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
     assert added.exit_code == 0, added.output
     assert PASSWORD not in added.output
     short = runner.invoke(cli_app, ["users", "add", "x-y-z", "--name", "X", "--role", "viewer", "--password-stdin"], input="ngan\n")

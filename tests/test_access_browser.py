@@ -46,8 +46,7 @@ def site(demo_sqlite, tmp_path_factory, monkeypatch_module):
     engine = make_engine(url)
     with engine.begin() as conn:
         for username, (name, role, province) in ACCOUNTS.items():
-            users.add_user(conn, operator("test"), username=username, display_name=name, role=role, province_code=province,
-                           password=PASSWORD)
+            users.add_user(conn, operator("test"), username=username, display_name=name, role=role, province_code=province, password=PASSWORD)
     monkeypatch_module.setenv("CCCD_PUBLIC_READ", "0")
     with streamlit_server(url, log_name="server-access.log") as base:
         yield base, engine
@@ -112,7 +111,9 @@ def test_a_deep_link_asks_once_then_the_session_survives_reload_and_new_tabs(sit
     wait_for_app(other, "Cán bộ tỉnh — Bắc Ninh")
     assert "/dang-nhap" not in other.url
     with engine.connect() as conn:
-        signed = conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.action == "sign_in", audit_log.c.actor == "bacninh")).scalar_one()
+        signed = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "sign_in", audit_log.c.actor == "bacninh")
+        ).scalar_one()
         failed = conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.action == "sign_in_failed")).scalar_one()
     assert signed == 1 and failed >= 2
     context.close()
@@ -145,8 +146,7 @@ def test_tampered_expired_and_signed_out_cookies_are_refused(site, chrome):
 
     # Idle past the limit (8 h): the same cookie no longer opens anything.
     with engine.begin() as conn:
-        conn.execute(update(user_session).where(user_session.c.ended_at.is_(None))
-                     .values(last_seen_at=datetime.now() - timedelta(hours=9)))
+        conn.execute(update(user_session).where(user_session.c.ended_at.is_(None)).values(last_seen_at=datetime.now() - timedelta(hours=9)))
     ctx, p = fresh_with(cookie["value"])
     assert "/dang-nhap" in p.url
     ctx.close()
@@ -266,7 +266,11 @@ def test_cookies_are_secure_when_the_request_came_over_https(site):
     assert "secure" in csrf.lower()
     token = regex.match(r"cccd_csrf=([^;]+)", csrf).group(1)
     form = urllib.parse.urlencode({"csrf": token, "username": "lanhdao", "password": PASSWORD, "next": "/"})
-    status, cookies = request("POST", "/dang-nhap", {"X-Forwarded-Proto": "https", "Cookie": f"cccd_csrf={token}",
-                                                     "Content-Type": "application/x-www-form-urlencoded"}, form)
+    status, cookies = request(
+        "POST",
+        "/dang-nhap",
+        {"X-Forwarded-Proto": "https", "Cookie": f"cccd_csrf={token}", "Content-Type": "application/x-www-form-urlencoded"},
+        form,
+    )
     [session] = [c for c in cookies if c.startswith("cccd_session=")]
     assert status == 303 and "secure" in session.lower() and "httponly" in session.lower()

@@ -40,9 +40,12 @@ ACCOUNTS = (
 def add_accounts(engine) -> dict[str, int]:
     """The four test accounts, made by the server operator; returns their ids by username."""
     with engine.begin() as conn:
-        return {name: users.add_user(conn, operator("test"), username=name, display_name=shown, role=role.value,
-                                     province_code=province, password=PASSWORD)
-                for name, shown, role, province in ACCOUNTS}
+        return {
+            name: users.add_user(
+                conn, operator("test"), username=name, display_name=shown, role=role.value, province_code=province, password=PASSWORD
+            )
+            for name, shown, role, province in ACCOUNTS
+        }
 
 
 def signed_in(monkeypatch, engine, username: str) -> AppTest:
@@ -106,8 +109,7 @@ def texts(at: AppTest) -> str:
 def session_holds(at: AppTest, secret: str) -> bool:
     """Whether any value the session keeps (user state, keyed widgets, the raw widget states) contains `secret`."""
     raw = at._session_state._state  # the SessionState behind st.session_state
-    kept = [*at.session_state.to_dict().values(), *raw._old_state.values(), *raw._new_session_state.values(),
-            *raw._new_widget_state.states.values()]
+    kept = [*at.session_state.to_dict().values(), *raw._old_state.values(), *raw._new_session_state.values(), *raw._new_widget_state.states.values()]
     return any(secret in repr(v) for v in kept)
 
 
@@ -146,9 +148,14 @@ def test_other_roles_are_not_offered_the_pages(monkeypatch, mini_engine, usernam
         assert not at.exception and len(at.warning) == 1 and not at.dataframe
 
 
-@pytest.mark.parametrize("page, role, permission", [(USERS_PAGE, Role.data_team, Permission.manage_users),
-                                                    (USERS_PAGE, Role.province, Permission.manage_users),
-                                                    (AUDIT_PAGE, Role.viewer, Permission.view_audit)])
+@pytest.mark.parametrize(
+    "page, role, permission",
+    [
+        (USERS_PAGE, Role.data_team, Permission.manage_users),
+        (USERS_PAGE, Role.province, Permission.manage_users),
+        (AUDIT_PAGE, Role.viewer, Permission.view_audit),
+    ],
+)
 def test_a_page_reached_without_the_permission_refuses(monkeypatch, page, role, permission):
     """Defence in depth: the page file itself stops, whatever the router offered (no database needed to refuse)."""
     from db.access import Actor
@@ -181,16 +188,15 @@ def test_admin_adds_an_account_through_the_form(monkeypatch, mini_engine):
     at = open_page(signed_in(monkeypatch, mini_engine, "quantri.test"), USERS_PAGE)
     before = count(mini_engine, app_user)
 
-    fill_new_account(at, username="tinhb.moi", name="Người *mới* <b>B</b>", role=Role.province, province="02",
-                     password=PASSWORD, again=PASSWORD + "x")
+    fill_new_account(
+        at, username="tinhb.moi", name="Người *mới* <b>B</b>", role=Role.province, province="02", password=PASSWORD, again=PASSWORD + "x"
+    )
     assert not at.exception
     assert any("không khớp" in e.value for e in at.error) and count(mini_engine, app_user) == before
-    fill_new_account(at, username="tinhb.moi", name="Người *mới* <b>B</b>", role=Role.province, province="02",
-                     password="ngan", again="ngan")
+    fill_new_account(at, username="tinhb.moi", name="Người *mới* <b>B</b>", role=Role.province, province="02", password="ngan", again="ngan")
     assert any("ít nhất 12 ký tự" in e.value for e in at.error) and count(mini_engine, app_user) == before
 
-    fill_new_account(at, username="TinhB.Moi", name="Người *mới* <b>B</b>", role=Role.province, province="02",
-                     password=PASSWORD, again=PASSWORD)
+    fill_new_account(at, username="TinhB.Moi", name="Người *mới* <b>B</b>", role=Role.province, province="02", password=PASSWORD, again=PASSWORD)
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == ["Đã thêm tài khoản tinhb.moi."], [e.value for e in at.error]
     assert count(mini_engine, app_user) == before + 1
@@ -239,8 +245,10 @@ def test_admin_disables_enables_changes_role_and_resets_a_password(monkeypatch, 
     assert account(mini_engine, "tinha.test").active is True
     assert [s.value for s in at.success] == ["Đã mở khóa tài khoản tinha.test."]
     changes = audit_rows(mini_engine, "user_change")
-    assert [(r.user_id, r.target, r.detail) for r in changes[-2:]] == [(ids["quantri.test"], "tinha.test", '{"active": false}'),
-                                                                        (ids["quantri.test"], "tinha.test", '{"active": true}')]
+    assert [(r.user_id, r.target, r.detail) for r in changes[-2:]] == [
+        (ids["quantri.test"], "tinha.test", '{"active": false}'),
+        (ids["quantri.test"], "tinha.test", '{"active": true}'),
+    ]
 
     # Role and province: province 01 → province 03, then data team (no province); sessions end each time.
     token = new_session(mini_engine, "tinha.test")
@@ -288,10 +296,25 @@ def seed_log(engine, ids: dict[str, int]) -> None:
         admin = users.find_actor(conn, "quantri.test", via="web")
         province = users.find_actor(conn, "tinha.test", via="web")
         audit.record(conn, admin, "sign_in", client="10.0.0.1", at=datetime(2021, 6, 1, 8, 0, 5))
-        audit.record(conn, province, "report_import", province_code="01", target="batch #4", client="10.0.0.2",
-                     detail={"file": "bao-cao.csv", "rows": 1234}, at=datetime(2021, 6, 2, 16, 30, 0))
-        audit.record(conn, None, "sign_in_failed", actor_name="=cmd|' /C calc'!A0", client="10.0.0.3",
-                     detail={"reason": "bad_credentials"}, at=datetime(2021, 6, 3, 23, 59, 59))
+        audit.record(
+            conn,
+            province,
+            "report_import",
+            province_code="01",
+            target="batch #4",
+            client="10.0.0.2",
+            detail={"file": "bao-cao.csv", "rows": 1234},
+            at=datetime(2021, 6, 2, 16, 30, 0),
+        )
+        audit.record(
+            conn,
+            None,
+            "sign_in_failed",
+            actor_name="=cmd|' /C calc'!A0",
+            client="10.0.0.3",
+            detail={"reason": "bad_credentials"},
+            at=datetime(2021, 6, 3, 23, 59, 59),
+        )
         audit.record(conn, province, "rollback", province_code="01", target="batch #4", at=datetime(2021, 6, 4, 9, 0, 0))
 
 
@@ -313,7 +336,12 @@ def test_audit_page_filters_and_downloads_csv(monkeypatch, mini_engine):
     assert list(table.columns) == ["Thời điểm", "Tài khoản", "Họ tên", "Thao tác", "Tỉnh", "Đối tượng", "Chi tiết", "Địa chỉ máy"]
     imported = table[table["Thao tác"] == "nhập báo cáo"].iloc[0]
     assert (imported["Thời điểm"], imported["Tài khoản"], imported["Họ tên"], imported["Tỉnh"], imported["Địa chỉ máy"]) == (
-        "02/06/2021 16:30:00", "tinha.test", "Cán bộ tỉnh A (kiểm thử)", "Tỉnh A", "10.0.0.2")
+        "02/06/2021 16:30:00",
+        "tinha.test",
+        "Cán bộ tỉnh A (kiểm thử)",
+        "Tỉnh A",
+        "10.0.0.2",
+    )
     assert imported["Chi tiết"] == "tệp: bao-cao.csv; số dòng: 1.234" and imported["Đối tượng"] == "lô #4"
 
     at.selectbox(key="audit_action").set_value("sign_in_failed").run()

@@ -68,7 +68,12 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
     t0 = datetime(2021, 6, 16, 9, 30)
     with engine.begin() as conn:
         before = A.events_stamp(conn)
-        new_id = E.add_event(conn, E.EventInput(date(2021, 6, 5), date(2021, 6, 8), "  Mất điện  ", "other", ("1",)), actor=person("Nguyễn Văn A", role="data_team"), now=t0)
+        new_id = E.add_event(
+            conn,
+            E.EventInput(date(2021, 6, 5), date(2021, 6, 8), "  Mất điện  ", "other", ("1",)),
+            actor=person("Nguyễn Văn A", role="data_team"),
+            now=t0,
+        )
         assert A.events_stamp(conn) != before
     with engine.connect() as conn:
         row = A.events(conn).filter(pl.col("id") == new_id).row(0, named=True)
@@ -77,8 +82,13 @@ def test_add_edit_delete_record_who_and_when(mini_engine):
 
     with engine.begin() as conn:
         stamp = A.events_stamp(conn)
-        E.update_event(conn, new_id, E.EventInput(date(2021, 6, 5), None, "Mất điện toàn tỉnh", "disruption", ("01", "02")),
-                       actor=person("Trần Thị B", role="data_team"), now=t0 + timedelta(hours=1))
+        E.update_event(
+            conn,
+            new_id,
+            E.EventInput(date(2021, 6, 5), None, "Mất điện toàn tỉnh", "disruption", ("01", "02")),
+            actor=person("Trần Thị B", role="data_team"),
+            now=t0 + timedelta(hours=1),
+        )
         assert A.events_stamp(conn) != stamp
     with engine.connect() as conn:
         row = A.events(conn).filter(pl.col("id") == new_id).row(0, named=True)
@@ -139,12 +149,31 @@ def test_events_cli_list_add_edit_delete(demo_sqlite, tmp_path, monkeypatch):
     engine.dispose()
     listed = runner.invoke(cli_app, ["events", "list"])
     assert listed.exit_code == 0 and "Tết Tân Sửu" in listed.output and "10/02/2021 – 16/02/2021" in listed.output
-    added = runner.invoke(cli_app, ["--as", "c06", "events", "add", "--from", "2021-04-30", "--to", "2021-05-03", "--label", "Nghỉ 30/4–1/5",
-                                    "--kind", "holiday"])
+    added = runner.invoke(
+        cli_app, ["--as", "c06", "events", "add", "--from", "2021-04-30", "--to", "2021-05-03", "--label", "Nghỉ 30/4–1/5", "--kind", "holiday"]
+    )
     assert added.exit_code == 0, added.output
     new_id = int(added.output.split("#")[1].split(".")[0])
-    edited = runner.invoke(cli_app, ["--as", "c06", "events", "edit", str(new_id), "--from", "2021-04-30", "--to", "2021-05-02", "--label", "Nghỉ lễ",
-                                     "--kind", "holiday", "--provinces", "48"])
+    edited = runner.invoke(
+        cli_app,
+        [
+            "--as",
+            "c06",
+            "events",
+            "edit",
+            str(new_id),
+            "--from",
+            "2021-04-30",
+            "--to",
+            "2021-05-02",
+            "--label",
+            "Nghỉ lễ",
+            "--kind",
+            "holiday",
+            "--provinces",
+            "48",
+        ],
+    )
     assert edited.exit_code == 0, edited.output
     assert "Nghỉ lễ" in runner.invoke(cli_app, ["events", "list"]).output
     bad = runner.invoke(cli_app, ["--as", "c06", "events", "add", "--from", "2021-05-02", "--to", "2021-05-01", "--label", "X"])
@@ -183,8 +212,9 @@ def test_events_page_adds_and_lists_with_author(demo_sqlite, tmp_path, monkeypat
 
 def test_trend_figure_draws_events_as_bands_and_lines_with_escaped_labels():
     days = [date(2021, 1, 1) + timedelta(days=i) for i in range(120)]
-    frame = pl.DataFrame({"day": days, "daily": [1] * 120, "cumulative": list(range(120)),
-                          "trajectory": [float(i) for i in range(120)], "goal": [500] * 120})
+    frame = pl.DataFrame(
+        {"day": days, "daily": [1] * 120, "cumulative": list(range(120)), "trajectory": [float(i) for i in range(120)], "goal": [500] * 120}
+    )
     events = pl.DataFrame(
         {
             "day_from": [date(2021, 2, 10), date(2021, 2, 16), date(2021, 4, 1), date(2021, 7, 1), date(2021, 6, 1)],

@@ -58,9 +58,11 @@ class Api:
     def written(self) -> tuple[int, int, int]:
         """(facts, batches, sum of applications) — to show that a refusal wrote nothing."""
         with self.engine.connect() as conn:
-            return (conn.execute(select(func.count()).select_from(daily_fact)).scalar_one(),
-                    conn.execute(select(func.count()).select_from(import_batch)).scalar_one(),
-                    conn.execute(select(func.sum(daily_fact.c.applications_received))).scalar_one())
+            return (
+                conn.execute(select(func.count()).select_from(daily_fact)).scalar_one(),
+                conn.execute(select(func.count()).select_from(import_batch)).scalar_one(),
+                conn.execute(select(func.sum(daily_fact.c.applications_received))).scalar_one(),
+            )
 
     def province_cumulative(self, who: str, code: str, as_of: str = "2021-06-20") -> int:
         rows = self.call("GET", "/progress", who, params={"level": "province", "as_of": as_of}).json()["rows"]
@@ -73,8 +75,13 @@ def _accounts(engine) -> dict[str, str]:
     op = operator("test")
     raw: dict[str, str] = {}
     with engine.begin() as conn:
-        for name, role, province in (("tinh01", "province", "01"), ("tinh02", "province", "02"), ("c06", "data_team", None),
-                                     ("lanhdao", "viewer", None), ("nghiviec", "province", "01")):
+        for name, role, province in (
+            ("tinh01", "province", "01"),
+            ("tinh02", "province", "02"),
+            ("c06", "data_team", None),
+            ("lanhdao", "viewer", None),
+            ("nghiviec", "province", "01"),
+        ):
             users.add_user(conn, op, username=name, display_name=f"Người {name}", role=role, province_code=province, password=PASSWORD)
             raw[name] = tokens.create_token(conn, op, username=name, name=f"he-thong-{name}")[1]
         raw["fuzz"] = tokens.create_token(conn, op, username="c06", name="fuzz")[1]
@@ -110,7 +117,11 @@ def api(request, tmp_path_factory):
 def test_description_is_served_without_a_token(api):
     doc = api.client.get("/api/v1/openapi.json").json()
     assert doc["openapi"].startswith("3.") and set(doc["paths"]) == {
-        "/api/v1/reports", "/api/v1/batches", "/api/v1/batches/{batch_id}/rollback", "/api/v1/progress"}
+        "/api/v1/reports",
+        "/api/v1/batches",
+        "/api/v1/batches/{batch_id}/rollback",
+        "/api/v1/progress",
+    }
 
 
 @pytest.mark.parametrize("who", [None, "garbage", "unknown", "revoked", "expired", "nghiviec"])
@@ -124,12 +135,19 @@ def test_a_wrong_token_gets_401_without_saying_why(api, who):
         headers["Authorization"] = f"Bearer {api.raw[who]}"
     before = api.written()
     for method, path in (("GET", "/batches"), ("POST", "/reports"), ("GET", "/progress"), ("POST", "/batches/1/rollback")):
-        r = api.client.request(method, f"/api/v1{path}", headers={**headers, "Content-Type": "text/csv"},
-                               content=csv_of("16/06/2021,01,001,00001,1,1,1,1") if method == "POST" else None)
+        r = api.client.request(
+            method,
+            f"/api/v1{path}",
+            headers={**headers, "Content-Type": "text/csv"},
+            content=csv_of("16/06/2021,01,001,00001,1,1,1,1") if method == "POST" else None,
+        )
         assert r.status_code == 401, r.text
         assert r.headers["www-authenticate"].startswith("Bearer")
-        assert r.json() == {"error": "unauthorized", "message_vi": "Thiếu mã API, mã không đúng, đã hết hạn hoặc đã bị thu hồi.",
-                            "message_en": "The API token is missing, wrong, expired or revoked."}
+        assert r.json() == {
+            "error": "unauthorized",
+            "message_vi": "Thiếu mã API, mã không đúng, đã hết hạn hoặc đã bị thu hồi.",
+            "message_en": "The API token is missing, wrong, expired or revoked.",
+        }
     assert api.written() == before
 
 
@@ -154,9 +172,12 @@ def test_a_good_report_is_stored_visible_and_idempotent(api):
         digest = hashlib.sha256(body).hexdigest()
         assert conn.execute(select(func.count()).select_from(import_batch).where(import_batch.c.content_hash == digest)).scalar_one() == 1
         batch = conn.execute(select(import_batch).where(import_batch.c.id == answer["batch_id"])).one()
-        calls = conn.execute(select(audit_log).where(audit_log.c.action == "api_call", audit_log.c.actor == "tinh01")
-                             .order_by(audit_log.c.id.desc()).limit(2)).all()
-        imported = conn.execute(select(audit_log).where(audit_log.c.action == "report_import", audit_log.c.target == f"batch #{answer['batch_id']}")).one()
+        calls = conn.execute(
+            select(audit_log).where(audit_log.c.action == "api_call", audit_log.c.actor == "tinh01").order_by(audit_log.c.id.desc()).limit(2)
+        ).all()
+        imported = conn.execute(
+            select(audit_log).where(audit_log.c.action == "report_import", audit_log.c.target == f"batch #{answer['batch_id']}")
+        ).one()
     assert batch.submitted_by == "Người tinh01 (API «he-thong-tinh01»)" and batch.province_code == "01"
     assert imported.actor == "tinh01"
     assert [json.loads(c.detail)["token"] for c in calls] == ["he-thong-tinh01"] * 2
@@ -164,10 +185,28 @@ def test_a_good_report_is_stored_visible_and_idempotent(api):
 
 
 def test_json_rows_xlsx_and_multipart_take_the_same_checks(api):
-    rows = [{"report_date": "2021-06-17", "province_code": "02", "district_code": "002", "commune_code": "00003",
-             "applications_received": 4, "cards_delivered": 1, "records_collected": 1, "records_verified": 1},
-            {"Ngày báo cáo": "18/06/2021", "Mã tỉnh": "02", "Mã huyện": "002", "Mã xã": "00003", "Số hồ sơ tiếp nhận": "bốn",
-             "Số thẻ đã trả cho công dân": 1, "Số phiếu thu thập thông tin dân cư": 1, "Số bản ghi đã cập nhật vào CSDL": 1}]
+    rows = [
+        {
+            "report_date": "2021-06-17",
+            "province_code": "02",
+            "district_code": "002",
+            "commune_code": "00003",
+            "applications_received": 4,
+            "cards_delivered": 1,
+            "records_collected": 1,
+            "records_verified": 1,
+        },
+        {
+            "Ngày báo cáo": "18/06/2021",
+            "Mã tỉnh": "02",
+            "Mã huyện": "002",
+            "Mã xã": "00003",
+            "Số hồ sơ tiếp nhận": "bốn",
+            "Số thẻ đã trả cho công dân": 1,
+            "Số phiếu thu thập thông tin dân cư": 1,
+            "Số bản ghi đã cập nhật vào CSDL": 1,
+        },
+    ]
     bad = api.call("POST", "/reports", "tinh02", json={"rows": rows})
     assert bad.status_code == 422
     problems = bad.json()["problems"]
@@ -176,9 +215,18 @@ def test_json_rows_xlsx_and_multipart_take_the_same_checks(api):
     assert good.status_code == 200 and good.json()["status"] == "dry_run" and good.json()["rows_stored"] == 0
     # XLSX as the body, and a multipart field "file"
     book = io.BytesIO()
-    pl.DataFrame({"Ngày báo cáo": ["17/06/2021"], "Mã tỉnh": ["02"], "Mã huyện": ["002"], "Mã xã": ["00003"], "Số hồ sơ tiếp nhận": [4],
-                  "Số thẻ đã trả cho công dân": [1], "Số phiếu thu thập thông tin dân cư": [1],
-                  "Số bản ghi đã cập nhật vào CSDL": [1]}).write_excel(book)
+    pl.DataFrame(
+        {
+            "Ngày báo cáo": ["17/06/2021"],
+            "Mã tỉnh": ["02"],
+            "Mã huyện": ["002"],
+            "Mã xã": ["00003"],
+            "Số hồ sơ tiếp nhận": [4],
+            "Số thẻ đã trả cho công dân": [1],
+            "Số phiếu thu thập thông tin dân cư": [1],
+            "Số bản ghi đã cập nhật vào CSDL": [1],
+        }
+    ).write_excel(book)
     xlsx = api.send("tinh02", book.getvalue(), content_type=XLSX, params={"dry_run": "true"})
     assert xlsx.status_code == 200 and xlsx.json()["status"] == "dry_run", xlsx.text
     form = api.call("POST", "/reports", "tinh02", files={"file": ("b.csv", csv_of("17/06/2021,02,002,00003,x,1,1,1"), "text/csv")})
@@ -214,14 +262,42 @@ CASES = [
     ("too_large", csv_of("16/06/2021,03,003,00004,999999,1,1,1"), "text/csv", {}, "too_large", 2, "applications_received"),
     ("duplicate_row", csv_of(GOOD_ROW, GOOD_ROW), "text/csv", {}, "duplicate_row", 3, None),
     ("value_type_unknown", csv_of(GOOD_ROW + ",abc", header=HEADER + ",Loại số liệu"), "text/csv", {}, "value_type_unknown", 2, "value_type"),
-    ("value_type_mixed", csv_of(GOOD_ROW + ",theo ngày", "16/06/2021,03,003,00005,3,1,1,1,lũy kế", header=HEADER + ",Loại số liệu"),
-     "text/csv", {}, "value_type_mixed", 3, "value_type"),
-    ("value_type_conflict", csv_of(GOOD_ROW + ",theo ngày", header=HEADER + ",Loại số liệu"), "text/csv", {"cumulative": "true"},
-     "value_type_conflict", 2, "value_type"),
-    ("cumulative_decrease", csv_of("16/06/2021,03,003,00004,900,1,1,1", "17/06/2021,03,003,00004,800,1,1,1"), "text/csv",
-     {"cumulative": "true"}, "cumulative_decrease", 3, "applications_received"),
-    ("cumulative_below_stored", csv_of("16/06/2021,03,003,00004,5,500,500,500"), "text/csv", {"cumulative": "true"},
-     "cumulative_below_stored", 2, "applications_received"),
+    (
+        "value_type_mixed",
+        csv_of(GOOD_ROW + ",theo ngày", "16/06/2021,03,003,00005,3,1,1,1,lũy kế", header=HEADER + ",Loại số liệu"),
+        "text/csv",
+        {},
+        "value_type_mixed",
+        3,
+        "value_type",
+    ),
+    (
+        "value_type_conflict",
+        csv_of(GOOD_ROW + ",theo ngày", header=HEADER + ",Loại số liệu"),
+        "text/csv",
+        {"cumulative": "true"},
+        "value_type_conflict",
+        2,
+        "value_type",
+    ),
+    (
+        "cumulative_decrease",
+        csv_of("16/06/2021,03,003,00004,900,1,1,1", "17/06/2021,03,003,00004,800,1,1,1"),
+        "text/csv",
+        {"cumulative": "true"},
+        "cumulative_decrease",
+        3,
+        "applications_received",
+    ),
+    (
+        "cumulative_below_stored",
+        csv_of("16/06/2021,03,003,00004,5,500,500,500"),
+        "text/csv",
+        {"cumulative": "true"},
+        "cumulative_below_stored",
+        2,
+        "applications_received",
+    ),
 ]
 
 
@@ -313,17 +389,20 @@ def test_batches_and_rollback_keep_to_the_province(api):
 
 def test_two_provinces_at_the_same_moment_are_both_stored(api):
     before = {code: api.province_cumulative("c06", code, "2021-06-21") for code in ("01", "02", "03")}
-    bodies = {"tinh01": csv_of("21/06/2021,01,001,00001,100,1,1,1", "21/06/2021,01,001,00002,200,1,1,1"),
-              "tinh02": csv_of("21/06/2021,02,002,00003,300,1,1,1"),
-              "c06": csv_of("21/06/2021,03,003,00004,40,1,1,1", "21/06/2021,03,003,00005,50,1,1,1")}
+    bodies = {
+        "tinh01": csv_of("21/06/2021,01,001,00001,100,1,1,1", "21/06/2021,01,001,00002,200,1,1,1"),
+        "tinh02": csv_of("21/06/2021,02,002,00003,300,1,1,1"),
+        "c06": csv_of("21/06/2021,03,003,00004,40,1,1,1", "21/06/2021,03,003,00005,50,1,1,1"),
+    }
     start = threading.Barrier(len(bodies))
     answers: dict[str, httpx.Response] = {}
 
     def send(who: str) -> None:
         with httpx.Client(base_url=api.base, timeout=60) as client:
             start.wait()
-            answers[who] = client.post("/api/v1/reports", content=bodies[who],
-                                       headers={"Authorization": f"Bearer {api.raw[who]}", "Content-Type": "text/csv"})
+            answers[who] = client.post(
+                "/api/v1/reports", content=bodies[who], headers={"Authorization": f"Bearer {api.raw[who]}", "Content-Type": "text/csv"}
+            )
 
     threads = [threading.Thread(target=send, args=(who,)) for who in bodies]
     for t in threads:
@@ -348,8 +427,9 @@ def test_progress_is_the_export_frame_as_json_or_csv(api):
     from queries.export import progress_csv
 
     with api.engine.connect() as conn:
-        assert as_csv.text == progress_csv(conn, level="province", as_of=datetime(2021, 6, 15).date(), metric="applications_received",
-                                           denominator="target")
+        assert as_csv.text == progress_csv(
+            conn, level="province", as_of=datetime(2021, 6, 15).date(), metric="applications_received", denominator="target"
+        )
 
 
 def test_progress_of_every_commune_of_the_country_is_the_cli_export(api):
@@ -359,8 +439,7 @@ def test_progress_of_every_commune_of_the_country_is_the_cli_export(api):
     as_csv = api.call("GET", "/progress", "lanhdao", params={"level": "commune", "as_of": "2021-06-15", "format": "csv"})
     as_json = api.call("GET", "/progress", "lanhdao", params={"level": "commune", "as_of": "2021-06-15"}).json()
     with api.engine.connect() as conn:
-        expected = progress_csv(conn, level="commune", as_of=datetime(2021, 6, 15).date(), metric="applications_received",
-                                denominator="eligible")
+        expected = progress_csv(conn, level="commune", as_of=datetime(2021, 6, 15).date(), metric="applications_received", denominator="eligible")
     assert as_csv.status_code == 200 and as_csv.text == expected
     assert [r["code"] for r in as_json["rows"]] == pl.read_csv(io.StringIO(expected), schema_overrides={"code": pl.String})["code"].to_list()
     assert "reported_at_district" in as_json["rows"][0]

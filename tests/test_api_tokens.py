@@ -26,8 +26,7 @@ PASSWORD = "mot-cum-tu-de-nho-2021"
 def _people(engine) -> dict:
     with engine.begin() as conn:
         for name, role, province in (("tinha", "province", "01"), ("tinhb", "province", "02"), ("quantri", "admin", None)):
-            users.add_user(conn, operator("test"), username=name, display_name=f"Người {name}", role=role, province_code=province,
-                           password=PASSWORD)
+            users.add_user(conn, operator("test"), username=name, display_name=f"Người {name}", role=role, province_code=province, password=PASSWORD)
         return {name: users.find_actor(conn, name, via="web") for name in ("tinha", "tinhb", "quantri")}
 
 
@@ -57,10 +56,17 @@ def test_a_user_makes_and_revokes_their_own_tokens_an_admin_anyones(mini_engine)
         assert tokens.revoke_token(conn, people["tinha"], own_id) is False
         assert tokens.caller(conn, raw) is None
         assert tokens.revoke_token(conn, people["quantri"], admin_id) is True
-        logged = conn.execute(select(audit_log.c.action, audit_log.c.actor, audit_log.c.detail)
-                              .where(audit_log.c.action.in_(["token_create", "token_revoke"])).order_by(audit_log.c.id)).all()
-    assert [(a, who) for a, who, _ in logged] == [("token_create", "tinha"), ("token_create", "quantri"), ("token_revoke", "tinha"),
-                                                  ("token_revoke", "quantri")]
+        logged = conn.execute(
+            select(audit_log.c.action, audit_log.c.actor, audit_log.c.detail)
+            .where(audit_log.c.action.in_(["token_create", "token_revoke"]))
+            .order_by(audit_log.c.id)
+        ).all()
+    assert [(a, who) for a, who, _ in logged] == [
+        ("token_create", "tinha"),
+        ("token_create", "quantri"),
+        ("token_revoke", "tinha"),
+        ("token_revoke", "quantri"),
+    ]
     assert all(raw not in (detail or "") for _, _, detail in logged)
 
 
@@ -94,10 +100,19 @@ def test_the_rate_limit_is_a_bucket_per_token():
 
 
 def test_json_rows_become_the_csv_the_upload_page_reads():
-    text = rows_to_csv({"rows": [{"report_date": "2021-06-16", "Mã tỉnh": "01", "applications_received": 5},
-                                 {"Ngày báo cáo": "17/06/2021", "province_code": "01", "cards_delivered": None, "note": True}]})
-    assert text.decode().splitlines() == ["report_date,province_code,applications_received,cards_delivered,note",
-                                          "2021-06-16,01,5,,", "17/06/2021,01,,,TRUE"]
+    text = rows_to_csv(
+        {
+            "rows": [
+                {"report_date": "2021-06-16", "Mã tỉnh": "01", "applications_received": 5},
+                {"Ngày báo cáo": "17/06/2021", "province_code": "01", "cards_delivered": None, "note": True},
+            ]
+        }
+    )
+    assert text.decode().splitlines() == [
+        "report_date,province_code,applications_received,cards_delivered,note",
+        "2021-06-16,01,5,,",
+        "17/06/2021,01,,,TRUE",
+    ]
 
 
 def test_cli_creates_a_token_shown_once_lists_and_revokes_it(mini_engine, monkeypatch):

@@ -30,9 +30,15 @@ FLOOR = {
     "exports": "exports",
     "web": "web",
     "ui": "ui",
-    "app_pages": "pages", "app": "pages", "asgi": "pages",
-    "cli": "cli", "cli_common": "cli", "cli_access": "cli", "cli_tokens": "cli",
-    "scripts": "scripts", "deploy": "scripts",
+    "app_pages": "pages",
+    "app": "pages",
+    "asgi": "pages",
+    "cli": "cli",
+    "cli_common": "cli",
+    "cli_access": "cli",
+    "cli_tokens": "cli",
+    "scripts": "scripts",
+    "deploy": "scripts",
     "tests": "tests",
 }
 

@@ -126,7 +126,9 @@ def test_map_draws_63_provinces_and_both_archipelagos_offline(server, browser, w
     drawn = page.evaluate("[...document.querySelectorAll('.choroplethlayer path.choroplethlocation')].map(p => p.__data__.loc).sort()")
     assert len(set(drawn)) == 63
     # Each shape has a real outline (a blank map offline has none; a counter-clockwise ring fills the frame).
-    sizes = page.evaluate("[...document.querySelectorAll('.choroplethlayer path.choroplethlocation')].map(p => p.getBBox().width * p.getBBox().height)")
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('.choroplethlayer path.choroplethlocation')].map(p => p.getBBox().width * p.getBBox().height)"
+    )
     frame = page.evaluate("(() => { const r = document.querySelector('.js-plotly-plot .main-svg').getBBox(); return r.width * r.height; })()")
     assert all(size > 0 for size in sizes) and max(sizes) < 0.25 * frame
     chart = page.locator(".js-plotly-plot").first

@@ -26,10 +26,23 @@ def test_init_db_creates_register_and_quotas_without_reports(tmp_path, monkeypat
 
 def test_export_progress_matches_queries(demo_sqlite, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", demo_sqlite)
-    result = runner.invoke(app, ["export", "progress", "--level", "province", "--as-of", "2021-06-15", "--metric", "cards_delivered", "--denominator", "target"])
+    result = runner.invoke(
+        app, ["export", "progress", "--level", "province", "--as-of", "2021-06-15", "--metric", "cards_delivered", "--denominator", "target"]
+    )
     assert result.exit_code == 0, result.output
     frame = pl.read_csv(io.StringIO(result.stdout), schema_overrides={"code": pl.String})
-    assert frame.columns[:10] == ["code", "name", "cumulative", "denominator", "coverage", "pace", "required_daily_rate", "projected_completion", "status", "rank"]
+    assert frame.columns[:10] == [
+        "code",
+        "name",
+        "cumulative",
+        "denominator",
+        "coverage",
+        "pace",
+        "required_daily_rate",
+        "projected_completion",
+        "status",
+        "rank",
+    ]
     with make_engine(demo_sqlite).connect() as conn:
         expected = progress(conn, level="province", as_of=date(2021, 6, 15), metric="cards_delivered", denominator="target")
     assert frame["code"].to_list() == expected["code"].to_list()

@@ -135,7 +135,11 @@ def test_deck_builds_with_the_network_closed(demo_sqlite, tmp_path):
     env = {**os.environ, "DATABASE_URL": demo_sqlite, "BROWSER_PATH": CHROMIUM, "http_proxy": "", "https_proxy": ""}
     result = subprocess.run(
         ["unshare", "-rn", sys.executable, "cli.py", "brief", "--as-of", "2021-04-27", "-o", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     prs = Presentation(str(out))

@@ -51,8 +51,11 @@ def codes(result) -> list[tuple]:
 
 def test_a_district_level_row_counts_exactly_at_every_level(mini_engine):
     # 16/06: district 001 as a whole (100), district 003 commune by commune (30 + 15); 02 sends nothing.
-    result = run(mini_engine, csv_file([district_row("001", applications=100), row("00004", applications=30),
-                                        row("00005", applications=15)]), now=datetime(2021, 6, 16, 15, 0))
+    result = run(
+        mini_engine,
+        csv_file([district_row("001", applications=100), row("00004", applications=30), row("00005", applications=15)]),
+        now=datetime(2021, 6, 16, 15, 0),
+    )
     assert result.status == "accepted", [p.message() for p in result.problems]
     assert fact(mini_engine, "001")["applications_received"] == 100
     assert fact(mini_engine, "00001") is None and fact(mini_engine, "00002") is None
@@ -80,8 +83,12 @@ def test_a_district_level_row_counts_exactly_at_every_level(mini_engine):
 
 def test_rollups_of_district_level_rows_are_the_same_rebuilt_from_scratch(mini_engine):
     run(mini_engine, csv_file([district_row("001", applications=100), row("00004"), row("00005")]))
-    run(mini_engine, csv_file([district_row("001", day="17/06/2021", applications=40), district_row("003", day="17/06/2021", applications=9)]),
-        "b.csv", now=NEXT_MORNING)
+    run(
+        mini_engine,
+        csv_file([district_row("001", day="17/06/2021", applications=40), district_row("003", day="17/06/2021", applications=9)]),
+        "b.csv",
+        now=NEXT_MORNING,
+    )
     incremental = snapshot(mini_engine)["rollups"]
     with mini_engine.begin() as conn:
         store.refresh_rollups(conn)  # every province, every day, from the facts
@@ -120,9 +127,7 @@ def test_commune_views_of_a_district_reported_as_a_whole_say_so_instead_of_zeros
         assert [r[k] for k in ("cumulative", "daily", "coverage", "pace", "status", "rank", "projected_completion")] == [None] * 7
         assert r["denominator"] == 1000 and r["completeness"] == 1.0 and r["over_100"] is False
     # Communes reported one by one keep their own numbers and ranks; so do 001's before its district-level day.
-    assert [(k, r["cumulative"], r["rank"], r["reported_at_district"]) for k, r in c.items()] == [
-        ("00004", 480, 1, False), ("00005", 240, 2, False)
-    ]
+    assert [(k, r["cumulative"], r["rank"], r["reported_at_district"]) for k, r in c.items()] == [("00004", 480, 1, False), ("00005", 240, 2, False)]
     assert [(k, r["cumulative"], r["reported_at_district"]) for k, r in sorted(before.items())] == [("00001", 150, False), ("00002", 300, False)]
 
 
@@ -161,7 +166,9 @@ def test_a_later_file_at_the_other_grain_is_refused_naming_the_batch(mini_engine
     refused = run(mini_engine, csv_file([district_row("001", day="15/06/2021", applications=30)]))
     assert codes(refused) == [(2, "commune_code", "grain_stored_communes")]
     with mini_engine.connect() as conn:
-        batch = conn.execute(select(daily_fact.c.batch_id).where(daily_fact.c.unit_code == "00001", daily_fact.c.report_date == date(2021, 6, 15))).scalar_one()
+        batch = conn.execute(
+            select(daily_fact.c.batch_id).where(daily_fact.c.unit_code == "00001", daily_fact.c.report_date == date(2021, 6, 15))
+        ).scalar_one()
     assert f"2 xã, lô #{batch}" in refused.problems[0].detail_vi and "rollback" in refused.problems[0].detail_vi
     assert snapshot(mini_engine) == before
     # 16/06 stored as a whole district; then commune rows for it are refused (dry run too), once per district-day.
@@ -208,8 +215,13 @@ def test_a_cumulative_district_row_is_compared_with_all_its_district_reported(mi
 def test_cumulative_commune_rows_after_district_level_reports_are_refused(mini_engine):
     run(mini_engine, csv_file([district_row("001", applications=100)]))
     before = snapshot(mini_engine)
-    result = run(mini_engine, csv_file([row("00001", day="17/06/2021", applications=300), row("00002", day="17/06/2021", applications=400)]),
-                 "luy-ke.csv", cumulative=True, now=NEXT_MORNING)
+    result = run(
+        mini_engine,
+        csv_file([row("00001", day="17/06/2021", applications=300), row("00002", day="17/06/2021", applications=400)]),
+        "luy-ke.csv",
+        cumulative=True,
+        now=NEXT_MORNING,
+    )
     assert codes(result) == [(2, "commune_code", "grain_cumulative_after_district")]
     assert "16/06/2021" in result.problems[0].detail_vi
     assert snapshot(mini_engine) == before
@@ -263,8 +275,10 @@ def district_grain_sqlite(demo_sqlite, tmp_path) -> str:
         communes = [c for (c,) in conn.execute(select(admin_unit.c.code).where(admin_unit.c.district_code == "490", admin_unit.c.level == "commune"))]
         rows = conn.execute(select(daily_fact).where(daily_fact.c.unit_code.in_(communes))).all()
         frame = pl.DataFrame([r._asdict() for r in rows])
-        whole = frame.group_by("report_date").agg(pl.col(c).sum() for c in COUNT_COLUMNS).with_columns(
-            pl.lit("490").alias("unit_code"), pl.lit(0).alias("batch_index")
+        whole = (
+            frame.group_by("report_date")
+            .agg(pl.col(c).sum() for c in COUNT_COLUMNS)
+            .with_columns(pl.lit("490").alias("unit_code"), pl.lit(0).alias("batch_index"))
         )
         conn.execute(daily_fact.delete().where(daily_fact.c.unit_code.in_(communes)))
         store.write_reports(conn, whole, [store.BatchMeta("cli", "lien-chieu.csv", "test", datetime(2021, 12, 31, 12), "48")])
@@ -279,7 +293,9 @@ def test_province_page_says_reported_at_district_level_for_such_communes(monkeyp
     with make_engine(district_grain_sqlite).connect() as conn:
         regrained = by_code(progress(conn, level="district", province="48", as_of=as_of))["490"]
     # The district's own numbers are the same whichever grain they came at.
-    assert [regrained[k] for k in ("cumulative", "cumulative_7d_ago", "completeness")] == [original[k] for k in ("cumulative", "cumulative_7d_ago", "completeness")]
+    assert [regrained[k] for k in ("cumulative", "cumulative_7d_ago", "completeness")] == [
+        original[k] for k in ("cumulative", "cumulative_7d_ago", "completeness")
+    ]
 
     monkeypatch.setenv("DATABASE_URL", district_grain_sqlite)
     at = AppTest.from_file(APP, default_timeout=180)

@@ -57,8 +57,10 @@ def test_every_level_exports_the_whole_country(monkeypatch, mini_engine, level, 
 def test_the_country_export_of_communes_is_the_province_exports_joined(monkeypatch, mini_engine):
     url = url_of(mini_engine)
     country = export_rows(monkeypatch, url, "--level", "commune", "--metric", "cards_delivered", "--denominator", "target")
-    parts = [export_rows(monkeypatch, url, "--level", "commune", "--metric", "cards_delivered", "--denominator", "target",
-                         "--province", p) for p in ("01", "02", "03")]
+    parts = [
+        export_rows(monkeypatch, url, "--level", "commune", "--metric", "cards_delivered", "--denominator", "target", "--province", p)
+        for p in ("01", "02", "03")
+    ]
     assert country.equals(pl.concat(parts))
 
 
@@ -86,8 +88,7 @@ def test_the_country_export_is_written_one_province_at_a_time(mini_engine, monke
 
     monkeypatch.setattr(export, "progress", counting)
     with mini_engine.connect() as conn:
-        parts = export.progress_csv_parts(conn, level="commune", as_of=date(2021, 6, 15), metric="applications_received",
-                                          denominator="eligible")
+        parts = export.progress_csv_parts(conn, level="commune", as_of=date(2021, 6, 15), metric="applications_received", denominator="eligible")
         first = next(parts)
         assert calls == [("01", 2)]  # nothing of the next province is read before this part is written
         rest = list(parts)

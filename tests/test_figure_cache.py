@@ -23,10 +23,15 @@ def counted(frame: pl.DataFrame, *, title: str, day: date | None = None, metric:
 
 
 def regions(coverage: float = 0.5) -> pl.DataFrame:
-    return pl.DataFrame({
-        "code": ["R1", "R2"], "name": ["Đồng bằng sông Hồng", "Tây Nguyên"], "coverage": [coverage, 0.25],
-        "cumulative": [500, 250], "denominator": [1000, 1000],
-    })
+    return pl.DataFrame(
+        {
+            "code": ["R1", "R2"],
+            "name": ["Đồng bằng sông Hồng", "Tây Nguyên"],
+            "coverage": [coverage, 0.25],
+            "cumulative": [500, 250],
+            "denominator": [1000, 1000],
+        }
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -43,12 +48,15 @@ def test_equal_inputs_share_one_build_and_one_object():
     assert again is first and len(CALLS) == 1
 
 
-@pytest.mark.parametrize("change", [
-    {"frame": regions(0.51)},  # one number in the data (a new batch, another database)
-    {"title": "Vùng kinh tế"},
-    {"day": date(2021, 4, 28)},
-    {"metric": Metric.applications_received},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"frame": regions(0.51)},  # one number in the data (a new batch, another database)
+        {"title": "Vùng kinh tế"},
+        {"day": date(2021, 4, 28)},
+        {"metric": Metric.applications_received},
+    ],
+)
 def test_anything_it_is_built_from_makes_a_new_figure(change):
     base = {"frame": regions(), "title": "Vùng", "day": date(2021, 4, 27), "metric": Metric.cards_delivered}
     figure_cache.shared(counted, base["frame"], title=base["title"], day=base["day"], metric=base["metric"])

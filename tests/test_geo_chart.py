@@ -84,13 +84,16 @@ def test_a_click_comes_back_as_a_plotly_selection_event():
     assert click_event(None) is None and click_event("48") is None
 
 
-@pytest.mark.parametrize("payload", [
-    {"location": 48, "customdata": 5},            # numbers where text and a list belong
-    {"location": ["48"], "customdata": "96"},      # a list as location; a bare string would read "9"
-    {"location": None, "customdata": [{"x": 1}]},  # not a code at all
-    {"location": "<script>", "customdata": []},
-    {},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"location": 48, "customdata": 5},  # numbers where text and a list belong
+        {"location": ["48"], "customdata": "96"},  # a list as location; a bare string would read "9"
+        {"location": None, "customdata": [{"x": 1}]},  # not a code at all
+        {"location": "<script>", "customdata": []},
+        {},
+    ],
+)
 def test_a_malformed_click_opens_nothing_and_raises_nothing(payload):
     """The click comes from the browser: whatever it carries, it opens a province only by its code."""
     assert clicked_code(click_event(payload), {"48", "96"}) is None

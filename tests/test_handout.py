@@ -84,7 +84,11 @@ def test_districts_sheet_has_all_705_districts_of_the_export(handout):
     for expected in districts.iter_rows(named=True):
         row = by_code[expected["code"]]
         assert (row["Quận/huyện"], row["Lũy kế"], row["Mẫu số"], row["Hạng"]) == (
-            expected["name"], expected["cumulative"], expected["denominator"], expected["rank"])
+            expected["name"],
+            expected["cumulative"],
+            expected["denominator"],
+            expected["rank"],
+        )
     assert by_code["490"]["Tỉnh/thành phố"] == "Đà Nẵng"
 
 
@@ -102,8 +106,9 @@ def test_regions_and_notes(handout):
 def test_province_handout_has_only_its_districts(demo_sqlite, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", demo_sqlite)
     out = tmp_path / "48.xlsx"
-    result = runner.invoke(cli_app, ["handout", "--as-of", AS_OF, "--metric", METRIC, "--denominator", DENOMINATOR,
-                                     "--province", "48", "-o", str(out)])
+    result = runner.invoke(
+        cli_app, ["handout", "--as-of", AS_OF, "--metric", METRIC, "--denominator", DENOMINATOR, "--province", "48", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     _, rows = sheet_rows(load_workbook(out), "Huyện")
     expected = export("district", "48")
@@ -113,15 +118,30 @@ def test_province_handout_has_only_its_districts(demo_sqlite, tmp_path, monkeypa
 
 
 def test_text_is_never_a_formula():
-    frame = pl.DataFrame({
-        "code": ["01"], "rank": [1], "rank_change": [None], "name": ['=HYPERLINK("http://x")'], "region_name": ["R"],
-        "cumulative": [5], "denominator": [10], "coverage": [0.5], "pace": [1.0], "required_daily_rate": [0.0],
-        "projected_completion": [date(2021, 7, 1)], "status": ["on_track"], "completeness": [1.0],
-        "over_100": [False], "reporting_incomplete": [False], "parent_code": [None], "province_name": ["@SUM(A1)"],
-    })
+    frame = pl.DataFrame(
+        {
+            "code": ["01"],
+            "rank": [1],
+            "rank_change": [None],
+            "name": ['=HYPERLINK("http://x")'],
+            "region_name": ["R"],
+            "cumulative": [5],
+            "denominator": [10],
+            "coverage": [0.5],
+            "pace": [1.0],
+            "required_daily_rate": [0.0],
+            "projected_completion": [date(2021, 7, 1)],
+            "status": ["on_track"],
+            "completeness": [1.0],
+            "over_100": [False],
+            "reporting_incomplete": [False],
+            "parent_code": [None],
+            "province_name": ["@SUM(A1)"],
+        }
+    )
     data = handout_xlsx(frame, frame, frame, as_of=date(2021, 6, 15), title="T", notes=["=1+1"])
     book = load_workbook(io.BytesIO(data))
-    assert book["Xếp hạng tỉnh"]["C5"].value == "'=HYPERLINK(\"http://x\")" and book["Xếp hạng tỉnh"]["C5"].data_type == "s"
+    assert book["Xếp hạng tỉnh"]["C5"].value == '\'=HYPERLINK("http://x")' and book["Xếp hạng tỉnh"]["C5"].data_type == "s"
     assert book["Huyện"]["D5"].value == "'@SUM(A1)"
     assert book["Ghi chú"]["A2"].value == "=1+1" and book["Ghi chú"]["A2"].data_type == "s"
 

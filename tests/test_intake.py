@@ -32,15 +32,31 @@ from tests.conftest import cli_account, load_mini_country, migrated_engine, mini
 
 NOW = datetime(2021, 6, 17, 9, 0)  # the morning after 16/06/2021
 D16 = date(2021, 6, 16)
-HEADER = ["Ngày báo cáo", "Mã tỉnh", "Mã huyện", "Mã xã", "Số hồ sơ tiếp nhận", "Số thẻ đã trả cho công dân",
-          "Số phiếu thu thập thông tin dân cư", "Số bản ghi đã cập nhật vào CSDL"]  # A..H; applications = E
+HEADER = [
+    "Ngày báo cáo",
+    "Mã tỉnh",
+    "Mã huyện",
+    "Mã xã",
+    "Số hồ sơ tiếp nhận",
+    "Số thẻ đã trả cho công dân",
+    "Số phiếu thu thập thông tin dân cư",
+    "Số bản ghi đã cập nhật vào CSDL",
+]  # A..H; applications = E
 UNITS = {"00001": ("01", "001"), "00002": ("01", "001"), "00003": ("02", "002"), "00004": ("03", "003"), "00005": ("03", "003")}
 
 
 def row(commune="00001", day="16/06/2021", applications=7, delivered=1, collected=2, verified=3, province=None, district=None):
     p, d = UNITS.get(commune, ("01", "001"))
-    return [day, province if province is not None else p, district if district is not None else d, commune,
-            applications, delivered, collected, verified]
+    return [
+        day,
+        province if province is not None else p,
+        district if district is not None else d,
+        commune,
+        applications,
+        delivered,
+        collected,
+        verified,
+    ]
 
 
 def csv_file(rows, header=HEADER, sep=",", bom=False) -> bytes:
@@ -69,8 +85,10 @@ def run(engine, data, name="bao-cao.csv", **kwargs):
 def snapshot(engine) -> dict:
     """Everything an import or rollback may touch, to prove that nothing changed."""
     with engine.connect() as conn:
+
         def rows(table, *order):
             return [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+
         return {
             "facts": rows(daily_fact, daily_fact.c.unit_code, daily_fact.c.report_date),
             "history": rows(fact_history, fact_history.c.id),
@@ -95,8 +113,14 @@ def history(engine, unit, day=D16):
     """Replaced values with who sent them, who replaced them and when."""
     old, new = import_batch.alias("old"), import_batch.alias("new")
     stmt = (
-        select(fact_history.c.applications_received, fact_history.c.batch_id, old.c.submitted_by,
-               fact_history.c.replaced_by_batch_id, new.c.submitted_by.label("replaced_by"), fact_history.c.replaced_at)
+        select(
+            fact_history.c.applications_received,
+            fact_history.c.batch_id,
+            old.c.submitted_by,
+            fact_history.c.replaced_by_batch_id,
+            new.c.submitted_by.label("replaced_by"),
+            fact_history.c.replaced_at,
+        )
         .join(old, old.c.id == fact_history.c.batch_id)
         .join(new, new.c.id == fact_history.c.replaced_by_batch_id)
         .where(fact_history.c.unit_code == unit, fact_history.c.report_date == day)
@@ -136,7 +160,14 @@ REJECTIONS = {
     "header only": (csv_file([]), "bao-cao.csv", {}, None, None, "header_only"),
     "missing column": (csv_file([r[:2] + r[3:] for r in [row()]], header=HEADER[:2] + HEADER[3:]), "x.csv", {}, 1, "district_code", "missing_column"),
     "unknown column": (csv_file([row() + ["x"]], header=HEADER + ["Ghi chú"]), "x.csv", {}, 1, "Ghi chú", "unknown_column"),
-    "duplicate column": (csv_file([row() + ["7"]], header=HEADER + ["applications_received"]), "x.csv", {}, 1, "applications_received", "duplicate_column"),
+    "duplicate column": (
+        csv_file([row() + ["7"]], header=HEADER + ["applications_received"]),
+        "x.csv",
+        {},
+        1,
+        "applications_received",
+        "duplicate_column",
+    ),
     "unnamed column": (csv_file([row() + ["7"]], header=HEADER + [""]), "x.csv", {}, 1, None, "unnamed_column"),
     "impossible date": (csv_file([OK2, row(day="31/02/2021")]), "x.csv", {}, 3, "report_date", "date_format"),
     "not a date": (csv_file([OK2, row(day="hôm qua")]), "x.csv", {}, 3, "report_date", "date_format"),
@@ -148,10 +179,23 @@ REJECTIONS = {
     "unknown commune": (csv_file([OK2, row("99999")]), "x.csv", {}, 3, "commune_code", "unknown_commune"),
     "malformed code": (csv_file([OK2, row("1234567")]), "x.csv", {}, 3, "commune_code", "code_format"),
     "district not in province": (csv_file([OK2, row(province="02")]), "x.csv", {}, 3, "district_code", "district_not_in_province"),
-    "commune not in district": (csv_file([OK2, row("00003", province="01", district="001")]), "x.csv", {}, 3, "commune_code", "commune_not_in_district"),
+    "commune not in district": (
+        csv_file([OK2, row("00003", province="01", district="001")]),
+        "x.csv",
+        {},
+        3,
+        "commune_code",
+        "commune_not_in_district",
+    ),
     "a district-day both as a whole and by commune": (csv_file([OK2, row("")]), "x.csv", {}, 3, "commune_code", "grain_mixed"),
-    "a district-day stored by commune sent as a whole": (csv_file([row("", day="15/06/2021")]), "x.csv", {}, 2, "commune_code",
-                                                          "grain_stored_communes"),
+    "a district-day stored by commune sent as a whole": (
+        csv_file([row("", day="15/06/2021")]),
+        "x.csv",
+        {},
+        2,
+        "commune_code",
+        "grain_stored_communes",
+    ),
     "negative": (_six_rows(row("00001", day="17/06/2021", applications=-3)), "x.csv", {}, 7, "applications_received", "negative"),
     "fraction": (csv_file([OK2, row(applications="2.5")]), "x.csv", {}, 3, "applications_received", "fractional"),
     "non-numeric": (csv_file([OK2, row(delivered="mười")]), "x.csv", {}, 3, "cards_delivered", "not_numeric"),
@@ -159,16 +203,46 @@ REJECTIONS = {
     "empty count": (csv_file([OK2, row(collected="")]), "x.csv", {}, 3, "records_collected", "required"),
     "more than the population in a day": (csv_file([OK2, row(applications=2001)]), "x.csv", {}, 3, "applications_received", "too_large"),
     "duplicate unit-day": (csv_file([row(), OK2, row(day="2021-06-16", applications=9)]), "x.csv", {}, 4, "commune_code", "duplicate_row"),
-    "cumulative decreases in the file": (csv_file([row(applications=157), row(day="17/06/2021", applications=155)]), "x.csv",
-                                         {"cumulative": True}, 3, "applications_received", "cumulative_decrease"),
-    "cumulative below what is stored": (csv_file([row(applications=140)]), "x.csv", {"cumulative": True}, 2, "applications_received",
-                                        "cumulative_below_stored"),
-    "cumulative jump above the population": (csv_file([row(applications=150 + 2001)]), "x.csv", {"cumulative": True}, 2,
-                                             "applications_received", "too_large_cumulative"),
-    "mixed value types": (csv_file([row() + ["theo ngày"], row("00002") + ["lũy kế"]], header=HEADER + ["Loại số liệu"]), "x.csv", {},
-                          3, "value_type", "value_type_mixed"),
-    "daily rows in a cumulative import": (csv_file([row(applications=157) + ["theo ngày"]], header=HEADER + ["Loại số liệu"]), "x.csv",
-                                          {"cumulative": True}, 2, "value_type", "value_type_conflict"),
+    "cumulative decreases in the file": (
+        csv_file([row(applications=157), row(day="17/06/2021", applications=155)]),
+        "x.csv",
+        {"cumulative": True},
+        3,
+        "applications_received",
+        "cumulative_decrease",
+    ),
+    "cumulative below what is stored": (
+        csv_file([row(applications=140)]),
+        "x.csv",
+        {"cumulative": True},
+        2,
+        "applications_received",
+        "cumulative_below_stored",
+    ),
+    "cumulative jump above the population": (
+        csv_file([row(applications=150 + 2001)]),
+        "x.csv",
+        {"cumulative": True},
+        2,
+        "applications_received",
+        "too_large_cumulative",
+    ),
+    "mixed value types": (
+        csv_file([row() + ["theo ngày"], row("00002") + ["lũy kế"]], header=HEADER + ["Loại số liệu"]),
+        "x.csv",
+        {},
+        3,
+        "value_type",
+        "value_type_mixed",
+    ),
+    "daily rows in a cumulative import": (
+        csv_file([row(applications=157) + ["theo ngày"]], header=HEADER + ["Loại số liệu"]),
+        "x.csv",
+        {"cumulative": True},
+        2,
+        "value_type",
+        "value_type_conflict",
+    ),
     "unknown value type": (csv_file([row() + ["tuần"]], header=HEADER + ["Loại số liệu"]), "x.csv", {}, 2, "value_type", "value_type_unknown"),
     "over the size limit": (b"a" * (20 * 2**20 + 1), "x.csv", {}, None, None, "file_too_large"),
 }
@@ -220,8 +294,7 @@ def test_accepts_a_daily_csv_with_vietnamese_headers(mini_engine):
     result = run(mini_engine, csv_file([row(applications=7), row("00002", applications=8)]))
     assert result.status == "accepted" and result.problems == []
     assert (result.rows, result.units, result.provinces, result.date_from, result.date_to, result.days) == (2, 2, ["01"], D16, D16, 1)
-    assert result.totals == {"applications_received": 15, "cards_produced": None, "cards_delivered": 2, "records_collected": 4,
-                             "records_verified": 6}
+    assert result.totals == {"applications_received": 15, "cards_produced": None, "cards_delivered": 2, "records_collected": 4, "records_verified": 6}
     assert (result.rows_new, result.rows_replaced, result.rows_unchanged) == (2, 0, 0)
     # Province 01: 450 by 15/06, plus 7 + 8 on 16/06; the other provinces carry their totals forward.
     assert cumulative(mini_engine, "01") == 465
@@ -237,10 +310,23 @@ def test_accepts_a_daily_csv_with_vietnamese_headers(mini_engine):
 
 
 def test_ids_as_headers_bom_semicolons_lost_zeros_and_grouped_thousands(mini_engine):
-    header = ["report_date", "province_code", "district_code", "commune_code", "applications_received", "cards_produced",
-              "cards_delivered", "records_collected", "records_verified"]
-    data = csv_file([["2021-06-16", "1", "1", "1", "1.250", "", "0", "0", "12"], ["16/06/2021", "1", "1", "2", "30", "4", "0", "0", "0"]],
-                    header=header, sep=";", bom=True)
+    header = [
+        "report_date",
+        "province_code",
+        "district_code",
+        "commune_code",
+        "applications_received",
+        "cards_produced",
+        "cards_delivered",
+        "records_collected",
+        "records_verified",
+    ]
+    data = csv_file(
+        [["2021-06-16", "1", "1", "1", "1.250", "", "0", "0", "12"], ["16/06/2021", "1", "1", "2", "30", "4", "0", "0", "0"]],
+        header=header,
+        sep=";",
+        bom=True,
+    )
     upload = "bao cao (1).csv"
     result = run(mini_engine, data, upload, kind="upload")
     assert result.status == "accepted", [p.message() for p in result.problems]
@@ -249,21 +335,34 @@ def test_ids_as_headers_bom_semicolons_lost_zeros_and_grouped_thousands(mini_eng
     assert result.totals["cards_produced"] == 4
     assert cumulative(mini_engine, "01") == 450 + 1280
     with mini_engine.connect() as conn:
-        assert conn.execute(select(import_batch.c.kind, import_batch.c.source_name).where(import_batch.c.id == result.batch_id)).one() == ("upload", upload)
+        assert conn.execute(select(import_batch.c.kind, import_batch.c.source_name).where(import_batch.c.id == result.batch_id)).one() == (
+            "upload",
+            upload,
+        )
 
 
 def test_headers_without_diacritics_are_understood(mini_engine):
-    header = ["ngay bao cao", "MA TINH", "Ma huyen", "ma xa", "so ho so tiep nhan", "so the da tra cho cong dan",
-              "so phieu thu thap thong tin dan cu", "so ban ghi da cap nhat vao csdl"]
+    header = [
+        "ngay bao cao",
+        "MA TINH",
+        "Ma huyen",
+        "ma xa",
+        "so ho so tiep nhan",
+        "so the da tra cho cong dan",
+        "so phieu thu thap thong tin dan cu",
+        "so ban ghi da cap nhat vao csdl",
+    ]
     assert run(mini_engine, csv_file([row()], header=header)).status == "accepted"
 
 
 def test_xlsx_with_excel_date_cells_iso_text_and_numeric_codes(mini_engine):
-    data = xlsx_file([
-        [datetime(2021, 6, 16), 1, 1, 1, 7, 1, 2, 3],  # an Excel date cell; codes typed as numbers (zeros lost)
-        ["2021-06-16", "01", "001", "00002", 8.0, 1, 2, 3],  # ISO text; a whole number stored as float
-        ["17/06/2021", 1, 1, 2, 9, 1, 2, 3],  # dd/mm/yyyy text
-    ])
+    data = xlsx_file(
+        [
+            [datetime(2021, 6, 16), 1, 1, 1, 7, 1, 2, 3],  # an Excel date cell; codes typed as numbers (zeros lost)
+            ["2021-06-16", "01", "001", "00002", 8.0, 1, 2, 3],  # ISO text; a whole number stored as float
+            ["17/06/2021", 1, 1, 2, 9, 1, 2, 3],  # dd/mm/yyyy text
+        ]
+    )
     result = run(mini_engine, data, "bao-cao.xlsx", now=datetime(2021, 6, 18, 8, 0))
     assert result.status == "accepted", [p.message() for p in result.problems]
     assert fact(mini_engine, "00001")["applications_received"] == 7
@@ -281,10 +380,29 @@ def test_xlsx_problems_name_the_sheet_row_and_column_letter(mini_engine):
 def test_a_district_without_communes_reports_as_a_whole(mini_engine):
     # An island district (like Bạch Long Vĩ): no commune level, it reports itself and counts as one unit.
     with mini_engine.begin() as conn:
-        store.bulk_insert(conn, admin_unit, pl.DataFrame([{
-            "code": "004", "level": "district", "name": "Huyện đảo C2", "full_name": "Huyện đảo C2", "division_type": "huyện",
-            "parent_code": "03", "province_code": "03", "district_code": "004", "region_code": "TN", "iso_code": None,
-            "population": 500, "eligible_population": 400, "commune_count": 1}]))
+        store.bulk_insert(
+            conn,
+            admin_unit,
+            pl.DataFrame(
+                [
+                    {
+                        "code": "004",
+                        "level": "district",
+                        "name": "Huyện đảo C2",
+                        "full_name": "Huyện đảo C2",
+                        "division_type": "huyện",
+                        "parent_code": "03",
+                        "province_code": "03",
+                        "district_code": "004",
+                        "region_code": "TN",
+                        "iso_code": None,
+                        "population": 500,
+                        "eligible_population": 400,
+                        "commune_count": 1,
+                    }
+                ]
+            ),
+        )
         store.refresh_rollups(conn, ["03"])
     result = run(mini_engine, csv_file([["16/06/2021", "03", "4", "", 12, 0, 0, 0], row("00004", applications=30)]))
     assert result.status == "accepted", [p.message() for p in result.problems]
@@ -319,8 +437,13 @@ def test_the_same_file_again_changes_nothing_and_says_so(mini_engine):
 
 def test_a_corrected_resubmission_replaces_and_keeps_history(mini_engine):
     first = run(mini_engine, csv_file([row(applications=7), row("00002", applications=8)]))
-    fixed = run(mini_engine, csv_file([row(applications=9), row("00002", applications=8)], sep=";"), "sua.csv",
-                actor=person("Cán bộ sửa"), now=datetime(2021, 6, 17, 11, 30))
+    fixed = run(
+        mini_engine,
+        csv_file([row(applications=9), row("00002", applications=8)], sep=";"),
+        "sua.csv",
+        actor=person("Cán bộ sửa"),
+        now=datetime(2021, 6, 17, 11, 30),
+    )
     assert fixed.status == "accepted" and (fixed.rows_new, fixed.rows_replaced, fixed.rows_unchanged) == (0, 1, 1)
     assert fact(mini_engine, "00001")["applications_received"] == 9 and fact(mini_engine, "00001")["batch_id"] == fixed.batch_id
     assert fact(mini_engine, "00002")["batch_id"] == first.batch_id  # unchanged rows are not rewritten
@@ -385,9 +508,13 @@ def test_rollback_skips_values_of_batches_already_rolled_back(mini_engine):
 
 def test_cumulative_counts_become_daily_against_what_is_stored(mini_engine):
     # 00001 has 10 a day for 15 days: 150 by 15/06; records verified 1 a day: 15.
-    data = csv_file([row(applications=157, delivered=0, collected=0, verified=16) + ["lũy kế"],
-                     row(day="17/06/2021", applications=165, delivered=2, collected=0, verified=18) + ["lũy kế"]],
-                    header=HEADER + ["Loại số liệu"])
+    data = csv_file(
+        [
+            row(applications=157, delivered=0, collected=0, verified=16) + ["lũy kế"],
+            row(day="17/06/2021", applications=165, delivered=2, collected=0, verified=18) + ["lũy kế"],
+        ],
+        header=HEADER + ["Loại số liệu"],
+    )
     result = run(mini_engine, data, now=datetime(2021, 6, 18, 9, 0))
     assert result.status == "accepted" and result.value_type == "cumulative", [p.message() for p in result.problems]
     assert fact(mini_engine, "00001")["applications_received"] == 7 and fact(mini_engine, "00001")["records_verified"] == 1
@@ -396,9 +523,12 @@ def test_cumulative_counts_become_daily_against_what_is_stored(mini_engine):
     assert result.totals["applications_received"] == 15
     assert cumulative(mini_engine, "01", date(2021, 6, 17)) == 450 + 15
     # The --cumulative option does the same without the column.
-    option = run(mini_engine, csv_file([row("00002", day="17/06/2021", applications=300 + 5, delivered=0, collected=0, verified=16)]),
-                 cumulative=True,
-                 now=datetime(2021, 6, 18, 9, 0))
+    option = run(
+        mini_engine,
+        csv_file([row("00002", day="17/06/2021", applications=300 + 5, delivered=0, collected=0, verified=16)]),
+        cumulative=True,
+        now=datetime(2021, 6, 18, 9, 0),
+    )
     assert option.status == "accepted" and fact(mini_engine, "00002", date(2021, 6, 17))["applications_received"] == 5
 
 
@@ -612,8 +742,14 @@ def test_a_readiness_update_is_not_rolled_back_and_is_not_the_latest_report(mini
         before = dataset_info_of(conn).last_received_at
         batch_id = conn.execute(
             import_batch.insert().returning(import_batch.c.id),
-            {"kind": "readiness", "source_name": "form", "submitted_by": "Đội dữ liệu", "received_at": datetime(2021, 6, 20, 9),
-             "row_count": 1, "status": "active"},
+            {
+                "kind": "readiness",
+                "source_name": "form",
+                "submitted_by": "Đội dữ liệu",
+                "received_at": datetime(2021, 6, 20, 9),
+                "row_count": 1,
+                "status": "active",
+            },
         ).scalar_one()
         # A readiness update received after every report does not count as "the newest report".
         assert dataset_info_of(conn).last_received_at == before

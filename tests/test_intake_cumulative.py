@@ -29,38 +29,53 @@ def country(empty_engine):
 
 
 def send_daily(engine, values: dict[int, int], commune="00001"):
-    rows = [row(commune=commune, day=day(n).strftime("%d/%m/%Y"), applications=v, delivered=0, collected=0, verified=0)
-            for n, v in values.items()]
+    rows = [row(commune=commune, day=day(n).strftime("%d/%m/%Y"), applications=v, delivered=0, collected=0, verified=0) for n, v in values.items()]
     result = run(engine, csv_file(rows), f"ngay-{commune}-{min(values)}.csv")
     assert result.status == "accepted", [p.message() for p in result.problems]
 
 
 def send_cumulative(engine, values: dict[int, int], commune="00001", district=None, province=None, name=None):
-    rows = [row(commune=commune, district=district, province=province, day=day(n).strftime("%d/%m/%Y"), applications=v, delivered=0, collected=0,
-                verified=0) + ["lũy kế"]
-            for n, v in values.items()]
+    rows = [
+        row(
+            commune=commune,
+            district=district,
+            province=province,
+            day=day(n).strftime("%d/%m/%Y"),
+            applications=v,
+            delivered=0,
+            collected=0,
+            verified=0,
+        )
+        + ["lũy kế"]
+        for n, v in values.items()
+    ]
     return run(engine, csv_file(rows, header=CUMULATIVE_HEADER), name or f"luy-ke-{commune}-{'-'.join(map(str, values))}.csv")
 
 
 def stored_daily(engine, unit="00001") -> dict[int, int]:
     with engine.connect() as conn:
-        rows = conn.execute(select(daily_fact.c.report_date, daily_fact.c.applications_received)
-                            .where(daily_fact.c.unit_code == unit).order_by(daily_fact.c.report_date)).all()
+        rows = conn.execute(
+            select(daily_fact.c.report_date, daily_fact.c.applications_received)
+            .where(daily_fact.c.unit_code == unit)
+            .order_by(daily_fact.c.report_date)
+        ).all()
     return {d.day: v for d, v in rows}
 
 
 def stored_cumulative(engine, unit, n: int) -> int:
     """The cumulative the dashboard shows for district or province `unit` at the end of day n (the rollup)."""
     with engine.connect() as conn:
-        return conn.execute(select(unit_day.c.cum_applications_received).where(unit_day.c.unit_code == unit,
-                                                                               unit_day.c.day == day(n))).scalar_one()
+        return conn.execute(select(unit_day.c.cum_applications_received).where(unit_day.c.unit_code == unit, unit_day.c.day == day(n))).scalar_one()
 
 
 def summed_cumulative(engine, unit, n: int) -> int:
     """The same from the facts themselves: every stored daily count up to day n."""
     with engine.connect() as conn:
-        return conn.execute(select(func.coalesce(func.sum(daily_fact.c.applications_received), 0))
-                            .where(daily_fact.c.unit_code == unit, daily_fact.c.report_date <= day(n))).scalar_one()
+        return conn.execute(
+            select(func.coalesce(func.sum(daily_fact.c.applications_received), 0)).where(
+                daily_fact.c.unit_code == unit, daily_fact.c.report_date <= day(n)
+            )
+        ).scalar_one()
 
 
 def says(engine, values: dict[int, int], unit="00001", district="001") -> None:
@@ -122,16 +137,26 @@ def test_a_figure_below_what_the_gap_already_holds_is_refused_and_writes_nothing
     assert [(p.row, p.column, p.code) for p in result.problems] == [(3, "applications_received", "cumulative_below_stored")]
     assert result.problems[0].message() == (
         "Dòng 3, cột E „Số hồ sơ tiếp nhận“: số lũy kế 15 nhỏ hơn tổng đã báo cáo trước ngày 03/03/2021 (20) — số lũy kế "
-        "không được giảm; kiểm tra lại, hoặc gửi dạng „theo ngày“ nếu đây là số trong ngày.")
+        "không được giảm; kiểm tra lại, hoặc gửi dạng „theo ngày“ nếu đây là số trong ngày."
+    )
     assert snapshot(country) == before
 
 
 def test_every_count_of_a_cumulative_file_converts_the_same_way(country):
-    rows = [["01/03/2021", "01", "001", "00001", 10, 1, 2, 3], ["02/03/2021", "01", "001", "00001", 10, 1, 2, 3],
-            ["03/03/2021", "01", "001", "00001", 10, 1, 2, 3]]
+    rows = [
+        ["01/03/2021", "01", "001", "00001", 10, 1, 2, 3],
+        ["02/03/2021", "01", "001", "00001", 10, 1, 2, 3],
+        ["03/03/2021", "01", "001", "00001", 10, 1, 2, 3],
+    ]
     assert run(country, csv_file(rows), "ngay.csv").status == "accepted"
-    result = run(country, csv_file([["01/03/2021", "01", "001", "00001", 10, 1, 2, 3, "lũy kế"],
-                                    ["03/03/2021", "01", "001", "00001", 50, 5, 8, 9, "lũy kế"]], header=CUMULATIVE_HEADER), "lk.csv")
+    result = run(
+        country,
+        csv_file(
+            [["01/03/2021", "01", "001", "00001", 10, 1, 2, 3, "lũy kế"], ["03/03/2021", "01", "001", "00001", 50, 5, 8, 9, "lũy kế"]],
+            header=CUMULATIVE_HEADER,
+        ),
+        "lk.csv",
+    )
     assert result.status == "accepted", [p.message() for p in result.problems]
     with country.connect() as conn:
         third = conn.execute(select(daily_fact).where(daily_fact.c.unit_code == "00001", daily_fact.c.report_date == day(3))).one()

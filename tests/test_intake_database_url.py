@@ -47,17 +47,21 @@ def test_only_the_default_files_folder_is_made(tmp_path, monkeypatch):
     assert default.parent.is_dir() and not default.exists()
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("postgresql+psycopg://canbo:mat-khau@db:khong-phai-cong/cccd", "it cannot be parsed"),
-    ("khong phai dia chi", "it cannot be parsed"),
-    ("oracle+khong://canbo:mat-khau@db/cccd", "unknown driver 'oracle+khong'"),
-])
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("postgresql+psycopg://canbo:mat-khau@db:khong-phai-cong/cccd", "it cannot be parsed"),
+        ("khong phai dia chi", "it cannot be parsed"),
+        ("oracle+khong://canbo:mat-khau@db/cccd", "unknown driver 'oracle+khong'"),
+    ],
+)
 def test_cli_malformed_database_url_is_one_line_and_exit_2(monkeypatch, url, reason):
     monkeypatch.setenv("DATABASE_URL", url)
     result = runner.invoke(app, ["batches"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [
-        f"error: the database URL (DATABASE_URL, or [connections.cccd] url in .streamlit/secrets.toml) cannot be used: {reason}"]
+        f"error: the database URL (DATABASE_URL, or [connections.cccd] url in .streamlit/secrets.toml) cannot be used: {reason}"
+    ]
     assert "mat-khau" not in result.output
 
 

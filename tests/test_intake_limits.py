@@ -90,17 +90,20 @@ def test_rows_cells_and_cell_length_have_their_limits(monkeypatch):
     assert code == "cell_too_long" and message.startswith("Dòng 2, cột D: ô dài 1.001 ký tự")
 
 
-@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
-                                  "xl/worksheets/sheet1.xml"])
+@pytest.mark.parametrize(
+    "part", ["xl/workbook.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/worksheets/sheet1.xml"]
+)
 def test_a_workbook_with_a_part_cut_short_is_unreadable_not_a_traceback(part):
     code, message = refused(hostile.damaged(xlsx_file([row()]), part), "hong.xlsx")
     assert code == "file_unreadable" and "Không đọc được tệp „hong.xlsx“" in message
 
 
 def test_a_dtd_in_the_sheet_is_refused():
-    laughs = ('<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-              '<row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>')
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>'
+    )
     assert refused(hostile.workbook([laughs]), "dtd.xlsx")[0] == "file_unreadable"
 
 

@@ -55,8 +55,15 @@ def geojson() -> dict:
 
 def choropleth(frame, geojson, value=MapValue.coverage, **kw):
     return province_choropleth(
-        frame, geojson, archipelago_labels(), value=value, unit="hồ sơ", denominator_label="công dân từ 14 tuổi (ước tính)",
-        as_of=AS_OF, title="Tỷ lệ", **kw,
+        frame,
+        geojson,
+        archipelago_labels(),
+        value=value,
+        unit="hồ sơ",
+        denominator_label="công dân từ 14 tuổi (ước tính)",
+        as_of=AS_OF,
+        title="Tỷ lệ",
+        **kw,
     )
 
 
@@ -177,19 +184,26 @@ def test_pace_after_the_deadline_is_not_applicable_not_no_data(demo_sqlite, geoj
     with engine.connect() as conn:
         late = progress(conn, level="province", as_of=date(2021, 12, 31), metric="applications_received", denominator="eligible")
     engine.dispose()
-    fig = province_choropleth(late, geojson, [], value=MapValue.pace_ratio, unit="hồ sơ", denominator_label="chỉ tiêu giao",
-                              as_of=date(2021, 12, 31), title="t")
+    fig = province_choropleth(
+        late, geojson, [], value=MapValue.pace_ratio, unit="hồ sơ", denominator_label="chỉ tiêu giao", as_of=date(2021, 12, 31), title="t"
+    )
     grey = next(t for t in shape_traces(fig) if t.colorscale[0][1] == NO_DATA_COLOR)
     assert "Không áp dụng" in grey.name and "Chưa có số liệu" in grey.name
     assert len(drawn_codes(fig)) == 63
 
 
 def test_has_data_and_pace_ratio():
-    frame = pl.DataFrame({
-        "code": ["a", "b", "c", "d"], "cumulative": [0, 0, 10, 10], "completeness": [0.0, 0.5, 0.0, 1.0],
-        "coverage": [0.0, 0.0, 0.1, None], "pace": [0.0, 0.0, 5.0, 5.0], "required_daily_rate": [1.0, 1.0, 10.0, 0.0],
-        "status": ["off_track", "off_track", "off_track", "achieved"],
-    })
+    frame = pl.DataFrame(
+        {
+            "code": ["a", "b", "c", "d"],
+            "cumulative": [0, 0, 10, 10],
+            "completeness": [0.0, 0.5, 0.0, 1.0],
+            "coverage": [0.0, 0.0, 0.1, None],
+            "pace": [0.0, 0.0, 5.0, 5.0],
+            "required_daily_rate": [1.0, 1.0, 10.0, 0.0],
+            "status": ["off_track", "off_track", "off_track", "achieved"],
+        }
+    )
     out = with_map_values(frame)
     assert out["has_data"].to_list() == [False, True, True, False]  # d: no denominator
     assert out["pace_ratio"].to_list() == [0.0, 0.0, 0.5, None]
@@ -263,8 +277,16 @@ def test_tile_grid_problems_are_named(tmp_path, monkeypatch):
 def test_tile_grid_figure_colours_like_the_map(demo_frame):
     grid = load_tile_grid()
     for value in MapValue:
-        fig = tile_grid(demo_frame, grid, archipelago_labels(), value=value, unit="hồ sơ",
-                        denominator_label="công dân từ 14 tuổi (ước tính)", as_of=AS_OF, title="Lưới")
+        fig = tile_grid(
+            demo_frame,
+            grid,
+            archipelago_labels(),
+            value=value,
+            unit="hồ sơ",
+            denominator_label="công dân từ 14 tuổi (ước tính)",
+            as_of=AS_OF,
+            title="Lưới",
+        )
         tiles = fig.data[0]
         assert [c[0] for c in tiles.customdata] == grid["code"].to_list()
         assert len(fig.layout.shapes) == 63

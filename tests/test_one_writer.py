@@ -65,8 +65,15 @@ def test_the_tables_in_code_are_the_tables_the_migrations_build(empty_engine):
         assert compare_metadata(context, metadata) == []
 
 
-@pytest.mark.parametrize("live, history", [(daily_fact, fact_history), (readiness_item, readiness_item_history),
-                                           (milestone, milestone_history), (agency_connection, agency_connection_history)])
+@pytest.mark.parametrize(
+    "live, history",
+    [
+        (daily_fact, fact_history),
+        (readiness_item, readiness_item_history),
+        (milestone, milestone_history),
+        (agency_connection, agency_connection_history),
+    ],
+)
 def test_a_history_table_keeps_its_live_tables_columns_with_who_replaced_them(live, history):
     kept = [c.name for c in history.columns][1:-2]
     assert [c.name for c in history.columns] == ["id", *kept, "replaced_by_batch_id", "replaced_at"]
@@ -83,9 +90,16 @@ def test_a_history_table_keeps_its_live_tables_columns_with_who_replaced_them(li
 
 
 def _new_batch(conn, name: str) -> int:
-    return conn.execute(insert(import_batch).returning(import_batch.c.id), {
-        "kind": "cli", "source_name": name, "submitted_by": "test", "received_at": datetime(2021, 6, 1, 9), "row_count": 0,
-    }).scalar_one()
+    return conn.execute(
+        insert(import_batch).returning(import_batch.c.id),
+        {
+            "kind": "cli",
+            "source_name": name,
+            "submitted_by": "test",
+            "received_at": datetime(2021, 6, 1, 9),
+            "row_count": 0,
+        },
+    ).scalar_one()
 
 
 def _delete_batch(engine, batch_id: int) -> None:
@@ -114,10 +128,20 @@ def test_upgrading_a_populated_sqlite_database_keeps_every_batch_and_what_refers
     migrate.upgrade(engine, "0004_access")
     with engine.begin() as conn:
         ids = [_new_batch(conn, f"{i}.csv") for i in range(3)]
-        conn.execute(insert(fact_history), [{
-            "unit_code": "00001", "report_date": date(2021, 6, 1), **dict.fromkeys(COUNT_COLUMNS, 1), "batch_id": ids[0],
-            "late": False, "replaced_by_batch_id": ids[1], "replaced_at": datetime(2021, 6, 2, 9),
-        }])
+        conn.execute(
+            insert(fact_history),
+            [
+                {
+                    "unit_code": "00001",
+                    "report_date": date(2021, 6, 1),
+                    **dict.fromkeys(COUNT_COLUMNS, 1),
+                    "batch_id": ids[0],
+                    "late": False,
+                    "replaced_by_batch_id": ids[1],
+                    "replaced_at": datetime(2021, 6, 2, 9),
+                }
+            ],
+        )
         before = conn.execute(select(import_batch).order_by(import_batch.c.id)).all()
         assert "AUTOINCREMENT" not in _sqlite_schema(conn)
     migrate.upgrade(engine)  # 0005, then 0006 in the transaction 0005's version update opened

@@ -114,9 +114,20 @@ def convert(soffice: str, files: list[Path], out: Path) -> dict[str, Path]:
     """All files to PDF in one LibreOffice run (a private profile: no clash with another soffice)."""
     profile = out / "lo-profile"
     subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(out),
-         *map(str, files)],
-        capture_output=True, check=True, timeout=600,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            *map(str, files),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=600,
     )
     pdfs = {f.stem: out / f"{f.stem}.pdf" for f in files}
     missing = [p.name for p in pdfs.values() if not p.exists()]
@@ -133,8 +144,9 @@ def write_pngs(pdf: Path, pages: dict[str, int], *, dpi: int) -> None:
     PNG_DIR.mkdir(parents=True, exist_ok=True)
     for name, n in pages.items():
         target = PNG_DIR / name
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(n), "-l", str(n), "-singlefile", str(pdf), str(target)],
-                       check=True, timeout=120)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), "-f", str(n), "-l", str(n), "-singlefile", str(pdf), str(target)], check=True, timeout=120
+        )
         png = target.with_suffix(".png")
         Image.open(png).convert("RGB").quantize(colors=64).save(png, optimize=True)
 
@@ -156,19 +168,33 @@ def stress_slides(slides: list[Slide]) -> list[Slide]:
     name = "Thành phố Hồ Chí Minh và Bà Rịa - Vũng Tàu"
     out = []
     for s in slides:
-        numbers = tuple(BigNumber(f"{88_888 + i:,}".replace(",", "."), f"chip ID applications received per day against the target of {name}",
-                                  n.status) for i, n in enumerate(s.numbers))
-        tables = tuple(replace(t, title=t.title and f"{t.title} — {name}",
-                               rows=tuple(tuple(f"{name} ⚠" if not num else "88.888" for cell, num in zip(r, t.numeric, strict=True)) for r in t.rows))
-                       for t in s.tables)
-        bullets = tuple(f"{b} Reports of {name} were incomplete on this day: the province may rank low for missing reports, not for being slow."
-                        for b in (s.bullets or ("Note:",)))
-        out.append(replace(
-            s, title=f"{name} — chip-based citizen identity card applications received against the eligible population",
-            message=f"Off track: 7-day pace 88.888 applications/day is 12% of the 99.999 applications/day required to finish by 01/07/2021 in {name}",
-            context=f"Chip-based citizen identity card applications received against the population aged 14 and over (estimated) — {name}",
-            numbers=numbers, tables=tables, bullets=bullets,
-        ))
+        numbers = tuple(
+            BigNumber(f"{88_888 + i:,}".replace(",", "."), f"chip ID applications received per day against the target of {name}", n.status)
+            for i, n in enumerate(s.numbers)
+        )
+        tables = tuple(
+            replace(
+                t,
+                title=t.title and f"{t.title} — {name}",
+                rows=tuple(tuple(f"{name} ⚠" if not num else "88.888" for cell, num in zip(r, t.numeric, strict=True)) for r in t.rows),
+            )
+            for t in s.tables
+        )
+        bullets = tuple(
+            f"{b} Reports of {name} were incomplete on this day: the province may rank low for missing reports, not for being slow."
+            for b in (s.bullets or ("Note:",))
+        )
+        out.append(
+            replace(
+                s,
+                title=f"{name} — chip-based citizen identity card applications received against the eligible population",
+                message=f"Off track: 7-day pace 88.888 applications/day is 12% of the 99.999 applications/day required to finish by 01/07/2021 in {name}",
+                context=f"Chip-based citizen identity card applications received against the population aged 14 and over (estimated) — {name}",
+                numbers=numbers,
+                tables=tables,
+                bullets=bullets,
+            )
+        )
     return out
 
 
@@ -197,12 +223,16 @@ def handouts(office, demo_sqlite, tmp_path_factory):
         "deck-director-27": deck.build_deck(director),
     }
     slides = stress_slides(build_slides(long_name))
-    files["deck-stress"] = deck.deck_pptx(slides, replace(deck_cover(long_name), title="Chip-based ID card rollout — Thành phố Hồ Chí Minh và Bà Rịa - Vũng Tàu"),
-                                          pictures=[_placeholder_png() if s.figure is not None else None for s in slides])
+    files["deck-stress"] = deck.deck_pptx(
+        slides,
+        replace(deck_cover(long_name), title="Chip-based ID card rollout — Thành phố Hồ Chí Minh và Bà Rịa - Vũng Tàu"),
+        pictures=[_placeholder_png() if s.figure is not None else None for s in slides],
+    )
     files["workbook-handout"] = handout
     notes = [f"{SIMULATED_LABEL}: không phải số liệu thật của Bộ Công an."] if simulated else []
-    files["workbook-rankings"] = rankings_xlsx(provinces, as_of=AS_OF, title="Xếp hạng tỉnh/thành — Hồ sơ CCCD đã thu nhận (hồ sơ)",
-                                               notes=notes + ["Tỷ lệ = lũy kế ÷ mẫu số."])
+    files["workbook-rankings"] = rankings_xlsx(
+        provinces, as_of=AS_OF, title="Xếp hạng tỉnh/thành — Hồ sơ CCCD đã thu nhận (hồ sơ)", notes=notes + ["Tỷ lệ = lũy kế ÷ mẫu số."]
+    )
     paths = []
     for stem, data in files.items():
         path = out / (stem + (".pptx" if stem.startswith("deck") else ".xlsx"))
@@ -216,8 +246,11 @@ def handouts(office, demo_sqlite, tmp_path_factory):
 
 
 def picture_boxes(slide) -> list[tuple[float, float, float, float]]:
-    return [(s.left / EMU_PER_PT, s.top / EMU_PER_PT, (s.left + s.width) / EMU_PER_PT, (s.top + s.height) / EMU_PER_PT)
-            for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    return [
+        (s.left / EMU_PER_PT, s.top / EMU_PER_PT, (s.left + s.width) / EMU_PER_PT, (s.top + s.height) / EMU_PER_PT)
+        for s in slide.shapes
+        if s.shape_type == MSO_SHAPE_TYPE.PICTURE
+    ]
 
 
 def overlapping(words: tuple[Word, ...]) -> list[tuple[str, str]]:
@@ -290,10 +323,13 @@ def assert_headers_on(page: Page, wanted: Counter, what: str) -> None:
 SLUG = {"Xếp hạng tỉnh": "xep-hang-tinh", "Xếp hạng": "xep-hang", "Vùng": "vung", "Huyện": "huyen", "Sẵn sàng": "san-sang", "Ghi chú": "ghi-chu"}
 
 
-@pytest.mark.parametrize(("stem", "limits"), [
-    ("workbook-handout", {"Xếp hạng tỉnh": 2, "Vùng": 1, "Huyện": 18, "Sẵn sàng": 1, "Ghi chú": 1}),
-    ("workbook-rankings", {"Xếp hạng": 2, "Ghi chú": 1}),
-])
+@pytest.mark.parametrize(
+    ("stem", "limits"),
+    [
+        ("workbook-handout", {"Xếp hạng tỉnh": 2, "Vùng": 1, "Huyện": 18, "Sẵn sàng": 1, "Ghi chú": 1}),
+        ("workbook-rankings", {"Xếp hạng": 2, "Ghi chú": 1}),
+    ],
+)
 def test_every_sheet_prints_its_columns_on_one_page_width(handouts, stem, limits):
     source, pdf = handouts[stem]
     pages = sheet_pages(source, pdf)

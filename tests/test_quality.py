@@ -27,8 +27,17 @@ def by_key(frame: pl.DataFrame, *keys: str) -> dict:
 
 def plant(engine, code: str, province: str, day: date, **counts) -> None:
     """Replace one commune-day through the store (the one write path), received on time at 16:00."""
-    row = {"batch_index": 0, "unit_code": code, "report_date": day, "applications_received": mini_daily_applications(code, day),
-           "cards_produced": None, "cards_delivered": 0, "records_collected": 0, "records_verified": 1, **counts}
+    row = {
+        "batch_index": 0,
+        "unit_code": code,
+        "report_date": day,
+        "applications_received": mini_daily_applications(code, day),
+        "cards_produced": None,
+        "cards_delivered": 0,
+        "records_collected": 0,
+        "records_verified": 1,
+        **counts,
+    }
     meta = store.BatchMeta("cli", f"fix-{code}-{day}.csv", "officer@c06", datetime.combine(day, time(16)), province)
     with engine.begin() as conn:
         store.write_reports(conn, pl.DataFrame([row]), [meta])
@@ -80,9 +89,7 @@ def test_missing_reports_on_the_last_day_are_province_b(mini_engine):
         b = quality.missing_reports(conn, as_of=AS_OF, province="02")
         a = quality.missing_reports(conn, as_of=AS_OF, province="01")
         day_before = quality.missing_reports(conn, as_of=AS_OF - timedelta(days=1))
-    assert national.provinces.select("code", "units_expected", "units_reported", "units_missing", "none_reported").rows() == [
-        ("02", 1, 0, 1, True)
-    ]
+    assert national.provinces.select("code", "units_expected", "units_reported", "units_missing", "none_reported").rows() == [("02", 1, 0, 1, True)]
     assert national.provinces_none["name"].to_list() == ["Tỉnh B"]
     assert national.districts.select("province_code", "code", "units_missing").rows() == [("02", "002", 1)]
     assert national.units.height == 0  # names only for one province
@@ -93,8 +100,16 @@ def test_missing_reports_on_the_last_day_are_province_b(mini_engine):
 
 def test_a_district_grain_report_counts_for_its_communes(mini_engine):
     # B's district sends the last day's report at district grain: its commune is no longer missing.
-    row = {"batch_index": 0, "unit_code": "002", "report_date": AS_OF, "applications_received": 20, "cards_produced": None,
-           "cards_delivered": 0, "records_collected": 0, "records_verified": 1}
+    row = {
+        "batch_index": 0,
+        "unit_code": "002",
+        "report_date": AS_OF,
+        "applications_received": 20,
+        "cards_produced": None,
+        "cards_delivered": 0,
+        "records_collected": 0,
+        "records_verified": 1,
+    }
     with mini_engine.begin() as conn:
         store.write_reports(conn, pl.DataFrame([row]), [store.BatchMeta("cli", "b.csv", "officer", datetime(2021, 6, 15, 16), "02")])
     with mini_engine.connect() as conn:
@@ -132,7 +147,11 @@ def test_a_planted_spike_is_found_and_normal_days_are_not(mini_engine):
     assert spikes.height == 1
     row = spikes.row(0, named=True)
     assert (row["unit_code"], row["province_code"], row["day"], row["metric"], row["value"]) == (
-        "00001", "01", date(2021, 6, 12), "applications_received", 10_000
+        "00001",
+        "01",
+        date(2021, 6, 12),
+        "applications_received",
+        10_000,
     )
     # Usual: 10 a day over 01–08/06 (the window before the checked 09–15/06). The rest of province A
     # (commune 00002) sent its usual 20 that day, so the day factor is 1: expected 10; limit max(8 × 10, 10 + 75).
@@ -170,9 +189,14 @@ def test_delivered_above_received_and_above_produced_are_found(mini_engine):
 
 def test_month_spans_and_their_stamps(mini_engine):
     assert quality.month_spans(date(2021, 5, 20), date(2021, 7, 3)) == [
-        (date(2021, 5, 20), date(2021, 5, 31)), (date(2021, 6, 1), date(2021, 6, 30)), (date(2021, 7, 1), date(2021, 7, 3))
+        (date(2021, 5, 20), date(2021, 5, 31)),
+        (date(2021, 6, 1), date(2021, 6, 30)),
+        (date(2021, 7, 1), date(2021, 7, 3)),
     ]
-    assert quality.month_spans(date(2021, 12, 30), date(2022, 1, 1)) == [(date(2021, 12, 30), date(2021, 12, 31)), (date(2022, 1, 1), date(2022, 1, 1))]
+    assert quality.month_spans(date(2021, 12, 30), date(2022, 1, 1)) == [
+        (date(2021, 12, 30), date(2021, 12, 31)),
+        (date(2022, 1, 1), date(2022, 1, 1)),
+    ]
     spans = [(date(2021, 5, 1), date(2021, 5, 31)), (date(2021, 6, 1), date(2021, 6, 10)), (date(2021, 6, 11), date(2021, 6, 15))]
     with mini_engine.connect() as conn:
         before = quality.span_stamps(conn, spans)
@@ -264,9 +288,22 @@ def test_followup_csv_neutralises_formulas():
     from ui import quality_data
 
     rows = pl.DataFrame(
-        {"kind": ["spike"], "province_code": ["01"], "province_name": ["Hà Nội"], "district_name": ["Quận Ba Đình"],
-         "unit_code": ["00001"], "unit_name": ["Phường Phúc Xá"], "day": [date(2021, 6, 1)], "metric": ["applications_received"],
-         "value": [1000], "expected": [10.0], "limit": [80.0], "excess": [920.0], "batch_id": [7], "submitted_by": ["=HYPERLINK(\"x\")"]}
+        {
+            "kind": ["spike"],
+            "province_code": ["01"],
+            "province_name": ["Hà Nội"],
+            "district_name": ["Quận Ba Đình"],
+            "unit_code": ["00001"],
+            "unit_name": ["Phường Phúc Xá"],
+            "day": [date(2021, 6, 1)],
+            "metric": ["applications_received"],
+            "value": [1000],
+            "expected": [10.0],
+            "limit": [80.0],
+            "excess": [920.0],
+            "batch_id": [7],
+            "submitted_by": ['=HYPERLINK("x")'],
+        }
     )
     csv = quality_data.neutralise_formulas(quality_data.followup_export(rows)).write_csv()
     assert "'=HYPERLINK" in csv and "Tăng đột biến trong ngày" in csv and "1000" in csv

@@ -42,9 +42,7 @@ def test_province_progress_against_eligible_population(mini_engine):
     assert c["cumulative"] == 675 and c["pace"] == pytest.approx(45.0)
     assert c["status"] == "on_track" and c["projected_completion"] == date(2021, 6, 23)  # ceil(325/45) = 8
     # Ranks: C 67.5%, B 52%, A 22.5%; a week earlier B 40% led C 36%: C up one, B down one.
-    assert [(r["code"], r["rank"], r["rank_7d_ago"], r["rank_change"]) for r in rows.values()] == [
-        ("03", 1, 2, 1), ("02", 2, 1, -1), ("01", 3, 3, 0)
-    ]
+    assert [(r["code"], r["rank"], r["rank_7d_ago"], r["rank_change"]) for r in rows.values()] == [("03", 1, 2, 1), ("02", 2, 1, -1), ("01", 3, 3, 0)]
 
 
 def test_province_progress_against_target(mini_engine):
@@ -93,21 +91,52 @@ def test_reimport_changes_nothing_and_a_correction_keeps_history(mini_engine):
         assert summary.rows_replaced == facts.height
     with mini_engine.connect() as conn:
         assert progress(conn, level="national", as_of=AS_OF)["cumulative"][0] == 1645
-    correction = pl.DataFrame([{"batch_index": 0, "unit_code": "00001", "report_date": date(2021, 6, 10), "applications_received": 110,
-                                "cards_produced": None, "cards_delivered": 0, "records_collected": 0, "records_verified": 1}])
+    correction = pl.DataFrame(
+        [
+            {
+                "batch_index": 0,
+                "unit_code": "00001",
+                "report_date": date(2021, 6, 10),
+                "applications_received": 110,
+                "cards_produced": None,
+                "cards_delivered": 0,
+                "records_collected": 0,
+                "records_verified": 1,
+            }
+        ]
+    )
     with mini_engine.begin() as conn:
         store.write_reports(conn, correction, [store.BatchMeta("cli", "fix.csv", "officer", date(2021, 6, 16), "01")])
     with mini_engine.connect() as conn:
         assert progress(conn, level="national", as_of=AS_OF)["cumulative"][0] == 1745  # 10 → 110 on one day
-        old = conn.execute(select(fact_history.c.applications_received).where(fact_history.c.unit_code == "00001",
-                                                                               fact_history.c.report_date == date(2021, 6, 10))).scalars().all()
+        old = (
+            conn.execute(
+                select(fact_history.c.applications_received).where(
+                    fact_history.c.unit_code == "00001", fact_history.c.report_date == date(2021, 6, 10)
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert 10 in old
         assert conn.execute(select(func.count()).select_from(daily_fact)).scalar_one() == 74  # 5 × 15 − 1 missing
 
 
 def test_a_failed_write_leaves_nothing(mini_engine):
-    bad = pl.DataFrame([{"batch_index": 0, "unit_code": "00001", "report_date": date(2021, 6, 20), "applications_received": 5,
-                         "cards_produced": None, "cards_delivered": 0, "records_collected": 0, "records_verified": None}])
+    bad = pl.DataFrame(
+        [
+            {
+                "batch_index": 0,
+                "unit_code": "00001",
+                "report_date": date(2021, 6, 20),
+                "applications_received": 5,
+                "cards_produced": None,
+                "cards_delivered": 0,
+                "records_collected": 0,
+                "records_verified": None,
+            }
+        ]
+    )
     with pytest.raises(IntegrityError):  # records_verified may not be null
         with mini_engine.begin() as conn:
             store.write_reports(conn, bad, [store.BatchMeta("cli", "bad.csv", "officer", date(2021, 6, 20), "01")])

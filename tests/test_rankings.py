@@ -58,10 +58,21 @@ def test_region_filter_keeps_national_ranks(monkeypatch, demo_sqlite):
 def test_ranking_styler_formats_the_vietnamese_way_and_flags():
     frame = pl.DataFrame(
         {
-            "code": ["01", "02"], "rank": [1, 2], "rank_change": [2, None], "name": ["Hà Nội", "Hà Giang"], "region_name": ["R", "R"],
-            "cumulative": [1234567, 5], "denominator": [1000000, 100], "coverage": [1.234567, 0.05], "pace": [1234.4, 0.0],
-            "required_daily_rate": [0.0, 3.2], "projected_completion": [None, date(2021, 8, 6)], "status": ["achieved", "off_track"],
-            "completeness": [1.0, 0.5], "over_100": [True, False], "reporting_incomplete": [False, True],
+            "code": ["01", "02"],
+            "rank": [1, 2],
+            "rank_change": [2, None],
+            "name": ["Hà Nội", "Hà Giang"],
+            "region_name": ["R", "R"],
+            "cumulative": [1234567, 5],
+            "denominator": [1000000, 100],
+            "coverage": [1.234567, 0.05],
+            "pace": [1234.4, 0.0],
+            "required_daily_rate": [0.0, 3.2],
+            "projected_completion": [None, date(2021, 8, 6)],
+            "status": ["achieved", "off_track"],
+            "completeness": [1.0, 0.5],
+            "over_100": [True, False],
+            "reporting_incomplete": [False, True],
         }
     )
     table = ranking_table(frame)

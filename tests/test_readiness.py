@@ -42,7 +42,9 @@ from tests.conftest import load_mini_country, mini_reports, person, sign_in_appt
 
 NOW = datetime(2021, 6, 17, 9, 0)
 ITEMS_HEADER = "Mã tỉnh,Hạng mục,Kế hoạch,Đã hoàn thành,Ngày kế hoạch,Ngày hoàn thành"  # A..F
-ITEMS_OK = ITEMS_HEADER + """
+ITEMS_OK = (
+    ITEMS_HEADER
+    + """
 01,Bộ thiết bị thu nhận,2,2,15/05/2021,01/05/2021
 01,Đường truyền,2,2,15/05/2021,01/05/2021
 01,Cán bộ đã tập huấn,4,4,15/05/2021,01/05/2021
@@ -55,9 +57,12 @@ ITEMS_OK = ITEMS_HEADER + """
 03,Đường truyền,1,1,15/05/2021,01/05/2021
 03,Cán bộ đã tập huấn,10,12,15/05/2021,01/05/2021
 """
+)
 CONNECTIONS = "Mã bộ ngành,Trạng thái,Ngày kết nối\nBYT,Đã kết nối,10/09/2020\nBTP,đã kết nối,2020-10-05\nBHXH,Đang thử nghiệm,\nNHNN,Chưa kết nối,\n"
-MILESTONES_OK = ("Mã tỉnh,Mốc,Ngày đạt mốc\n01,Kết nối CSDL,20/09/2020\n02,Kết nối CSDL,01/10/2020\n03,Kết nối CSDL,\n"
-                 "01,Bắt đầu thu thập,15/08/2020\n02,Bắt đầu thu thập,25/08/2020\n")
+MILESTONES_OK = (
+    "Mã tỉnh,Mốc,Ngày đạt mốc\n01,Kết nối CSDL,20/09/2020\n02,Kết nối CSDL,01/10/2020\n03,Kết nối CSDL,\n"
+    "01,Bắt đầu thu thập,15/08/2020\n02,Bắt đầu thu thập,25/08/2020\n"
+)
 
 
 def send(engine, text: str | bytes, name: str = "san-sang.csv", who: str = "Nhóm dữ liệu C06", **kwargs) -> intake.Result:
@@ -78,8 +83,7 @@ def country(empty_engine):
 
 def snapshot(engine) -> dict:
     with engine.connect() as conn:
-        tables = (readiness_item, readiness_item_history, milestone, milestone_history, agency_connection, agency_connection_history,
-                  import_batch)
+        tables = (readiness_item, readiness_item_history, milestone, milestone_history, agency_connection, agency_connection_history, import_batch)
         return {t.name: sorted(tuple(map(str, r)) for r in conn.execute(select(t))) for t in tables}
 
 
@@ -136,7 +140,12 @@ def test_connections_and_milestones_as_of_a_date(country):
     status = dict(zip(board["agency_code"], board["status_as_of"], strict=True))
     # BTP connects on 05/10; BHXH's testing was only reported on 17/06/2021 (the import), so not on 30/09/2020.
     assert (status["BYT"], status["BTP"], status["BHXH"], status["NHNN"], status["BQP"]) == (
-        "connected", "not_connected", "not_connected", "not_connected", "not_connected")
+        "connected",
+        "not_connected",
+        "not_connected",
+        "not_connected",
+        "not_connected",
+    )
     assert board.filter(pl.col("agency_code") == "BHXH")["status"][0] == "testing"  # as it stands now
     assert started == {"collection_started": 1, "collection_finished": 0, "db_connected": 0}
     assert headline.ready_line() == "0/3 tỉnh sẵn sàng triển khai"
@@ -145,7 +154,9 @@ def test_connections_and_milestones_as_of_a_date(country):
 
 # --- validation -------------------------------------------------------------------------------------
 
-BAD_ITEMS = ITEMS_HEADER + """
+BAD_ITEMS = (
+    ITEMS_HEADER
+    + """
 99,Bộ thiết bị thu nhận,2,1,15/05/2021,01/05/2021
 01,Máy in,2,1,15/05/2021,01/05/2021
 01,Đường truyền,-3,1,15/05/2021,01/05/2021
@@ -158,24 +169,41 @@ BAD_ITEMS = ITEMS_HEADER + """
 1,Bộ thiết bị thu nhận,2.5,2,15/05/2021,01/05/2021
 03,Đường truyền,,1,15/05/2021,01/05/2021
 """
+)
 BAD_ITEMS_EXPECTED = {
-    (2, "A", "unknown_province"), (3, "B", "vocabulary"), (4, "C", "negative"), (5, "D", "not_numeric"), (6, "F", "date_format"),
-    (7, "F", "date_future"), (8, "F", "done_date_required"), (10, "B", "duplicate_key"), (11, "C", "fractional"), (12, "C", "required"),
+    (2, "A", "unknown_province"),
+    (3, "B", "vocabulary"),
+    (4, "C", "negative"),
+    (5, "D", "not_numeric"),
+    (6, "F", "date_format"),
+    (7, "F", "date_future"),
+    (8, "F", "done_date_required"),
+    (10, "B", "duplicate_key"),
+    (11, "C", "fractional"),
+    (12, "C", "required"),
 }
 BAD_CONNECTIONS = "Mã bộ ngành,Trạng thái,Ngày kết nối\nXYZ,Đã kết nối,01/09/2020\nBYT,Đã kết nối,\nBTP,Chưa kết nối,01/09/2020\nBHXH,Kết nối rồi,\n"
 BAD_MILESTONES = "Mã tỉnh,Mốc,Ngày đạt mốc\n01,Bắt đầu thu thập,01/09/2020\n01,Hoàn thành thu thập,01/08/2020\n"
 
 
-@pytest.mark.parametrize("text,expected", [
-    (BAD_ITEMS, BAD_ITEMS_EXPECTED),
-    (BAD_CONNECTIONS, {(2, "A", "unknown_agency"), (3, "C", "connected_date_required"), (4, "C", "connected_date_not_connected"),
-                       (5, "B", "vocabulary")}),
-    (BAD_MILESTONES, {(3, "C", "finished_before_started")}),
-    (ITEMS_HEADER.replace("Ngày hoàn thành", "Ghi chú lạ") + "\n01,Đường truyền,2,2,15/05/2021,x\n",
-     {(1, "F", "unknown_column"), (1, None, "missing_column")}),
-    (ITEMS_HEADER + "\n", {(1, None, "header_only")}),
-    ("a,b,c\n1,2,3\n", {(1, None, "sheet_unknown")}),
-], ids=["items", "connections", "milestones", "header", "header-only", "unknown-table"])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (BAD_ITEMS, BAD_ITEMS_EXPECTED),
+        (
+            BAD_CONNECTIONS,
+            {(2, "A", "unknown_agency"), (3, "C", "connected_date_required"), (4, "C", "connected_date_not_connected"), (5, "B", "vocabulary")},
+        ),
+        (BAD_MILESTONES, {(3, "C", "finished_before_started")}),
+        (
+            ITEMS_HEADER.replace("Ngày hoàn thành", "Ghi chú lạ") + "\n01,Đường truyền,2,2,15/05/2021,x\n",
+            {(1, "F", "unknown_column"), (1, None, "missing_column")},
+        ),
+        (ITEMS_HEADER + "\n", {(1, None, "header_only")}),
+        ("a,b,c\n1,2,3\n", {(1, None, "sheet_unknown")}),
+    ],
+    ids=["items", "connections", "milestones", "header", "header-only", "unknown-table"],
+)
 def test_every_problem_names_row_and_column_and_nothing_is_written(country, text, expected):
     before = snapshot(country)
     result = send(country, text)
@@ -227,10 +255,20 @@ def test_reimport_changes_nothing(country):
 
 def test_a_correction_keeps_the_old_value_with_who_and_when(country):
     one = send(country, ITEMS_HEADER + "\n02,Bộ thiết bị thu nhận,3,1,20/05/2021,10/05/2021\n", who="Công an tỉnh B", now=datetime(2021, 5, 11, 8))
-    fix = send(country, ITEMS_HEADER + "\n02,Bộ thiết bị thu nhận,3,2,20/05/2021,10/05/2021\n", "sua.csv", who="Nhóm dữ liệu C06",
-               now=datetime(2021, 5, 12, 9))
-    more = send(country, ITEMS_HEADER + "\n02,Bộ thiết bị thu nhận,3,3,20/05/2021,18/05/2021\n", "tuan.csv", who="Công an tỉnh B",
-                now=datetime(2021, 5, 19, 9))
+    fix = send(
+        country,
+        ITEMS_HEADER + "\n02,Bộ thiết bị thu nhận,3,2,20/05/2021,10/05/2021\n",
+        "sua.csv",
+        who="Nhóm dữ liệu C06",
+        now=datetime(2021, 5, 12, 9),
+    )
+    more = send(
+        country,
+        ITEMS_HEADER + "\n02,Bộ thiết bị thu nhận,3,3,20/05/2021,18/05/2021\n",
+        "tuan.csv",
+        who="Công an tỉnh B",
+        now=datetime(2021, 5, 19, 9),
+    )
     assert [r.status for r in (one, fix, more)] == [intake.ACCEPTED] * 3
     with country.connect() as conn:
         current = conn.execute(select(readiness_item).where(readiness_item.c.province_code == "02")).one()
@@ -240,7 +278,9 @@ def test_a_correction_keeps_the_old_value_with_who_and_when(country):
         batch = conn.execute(select(import_batch).where(import_batch.c.id == fix.batch_id)).one()
     assert (current.done, current.batch_id, current.updated_by) == (3, more.batch_id, "Công an tỉnh B")
     assert [(h.done, h.batch_id, h.updated_by, h.replaced_by_batch_id) for h in history] == [
-        (1, one.batch_id, "Công an tỉnh B", fix.batch_id), (2, fix.batch_id, "Nhóm dữ liệu C06", more.batch_id)]
+        (1, one.batch_id, "Công an tỉnh B", fix.batch_id),
+        (2, fix.batch_id, "Nhóm dữ liệu C06", more.batch_id),
+    ]
     assert history[0].replaced_at == datetime(2021, 5, 12, 9) and history[0].updated_at == datetime(2021, 5, 11, 8)
     assert (batch.kind, batch.submitted_by, batch.source_name, batch.row_count) == ("readiness", "Nhóm dữ liệu C06", "sua.csv", 1)
     # The correction replaced 1 by 2 as of 10/05; the later update holds from 18/05.
@@ -249,8 +289,9 @@ def test_a_correction_keeps_the_old_value_with_who_and_when(country):
 
 
 def test_the_form_goes_through_the_same_checks_and_batch(country):
-    rows = [{"_row": 1, "province_code": "03", "item": "mobile_teams", "planned": None, "done": 1, "planned_date": None,
-             "done_date": date(2021, 5, 3)}]
+    rows = [
+        {"_row": 1, "province_code": "03", "item": "mobile_teams", "planned": None, "done": 1, "planned_date": None, "done_date": date(2021, 5, 3)}
+    ]
     frames = {"items": pl.DataFrame(rows, schema=intake.TYPED_SCHEMA["items"])}
     rejected = intake.submit(country, frames, source_name="Biểu mẫu", actor=person("Nhóm dữ liệu"), now=NOW)
     assert rejected.status == intake.REJECTED
@@ -333,14 +374,19 @@ def national_readiness(tmp_path_factory):
     counts = ["applications_received", "cards_produced", "cards_delivered", "records_collected", "records_verified"]
     province = (
         facts.with_columns(pl.col("unit_code").replace_strict(dict(zip(units["code"], units["province_code"], strict=True))).alias("unit_code"))
-        .group_by("unit_code", "report_date").agg(pl.col(counts).sum().cast(pl.Int64))
-        .rename({"report_date": "day"}).sort("unit_code", "day")
+        .group_by("unit_code", "report_date")
+        .agg(pl.col(counts).sum().cast(pl.Int64))
+        .rename({"report_date": "day"})
+        .sort("unit_code", "day")
     )
     days = pl.DataFrame({"day": pl.date_range(date(2020, 9, 1), date(2021, 12, 31), eager=True)})
     grid = days.join(province.select("unit_code").unique(), how="cross").join(province, on=["unit_code", "day"], how="left").fill_null(0)
     rollup = grid.sort("unit_code", "day").with_columns(
         *[pl.col(c).cum_sum().over("unit_code").alias(f"cum_{c}") for c in counts],
-        pl.lit("province").alias("level"), pl.lit(0).alias("units_reported"), pl.lit(0).alias("units_on_time"), pl.lit(0).alias("units_expected"),
+        pl.lit("province").alias("level"),
+        pl.lit(0).alias("units_reported"),
+        pl.lit(0).alias("units_on_time"),
+        pl.lit(0).alias("units_expected"),
     )
     with engine.begin() as conn:
         store.bulk_insert(conn, calendar, days)
@@ -490,8 +536,9 @@ def test_the_page_form_writes_a_changed_milestone_and_keeps_items(monkeypatch, d
     assert not at.exception
     engine = make_engine(url)
     with engine.connect() as conn:
-        day = conn.execute(select(milestone.c.day, milestone.c.updated_by).where(milestone.c.province_code == "26",
-                                                                                 milestone.c.kind == "db_connected")).one()
+        day = conn.execute(
+            select(milestone.c.day, milestone.c.updated_by).where(milestone.c.province_code == "26", milestone.c.kind == "db_connected")
+        ).one()
         kinds = conn.execute(select(import_batch.c.source_name, import_batch.c.row_count).order_by(import_batch.c.id.desc()).limit(1)).one()
     engine.dispose()
     assert tuple(day) == (date(2020, 9, 1), "Nhóm dữ liệu C06")
@@ -503,16 +550,33 @@ def test_form_rows_become_typed_rows():
 
     from ui.readiness_data import editor_frame, frames_from_form
 
-    items = pl.DataFrame([{"item": "equipment_sets", "planned": 4, "done": 2, "planned_date": date(2020, 12, 15),
-                           "done_date": date(2020, 12, 1), "light": "overdue", "ratio": 0.5}])
+    items = pl.DataFrame(
+        [
+            {
+                "item": "equipment_sets",
+                "planned": 4,
+                "done": 2,
+                "planned_date": date(2020, 12, 15),
+                "done_date": date(2020, 12, 1),
+                "light": "overdue",
+                "ratio": 0.5,
+            }
+        ]
+    )
     edited = editor_frame(items)
     assert list(edited["Hạng mục"]) == ["Bộ thiết bị thu nhận", "Đường truyền", "Cán bộ đã tập huấn", "Tổ lưu động"]
     edited.loc[1, ["Kế hoạch", "Đã hoàn thành"]] = [3, 3]
     edited.loc[1, "Ngày hoàn thành"] = pd.Timestamp(2020, 12, 5)
-    frames = frames_from_form(edited, province="26", milestone_days={"collection_started": date(2020, 6, 1), "db_connected": None},
-                              stored_milestones={"collection_started": date(2020, 6, 1)})
+    frames = frames_from_form(
+        edited,
+        province="26",
+        milestone_days={"collection_started": date(2020, 6, 1), "db_connected": None},
+        stored_milestones={"collection_started": date(2020, 6, 1)},
+    )
     assert frames["items"].select("_row", "item", "planned", "done", "done_date").rows() == [
-        (1, "equipment_sets", 4, 2, date(2020, 12, 1)), (2, "transmission_lines", 3, 3, date(2020, 12, 5))]
+        (1, "equipment_sets", 4, 2, date(2020, 12, 1)),
+        (2, "transmission_lines", 3, 3, date(2020, 12, 5)),
+    ]
     assert "milestones" not in frames  # nothing changed (empty stays empty)
 
 
@@ -554,8 +618,10 @@ def test_the_board_is_rebuilt_for_a_date_from_the_kept_updates(country):
     for i, (text, when) in enumerate(steps):
         assert send(country, text, f"ket-noi-{i}.csv", now=when).status == intake.ACCEPTED
     with country.connect() as conn:
-        status = {day: R.connections_board(conn, as_of=day).filter(pl.col("agency_code") == "BHXH").row(0, named=True)
-                  for day in (date(2020, 10, 1), date(2020, 10, 20), date(2020, 11, 5))}
+        status = {
+            day: R.connections_board(conn, as_of=day).filter(pl.col("agency_code") == "BHXH").row(0, named=True)
+            for day in (date(2020, 10, 1), date(2020, 10, 20), date(2020, 11, 5))
+        }
     assert [status[d]["status_as_of"] for d in sorted(status)] == ["not_connected", "testing", "connected"]
     assert status[date(2020, 11, 5)]["connected_on_as_of"] == date(2020, 11, 5)
 
@@ -587,17 +653,32 @@ def test_the_readiness_writer_refuses_a_province_not_its_own_inside_the_transact
     province's rows is refused before anything is written, whoever called it."""
     from db import readiness_store
 
-    rows = [{"_row": 2, "province_code": "02", "item": "equipment_sets", "planned": 3, "done": 1, "planned_date": None,
-             "done_date": date(2021, 5, 10)}]
+    rows = [
+        {"_row": 2, "province_code": "02", "item": "equipment_sets", "planned": 3, "done": 1, "planned_date": None, "done_date": date(2021, 5, 10)}
+    ]
     frames = {"items": pl.DataFrame(rows, schema=intake.TYPED_SCHEMA["items"])}
     before = snapshot(country)
     with pytest.raises(AccessDenied), country.begin() as conn:
-        readiness_store.write_update(conn, frames, source_name="x.csv", submitted_by="Công an tỉnh A", received_at=NOW,
-                                     content_hash="h", actor=person("Công an tỉnh A", role="province", province="01"))
+        readiness_store.write_update(
+            conn,
+            frames,
+            source_name="x.csv",
+            submitted_by="Công an tỉnh A",
+            received_at=NOW,
+            content_hash="h",
+            actor=person("Công an tỉnh A", role="province", province="01"),
+        )
     assert snapshot(country) == before
     with country.begin() as conn:
-        outcome = readiness_store.write_update(conn, frames, source_name="x.csv", submitted_by="Công an tỉnh B", received_at=NOW,
-                                               content_hash="h", actor=person("Công an tỉnh B", role="province", province="02"))
+        outcome = readiness_store.write_update(
+            conn,
+            frames,
+            source_name="x.csv",
+            submitted_by="Công an tỉnh B",
+            received_at=NOW,
+            content_hash="h",
+            actor=person("Công an tỉnh B", role="province", province="02"),
+        )
     assert outcome.status == intake.ACCEPTED and outcome.changes["items"]["new"] == 1
     with country.connect() as conn:
         audit = conn.execute(select(audit_log.c.action, audit_log.c.actor, audit_log.c.province_code, audit_log.c.target)).all()

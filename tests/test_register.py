@@ -162,15 +162,12 @@ def test_region_totals_match_gso(units):
 def test_spot_checks(units):
     by_code = {row["code"]: row for row in units.iter_rows(named=True)}
     hanoi = by_code["01"]
-    assert (hanoi["name"], hanoi["full_name"], hanoi["division_type"]) == (
-        "Hà Nội", "Thành phố Hà Nội", "thành phố trung ương")
+    assert (hanoi["name"], hanoi["full_name"], hanoi["division_type"]) == ("Hà Nội", "Thành phố Hà Nội", "thành phố trung ương")
     assert (hanoi["region_code"], hanoi["iso_code"], hanoi["population"]) == ("DBSH", "VN-HN", 8_053_663)
     ba_dinh = by_code["001"]
-    assert (ba_dinh["name"], ba_dinh["level"], ba_dinh["parent_code"], ba_dinh["division_type"]) == (
-        "Quận Ba Đình", "district", "01", "quận")
+    assert (ba_dinh["name"], ba_dinh["level"], ba_dinh["parent_code"], ba_dinh["division_type"]) == ("Quận Ba Đình", "district", "01", "quận")
     phuc_xa = by_code["00001"]
-    assert (phuc_xa["name"], phuc_xa["level"], phuc_xa["parent_code"], phuc_xa["province_code"]) == (
-        "Phường Phúc Xá", "commune", "001", "01")
+    assert (phuc_xa["name"], phuc_xa["level"], phuc_xa["parent_code"], phuc_xa["province_code"]) == ("Phường Phúc Xá", "commune", "001", "01")
     assert "Hồ Chí Minh" in by_code["79"]["name"]
     assert by_code["79"]["region_code"] == "DNB"
     bac_kan = by_code["06"]

@@ -51,8 +51,17 @@ require_nginx()
 # --- the pieces: a database, two app processes, nginx -------------------------------------------
 
 
-def get(port: int, path: str, *, cookie: str | None = None, source: str = "127.0.0.1", method: str = "GET",
-        body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 30) -> tuple[int, dict[str, list[str]], bytes]:
+def get(
+    port: int,
+    path: str,
+    *,
+    cookie: str | None = None,
+    source: str = "127.0.0.1",
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, list[str]], bytes]:
     """One HTTP request to 127.0.0.1:`port` from the local address `source` (any of 127.0.0.0/8)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
     try:
@@ -95,7 +104,10 @@ def app_process(port: int, env: dict[str, str], log: Path):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "asgi.py"), "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             yield proc
@@ -196,8 +208,15 @@ def test_the_client_address_behind_the_proxy_is_the_browsers(cluster):
     route = route_cookie(headers)
     cookies = f"cccd_route={route}; cccd_csrf={csrf}"
     form = urllib.parse.urlencode({"csrf": csrf, "next": "/", "username": "c06", "password": "sai-mat-khau"}).encode()
-    status, _, _ = get(proxy, "/dang-nhap", source="127.0.0.2", method="POST", body=form, cookie=cookies,
-                       headers={"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "203.0.113.9"})
+    status, _, _ = get(
+        proxy,
+        "/dang-nhap",
+        source="127.0.0.2",
+        method="POST",
+        body=form,
+        cookie=cookies,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "203.0.113.9"},
+    )
     assert status == 401
     with cluster["engine"].connect() as conn:
         clients = conn.execute(select(audit_log.c.client).where(audit_log.c.action == "sign_in_failed")).scalars().all()
@@ -235,8 +254,11 @@ def test_a_browser_stays_on_its_process_and_a_report_stored_through_one_is_on_th
         officer.locator("input[type=file]").set_input_files(str(report))
         officer.get_by_role("button", name="Kiểm tra và nhập").click()
         with cluster["engine"].connect() as conn:
-            wait_until(lambda: conn.execute(select(import_batch.c.id).where(import_batch.c.source_name == UPLOAD_NAME)).first() is not None,
-                       "the upload through process A is stored", timeout=60)
+            wait_until(
+                lambda: conn.execute(select(import_batch.c.id).where(import_batch.c.source_name == UPLOAD_NAME)).first() is not None,
+                "the upload through process A is stored",
+                timeout=60,
+            )
             conn.rollback()
         officer.get_by_text("Các lô đã nhập").first.wait_for(timeout=TIMEOUT)
 
@@ -254,8 +276,9 @@ def test_a_browser_stays_on_its_process_and_a_report_stored_through_one_is_on_th
         lines = [line for line in log.splitlines() if f"route={route}" in line]
         assert any('"GET /_stcore/stream' in line and " 101 " in line for line in lines), f"no websocket for route {route}"
         assert {m for line in lines for m in re.findall(r"upstream=127\.0\.0\.1:(\d+)", line)} == {str(port)}
-    assert any('"PUT /_stcore/upload_file' in line or '"POST /_stcore/upload_file' in line
-               for line in log.splitlines() if f"route={routes[a]}" in line)
+    assert any(
+        '"PUT /_stcore/upload_file' in line or '"POST /_stcore/upload_file' in line for line in log.splitlines() if f"route={routes[a]}" in line
+    )
 
 
 def test_killing_one_process_leaves_the_other_serving_through_the_proxy(cluster):

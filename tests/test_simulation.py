@@ -37,9 +37,7 @@ def test_totals_reconcile_at_every_level(small_demo):
                 sums = {}
                 for level in (Level.national, Level.region, Level.province, Level.district):
                     sums[level] = progress(conn, level=level, as_of=day, metric=metric)["cumulative"].sum()
-                sums[Level.commune] = sum(
-                    progress(conn, level="commune", as_of=day, metric=metric, province=p)["cumulative"].sum() for p in SMALL
-                )
+                sums[Level.commune] = sum(progress(conn, level="commune", as_of=day, metric=metric, province=p)["cumulative"].sum() for p in SMALL)
                 assert set(sums.values()) == {raw}, (metric, day, sums, raw)
         assert raw > 0
 
@@ -114,5 +112,7 @@ def test_every_anchor_in_the_model_is_sourced_or_marked_as_shape():
 
 def test_targets_in_database_match_reference(small_demo):
     with small_demo.connect() as conn:
-        total = conn.execute(select(func.sum(target.c.value)).where(target.c.metric == "cards_delivered", func.length(target.c.unit_code) == 2)).scalar_one()
+        total = conn.execute(
+            select(func.sum(target.c.value)).where(target.c.metric == "cards_delivered", func.length(target.c.unit_code) == 2)
+        ).scalar_one()
     assert total == 50_000_000

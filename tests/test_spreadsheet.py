@@ -14,10 +14,21 @@ from exports.spreadsheet import rankings_xlsx
 def test_rankings_xlsx_round_trip():
     frame = pl.DataFrame(
         {
-            "code": ["01", "02"], "rank": [1, 2], "rank_change": [2, None], "name": ["Hà Nội", "=HYPERLINK(\"x\")"], "region_name": ["R", "R"],
-            "cumulative": [1234567, 5], "denominator": [1000000, 100], "coverage": [1.234567, 0.05], "pace": [1234.4, 0.0],
-            "required_daily_rate": [0.0, 3.2], "projected_completion": [None, date(2021, 8, 6)], "status": ["achieved", "off_track"],
-            "completeness": [1.0, 0.5], "over_100": [True, False], "reporting_incomplete": [False, True],
+            "code": ["01", "02"],
+            "rank": [1, 2],
+            "rank_change": [2, None],
+            "name": ["Hà Nội", '=HYPERLINK("x")'],
+            "region_name": ["R", "R"],
+            "cumulative": [1234567, 5],
+            "denominator": [1000000, 100],
+            "coverage": [1.234567, 0.05],
+            "pace": [1234.4, 0.0],
+            "required_daily_rate": [0.0, 3.2],
+            "projected_completion": [None, date(2021, 8, 6)],
+            "status": ["achieved", "off_track"],
+            "completeness": [1.0, 0.5],
+            "over_100": [True, False],
+            "reporting_incomplete": [False, True],
         }
     )
     data = rankings_xlsx(frame, as_of=date(2021, 6, 15), title="Xếp hạng", notes=["Dữ liệu mô phỏng", "Tỷ lệ = lũy kế ÷ mẫu số"])

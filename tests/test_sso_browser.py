@@ -48,7 +48,8 @@ def oidc_provider(port: int, log):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port), "--user-claims", claims],
-            stdout=out, stderr=subprocess.STDOUT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -76,8 +77,16 @@ def sso(demo_sqlite, tmp_path_factory):
     url = f"sqlite:///{folder / 'cccd.sqlite'}"
     engine = make_engine(url)
     with engine.begin() as conn:
-        user_id = users.add_user(conn, operator(), username=USERNAME, display_name=DISPLAY_NAME, role="province",
-                                 province_code=PROVINCE, password=None, sso_identity=KNOWN_EMAIL)
+        user_id = users.add_user(
+            conn,
+            operator(),
+            username=USERNAME,
+            display_name=DISPLAY_NAME,
+            role="province",
+            province_code=PROVINCE,
+            password=None,
+            sso_identity=KNOWN_EMAIL,
+        )
         province_name = conn.execute(select(admin_unit.c.name).where(admin_unit.c.code == PROVINCE)).scalar_one()
     engine.dispose()
 
@@ -100,8 +109,10 @@ def sso(demo_sqlite, tmp_path_factory):
         "CCCD_PUBLIC_READ": "0",
         "CCCD_SECRET_KEY": secrets.token_urlsafe(32),
     }
-    with oidc_provider(provider_port, ARTIFACTS / "oidc-provider-sso.log") as provider, \
-            streamlit_server(url, log=ARTIFACTS / "server-test_sso_browser.log", start_timeout=120, env=env, port=app_port) as base:
+    with (
+        oidc_provider(provider_port, ARTIFACTS / "oidc-provider-sso.log") as provider,
+        streamlit_server(url, log=ARTIFACTS / "server-test_sso_browser.log", start_timeout=120, env=env, port=app_port) as base,
+    ):
         yield base, provider, url, user_id, province_name
 
 

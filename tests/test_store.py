@@ -19,11 +19,21 @@ def rollup(conn) -> pl.DataFrame:
 
 def correction(day: date, values: dict[str, int], hour: int = 20) -> tuple[pl.DataFrame, list[store.BatchMeta]]:
     rows = [
-        {"batch_index": 0, "unit_code": code, "report_date": day, "applications_received": value, "cards_produced": None,
-         "cards_delivered": 0, "records_collected": 0, "records_verified": 1}
+        {
+            "batch_index": 0,
+            "unit_code": code,
+            "report_date": day,
+            "applications_received": value,
+            "cards_produced": None,
+            "cards_delivered": 0,
+            "records_collected": 0,
+            "records_verified": 1,
+        }
         for code, value in values.items()
     ]
-    meta = store.BatchMeta(kind="cli", source_name="fix.csv", submitted_by="test", received_at=datetime.combine(day, datetime.min.time()).replace(hour=hour))
+    meta = store.BatchMeta(
+        kind="cli", source_name="fix.csv", submitted_by="test", received_at=datetime.combine(day, datetime.min.time()).replace(hour=hour)
+    )
     return pl.DataFrame(rows), [meta]
 
 

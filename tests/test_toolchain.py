@@ -1,5 +1,5 @@
 """The linter and the type checker run with the tests, so CI (`.ci/run` → `./test.sh` → pytest) fails on
-either. Both read their settings from pyproject.toml: `ruff check .` (the whole project but .venv), and
+any of them. They read their settings from pyproject.toml: `ruff check .` and `ruff format --check .` (the whole project but .venv), and
 `mypy` (the packages below the pages: db, queries, intake, geo, exports, simulate — pyproject's [tool.mypy] `files`)."""
 
 from __future__ import annotations
@@ -20,6 +20,11 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 def test_ruff_check_passes():
     done = _run(str(BIN / "ruff"), "check", "--no-cache", ".")
     assert done.returncode == 0, f"ruff check . failed:\n{done.stdout}\n{done.stderr}"
+
+
+def test_the_code_is_formatted():
+    done = _run(str(BIN / "ruff"), "format", "--check", "--no-cache", ".")
+    assert done.returncode == 0, f"ruff format --check . failed (run .venv/bin/ruff format .):\n{done.stdout}\n{done.stderr}"
 
 
 def test_mypy_passes():

@@ -105,8 +105,10 @@ def test_upload_accept_reject_and_roll_back(monkeypatch, mini_engine):
 
 def batches_and_audit(engine) -> tuple[int, int]:
     with engine.connect() as conn:
-        return (conn.execute(select(func.count()).select_from(import_batch)).scalar_one(),
-                conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+        return (
+            conn.execute(select(func.count()).select_from(import_batch)).scalar_one(),
+            conn.execute(select(func.count()).select_from(audit_log)).scalar_one(),
+        )
 
 
 def test_a_viewer_gets_no_upload_and_another_province_is_refused_whole(monkeypatch, mini_engine):
@@ -132,9 +134,9 @@ def test_a_viewer_gets_no_upload_and_another_province_is_refused_whole(monkeypat
 
 
 def test_problem_list_export_neutralises_formulas():
-    problems = [Problem("not_numeric", 3, "records_verified", "H", "=HYPERLINK(\"x\")", "=cmd|' /C calc'!A0", "en", "=1+2")]
+    problems = [Problem("not_numeric", 3, "records_verified", "H", '=HYPERLINK("x")', "=cmd|' /C calc'!A0", "en", "=1+2")]
     frame = pl.read_csv(io.BytesIO(intake_data.problems_csv(problems)))
-    assert frame["Cột"][0] == "H „=HYPERLINK(\"x\")“"  # starts with a letter: harmless as it is
+    assert frame["Cột"][0] == 'H „=HYPERLINK("x")“'  # starts with a letter: harmless as it is
     assert frame["Lỗi"][0] == "'=cmd|' /C calc'!A0"
 
 

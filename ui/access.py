@@ -165,12 +165,12 @@ def sidebar_box(state: Access, province_names: dict[str, str]) -> None:
     with st.sidebar:
         if state.actor is None:
             st.caption("Đang xem không đăng nhập (chỉ xem).")
-            st.markdown(f'<a href="{html.escape(sign_in_url())}" target="_self">Đăng nhập để nhập, sửa số liệu</a>',
-                        unsafe_allow_html=True)
+            st.markdown(f'<a href="{html.escape(sign_in_url())}" target="_self">Đăng nhập để nhập, sửa số liệu</a>', unsafe_allow_html=True)
             return
         who = state.actor
-        role = ROLE_LABEL_VI[who.role] + (f" — {province_names.get(who.province_code, who.province_code)}"
-                                          if who.role is Role.province and who.province_code else "")
+        role = ROLE_LABEL_VI[who.role] + (
+            f" — {province_names.get(who.province_code, who.province_code)}" if who.role is Role.province and who.province_code else ""
+        )
         st.caption(f"Đăng nhập: **{md(who.display_name)}** ({md(who.username)})  \n{md(role)}")
         if who.via == "sso":
             st.button("Đăng xuất", on_click=st.logout, key="access_sign_out", type="tertiary")

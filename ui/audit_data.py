@@ -18,13 +18,26 @@ ACTIONS = list(audit.ACTION_LABEL_VI)
 
 # The detail column (JSON written by the writers) in words; unknown keys are shown as they are.
 _DETAIL_KEY_VI = {
-    "role": "vai trò", "from": "vai trò cũ", "active": "hoạt động", "sso": "SSO", "password": "mật khẩu",
-    "reason": "lý do", "file": "tệp", "source": "nguồn", "rows": "số dòng", "kind": "loại", "value_type": "kiểu số liệu",
-    "label": "nhãn", "undo_batch": "lô hủy",
+    "role": "vai trò",
+    "from": "vai trò cũ",
+    "active": "hoạt động",
+    "sso": "SSO",
+    "password": "mật khẩu",
+    "reason": "lý do",
+    "file": "tệp",
+    "source": "nguồn",
+    "rows": "số dòng",
+    "kind": "loại",
+    "value_type": "kiểu số liệu",
+    "label": "nhãn",
+    "undo_batch": "lô hủy",
 }
 _REASON_VI = {
-    "bad_credentials": "sai tên hoặc mật khẩu", "locked": "đang tạm khóa", "client_limit": "quá nhiều lần sai từ địa chỉ này",
-    "inactive": "tài khoản đã khóa", "unknown": "không có tài khoản",
+    "bad_credentials": "sai tên hoặc mật khẩu",
+    "locked": "đang tạm khóa",
+    "client_limit": "quá nhiều lần sai từ địa chỉ này",
+    "inactive": "tài khoản đã khóa",
+    "unknown": "không có tài khoản",
 }
 # Targets the writers name in English ("batch #12", "event #3"), in words.
 _TARGET_VI = (("batch #", "lô #"), ("event #", "sự kiện #"))

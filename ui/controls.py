@@ -48,7 +48,11 @@ def sidebar(first: date, last: date, version: str, provinces: dict[str, str], *,
             "Số liệu đến ngày", value=_date_from_url(first, last), min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of"
         )
         metric = st.selectbox(
-            "Chỉ số", metrics, index=metrics.index(_from_url("metric", metrics, metrics[0])), format_func=lambda m: METRIC_LABEL[Metric(m)], key="metric"
+            "Chỉ số",
+            metrics,
+            index=metrics.index(_from_url("metric", metrics, metrics[0])),
+            format_func=lambda m: METRIC_LABEL[Metric(m)],
+            key="metric",
         )
         denominator = st.radio(
             "So với",

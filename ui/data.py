@@ -30,7 +30,7 @@ def engine() -> Engine:
 def _run(fn, args, kwargs, *, commit: bool):
     eng = engine()
     try:
-        with (eng.begin() if commit else eng.connect()) as conn:
+        with eng.begin() if commit else eng.connect() as conn:
             return fn(conn, *args, **kwargs)
     except (OperationalError, DBAPIError) as exc:
         raise DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc) from exc
@@ -63,7 +63,7 @@ def database_key() -> str:
 
 
 def data_version() -> str:
-    """"<database>:<newest batch id>": part of every cache key, so an import or a rollback (a batch too)
+    """ "<database>:<newest batch id>": part of every cache key, so an import or a rollback (a batch too)
     shows at once, and two databases in one process (the tests) never answer from each other's cache.
     Batch ids are never reused (SQLite AUTOINCREMENT since migration 0006), so a version never repeats."""
     newest = run_query(lambda conn: conn.execute(select(func.coalesce(func.max(import_batch.c.id), 0))).scalar_one())
@@ -79,9 +79,7 @@ def dataset_info(version: str) -> dataset.DatasetInfo:
 def progress_frame(
     version: str, *, level: str, as_of: date, metric: str, denominator: str, province: str | None = None, district: str | None = None
 ) -> pl.DataFrame:
-    return run_query(
-        progress.progress, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province, district=district
-    )
+    return run_query(progress.progress, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province, district=district)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
@@ -119,4 +117,3 @@ def rankings_csv(version: str, *, as_of: date, metric: str, denominator: str, re
     """The table on screen as CSV (UTF-8 with BOM so Excel reads the diacritics)."""
     frame = rankings_frame(version, as_of=as_of, metric=metric, denominator=denominator, regions=regions)
     return ("\ufeff" + export.frame_csv(frame)).encode("utf-8")
-

@@ -121,9 +121,7 @@ def built_json(build: Callable[..., go.Figure], *args, **kwargs) -> FigureJson:
     return figure_json(build(*args, **kwargs))
 
 
-def geo_chart(
-    figure: go.Figure | FigureJson, *, key: str, config: dict, on_click: Callable[[], None] | None = None
-) -> dict | None:
+def geo_chart(figure: go.Figure | FigureJson, *, key: str, config: dict, on_click: Callable[[], None] | None = None) -> dict | None:
     """Draw `figure` (its layout must set a height) and return this run's click as a Streamlit plotly
     selection event ({"selection": {"points": [{location, customdata}]}}), or None. `on_click` runs,
     like a widget callback, before the script when a shape is clicked; the click is then in

@@ -46,14 +46,19 @@ def rollback_batch(batch_id: int, *, actor: Actor | None) -> batch_rollback.Roll
 
 def safe_headline(result: load.ImportResult) -> str:
     """summary.headline with what came from people (the file name, an earlier sender) made literal Markdown."""
-    earlier = result.duplicate_of and {**result.duplicate_of, "submitted_by": fmt.md_text(result.duplicate_of.get("submitted_by", "")),
-                                       "source_name": fmt.md_text(result.duplicate_of.get("source_name", ""))}
+    earlier = result.duplicate_of and {
+        **result.duplicate_of,
+        "submitted_by": fmt.md_text(result.duplicate_of.get("submitted_by", "")),
+        "source_name": fmt.md_text(result.duplicate_of.get("source_name", "")),
+    }
     return summary.headline(dataclasses.replace(result, filename=fmt.md_text(result.filename), duplicate_of=earlier))
 
 
 def rollback_message(done: batch_rollback.RollbackResult) -> str:
-    return (f"Đã hủy lô #{done.batch_id}: gỡ {fmt.number(done.facts_removed)} dòng số liệu, "
-            f"khôi phục {fmt.number(done.facts_restored)} giá trị trước đó.")
+    return (
+        f"Đã hủy lô #{done.batch_id}: gỡ {fmt.number(done.facts_removed)} dòng số liệu, "
+        f"khôi phục {fmt.number(done.facts_restored)} giá trị trước đó."
+    )
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
@@ -108,8 +113,7 @@ def kept_for_page(result: load.ImportResult) -> tuple[load.ImportResult, bytes |
     count of all stays), and every problem kept as the CSV download's bytes (None when all are shown)."""
     if len(result.problems) <= PROBLEMS_SHOWN:
         return result, None
-    return (dataclasses.replace(result, problems=result.problems[:PROBLEMS_SHOWN], problem_total=result.problem_count),
-            problems_csv(result.problems))
+    return (dataclasses.replace(result, problems=result.problems[:PROBLEMS_SHOWN], problem_total=result.problem_count), problems_csv(result.problems))
 
 
 def more_problems(result: load.ImportResult, shown: int) -> str | None:

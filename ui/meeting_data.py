@@ -45,8 +45,15 @@ def events_frame(stamp: tuple, *, province: str | None = None, include_deleted: 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _inputs(version: str, stamp: tuple, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:
     # The boundary file is attached afterwards (shared resource), so it is not copied into this cache.
-    return _guard(slides.load_inputs, as_of=as_of, metric=metric, denominator=denominator, province=province, geojson={},
-                  archipelagos=map_data.archipelago_labels())
+    return _guard(
+        slides.load_inputs,
+        as_of=as_of,
+        metric=metric,
+        denominator=denominator,
+        province=province,
+        geojson={},
+        archipelagos=map_data.archipelago_labels(),
+    )
 
 
 def slide_inputs(version: str, *, as_of: date, metric: str, denominator: str, province: str | None) -> slides.SlideInputs:

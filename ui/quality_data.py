@@ -150,12 +150,14 @@ def completeness_heatmap(
             row = cells.get((code, day))
             value = None if row is None else row[measure]
             z_row.append(value)
-            c_row.append([
-                names[code],
-                day_text[day],
-                percent(value),
-                fmt.DASH if row is None else f"{number(row[count])}/{number(row['units_expected'])} đơn vị",
-            ])
+            c_row.append(
+                [
+                    names[code],
+                    day_text[day],
+                    percent(value),
+                    fmt.DASH if row is None else f"{number(row[count])}/{number(row['units_expected'])} đơn vị",
+                ]
+            )
         z.append(z_row)
         custom.append(c_row)
     labels = [f"<b>{names[c]}</b>" if c == my_province else names[c] for c in codes]
@@ -191,16 +193,22 @@ def completeness_heatmap(
         margin=dict(l=10, r=10, t=50, b=10),
         plot_bgcolor="#e5e7eb",
         # A label a week (ending at the as-of day): 28 labels side by side do not fit at 1280 px.
-        xaxis=dict(side="top", type="category", tickangle=0, tickfont=dict(size=12), title=None,
-                   tickmode="array", tickvals=x_labels[::-7][::-1]),
+        xaxis=dict(side="top", type="category", tickangle=0, tickfont=dict(size=12), title=None, tickmode="array", tickvals=x_labels[::-7][::-1]),
         yaxis=dict(autorange="reversed", type="category", tickfont=dict(size=12), title=None),
         font=dict(size=13),
     )
     if my_province in codes:
         position = codes.index(my_province)
         fig.add_shape(
-            type="rect", xref="paper", yref="y", x0=0, x1=1, y0=position - 0.5, y1=position + 0.5,
-            line=dict(color=MY_PROVINCE_COLOR, width=3), fillcolor="rgba(0,0,0,0)",
+            type="rect",
+            xref="paper",
+            yref="y",
+            x0=0,
+            x1=1,
+            y0=position - 0.5,
+            y1=position + 0.5,
+            line=dict(color=MY_PROVINCE_COLOR, width=3),
+            fillcolor="rgba(0,0,0,0)",
         )
     return fig
 
@@ -239,9 +247,7 @@ def missing_provinces_table(provinces: pl.DataFrame, *, my_province: str | None)
         pl.when(pl.col("none_reported")).then(pl.lit("Chưa gửi báo cáo")).otherwise(pl.lit("")).alias("note"),
     )
     table = frame.select("code", *MISSING_PROVINCE_COLUMNS).to_pandas().set_index("code")
-    styler = table.style.format(
-        {"units_missing": fmt.number, "units_expected": fmt.number, "share": lambda v: fmt.percent(v)}, na_rep=fmt.DASH
-    )
+    styler = table.style.format({"units_missing": fmt.number, "units_expected": fmt.number, "share": lambda v: fmt.percent(v)}, na_rep=fmt.DASH)
     styler = styler.map(lambda v: "color: #b91c1c; font-weight: 600" if v else "", subset=["note"])
     return _highlight(table, styler, None, my_province), MISSING_PROVINCE_COLUMNS
 
@@ -268,9 +274,7 @@ LATE_COLUMNS = {
 def late_table(late: pl.DataFrame, *, my_province: str | None) -> tuple[Styler, dict]:
     frame = late.with_columns(pl.col("minutes_late").map_elements(late_text, return_dtype=pl.String).alias("late"))
     table = frame.with_row_index("row").select("row", "province_code", *LATE_COLUMNS).to_pandas().set_index("row")
-    styler = table.style.format(
-        {"report_date": fmt.day, "received_at": fmt.timestamp, "units_late": fmt.number}, na_rep=fmt.DASH
-    )
+    styler = table.style.format({"report_date": fmt.day, "received_at": fmt.timestamp, "units_late": fmt.number}, na_rep=fmt.DASH)
     return _highlight(table, styler, "province_code", my_province), LATE_COLUMNS
 
 
@@ -305,15 +309,28 @@ def outliers_table(outliers: pl.DataFrame, *, my_province: str | None) -> tuple[
     """The follow-up list for people: kind and what to check in Vietnamese; numbers the Vietnamese way."""
     frame = _with_words(outliers).with_row_index("row")
     table = frame.select("row", "province_code", *OUTLIER_TABLE_COLUMNS).to_pandas().set_index("row")
-    styler = table.style.format(
-        {"day": fmt.day, "value": fmt.number, "expected": lambda v: fmt.number(v, 1), "limit": fmt.number}, na_rep=fmt.DASH
-    )
+    styler = table.style.format({"day": fmt.day, "value": fmt.number, "expected": lambda v: fmt.number(v, 1), "limit": fmt.number}, na_rep=fmt.DASH)
     return _highlight(table, styler, "province_code", my_province), OUTLIER_TABLE_COLUMNS
 
 
 def followup_export(outliers: pl.DataFrame) -> pl.DataFrame:
     """The CSV's columns: codes for machines, Vietnamese words for people, numbers unformatted."""
     return _with_words(outliers).select(
-        "kind", "kind_vi", "province_code", "province_name", "district_name", "unit_code", "unit_name", "day", "metric", "metric_vi",
-        "value", pl.col("expected").round(1), pl.col("limit").round(1), pl.col("excess").round(1), "batch_id", "submitted_by", "check_vi",
+        "kind",
+        "kind_vi",
+        "province_code",
+        "province_name",
+        "district_name",
+        "unit_code",
+        "unit_name",
+        "day",
+        "metric",
+        "metric_vi",
+        "value",
+        pl.col("expected").round(1),
+        pl.col("limit").round(1),
+        pl.col("excess").round(1),
+        "batch_id",
+        "submitted_by",
+        "check_vi",
     )

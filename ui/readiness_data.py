@@ -146,8 +146,12 @@ def md_escape(text: str) -> str:
 def problems_table(found: list[intake.SheetProblem]) -> pl.DataFrame:
     """Bảng | Dòng | Cột | Lỗi: one row per problem."""
     return pl.DataFrame(
-        {"Bảng": [p.sheet for p in found], "Dòng": [p.problem.row for p in found],
-         "Cột": [p.column_text() or fmt.DASH for p in found], "Lỗi": [p.problem.detail_vi for p in found]},
+        {
+            "Bảng": [p.sheet for p in found],
+            "Dòng": [p.problem.row for p in found],
+            "Cột": [p.column_text() or fmt.DASH for p in found],
+            "Lỗi": [p.problem.detail_vi for p in found],
+        },
         schema={"Bảng": pl.String, "Dòng": pl.Int64, "Cột": pl.String, "Lỗi": pl.String},
     )
 
@@ -185,12 +189,20 @@ def matrix_styler(frame: pl.DataFrame, *, my_province: str | None = None) -> Sty
     ready first (fewest items done on top), then the ready ones, then those that have reported nothing;
     my province highlighted."""
     ordered = frame.with_columns((~pl.col("reported")).alias("silent")).sort(["silent", "ready", "items_done", "code"])
-    table = pd.DataFrame({
-        "name": ordered["name"].to_list(),
-        **{item: [cell_text(d, p, lt) for d, p, lt in zip(ordered[f"{item}_done"], ordered[f"{item}_planned"], ordered[f"{item}_light"],
-                                                           strict=True)] for item in R.ITEMS},
-        "ready": ["✓ Sẵn sàng" if r else "Chưa" for r in ordered["ready"]],
-    }, index=ordered["code"].to_list())
+    table = pd.DataFrame(
+        {
+            "name": ordered["name"].to_list(),
+            **{
+                item: [
+                    cell_text(d, p, lt)
+                    for d, p, lt in zip(ordered[f"{item}_done"], ordered[f"{item}_planned"], ordered[f"{item}_light"], strict=True)
+                ]
+                for item in R.ITEMS
+            },
+            "ready": ["✓ Sẵn sàng" if r else "Chưa" for r in ordered["ready"]],
+        },
+        index=ordered["code"].to_list(),
+    )
     lights = {item: ordered[f"{item}_light"].to_list() for item in R.ITEMS}
     styler = table.style
     for item in R.ITEMS:
@@ -198,33 +210,40 @@ def matrix_styler(frame: pl.DataFrame, *, my_province: str | None = None) -> Sty
         styler = styler.apply(lambda _col, s=styles: s, subset=[item])
     styler = styler.apply(lambda col: [LIGHT_STYLE[R.DONE] if v.startswith("✓") else "" for v in col], subset=["ready"])
     if my_province in table.index:
-        styler = styler.apply(lambda row: ["font-weight: 700; border-left: 4px solid #b91c1c" if row.name == my_province else ""
-                                           for _ in row], axis=1, subset=["name"])
+        styler = styler.apply(
+            lambda row: ["font-weight: 700; border-left: 4px solid #b91c1c" if row.name == my_province else "" for _ in row], axis=1, subset=["name"]
+        )
     return styler
 
 
 def capacity_table(frame: pl.DataFrame) -> pd.DataFrame:
     """The capacity-limited provinces for people: Vietnamese headers, Vietnamese numbers (as text)."""
-    return pd.DataFrame({
-        "Tỉnh/thành phố": frame["name"].to_list(),
-        "Bộ đã lắp/kế hoạch": [f"{fmt.number(s or 0)}/{fmt.number(p)}" for s, p in zip(frame["sets_installed"], frame["sets_planned"],
-                                                                                                    strict=True)],
-        "Công suất/ngày": [fmt.number(v) for v in frame["capacity_per_day"]],
-        "Tốc độ 7 ngày": [fmt.number(v) for v in frame["pace"]],
-        "Cần đạt/ngày": [fmt.number(v) for v in frame["required_daily_rate"]],
-        "Thiếu/ngày": [fmt.number(v) for v in frame["shortfall_per_day"]],
-        "Cần thêm (bộ)": [fmt.number(v) for v in frame["sets_needed"]],
-    })
+    return pd.DataFrame(
+        {
+            "Tỉnh/thành phố": frame["name"].to_list(),
+            "Bộ đã lắp/kế hoạch": [
+                f"{fmt.number(s or 0)}/{fmt.number(p)}" for s, p in zip(frame["sets_installed"], frame["sets_planned"], strict=True)
+            ],
+            "Công suất/ngày": [fmt.number(v) for v in frame["capacity_per_day"]],
+            "Tốc độ 7 ngày": [fmt.number(v) for v in frame["pace"]],
+            "Cần đạt/ngày": [fmt.number(v) for v in frame["required_daily_rate"]],
+            "Thiếu/ngày": [fmt.number(v) for v in frame["shortfall_per_day"]],
+            "Cần thêm (bộ)": [fmt.number(v) for v in frame["sets_needed"]],
+        }
+    )
 
 
 def board_table(frame: pl.DataFrame) -> Styler:
-    table = pd.DataFrame({
-        "Bộ, ngành": frame["name_vi"].to_list(),
-        "Loại": [KIND_LABEL.get(k, k) for k in frame["kind"]],
-        "Trạng thái": [intake.STATUS_LABEL_VI[s] for s in frame["status_as_of"]],
-        "Ngày kết nối": [fmt.day(d) if s == "connected" else fmt.DASH
-                         for d, s in zip(frame["connected_on_as_of"], frame["status_as_of"], strict=True)],
-    })
+    table = pd.DataFrame(
+        {
+            "Bộ, ngành": frame["name_vi"].to_list(),
+            "Loại": [KIND_LABEL.get(k, k) for k in frame["kind"]],
+            "Trạng thái": [intake.STATUS_LABEL_VI[s] for s in frame["status_as_of"]],
+            "Ngày kết nối": [
+                fmt.day(d) if s == "connected" else fmt.DASH for d, s in zip(frame["connected_on_as_of"], frame["status_as_of"], strict=True)
+            ],
+        }
+    )
     statuses = frame["status_as_of"].to_list()
     return table.style.apply(lambda _col: [STATUS_STYLE[s] for s in statuses], subset=["Trạng thái"])
 
@@ -236,15 +255,17 @@ def items_table(frame: pl.DataFrame) -> pd.DataFrame:
     for item in R.ITEMS:
         r = rows.get(item)
         light = r["light"] if r else R.MISSING
-        out.append({
-            "Hạng mục": f"{intake.ITEM_LABEL_VI[item]} ({intake.ITEM_UNIT_VI[item]})",
-            "Kế hoạch": fmt.number(r["planned"]) if r else fmt.DASH,
-            "Đã hoàn thành": fmt.number(r["done"]) if r else fmt.DASH,
-            "Tỷ lệ": fmt.percent(r["ratio"], 0) if r else fmt.DASH,
-            "Ngày kế hoạch": fmt.day(r["planned_date"]) if r else fmt.DASH,
-            "Ngày hoàn thành": fmt.day(r["done_date"]) if r else fmt.DASH,
-            "Tình trạng": f"{LIGHT_MARK[light]} {LIGHT_LABEL[light]}",
-        })
+        out.append(
+            {
+                "Hạng mục": f"{intake.ITEM_LABEL_VI[item]} ({intake.ITEM_UNIT_VI[item]})",
+                "Kế hoạch": fmt.number(r["planned"]) if r else fmt.DASH,
+                "Đã hoàn thành": fmt.number(r["done"]) if r else fmt.DASH,
+                "Tỷ lệ": fmt.percent(r["ratio"], 0) if r else fmt.DASH,
+                "Ngày kế hoạch": fmt.day(r["planned_date"]) if r else fmt.DASH,
+                "Ngày hoàn thành": fmt.day(r["done_date"]) if r else fmt.DASH,
+                "Tình trạng": f"{LIGHT_MARK[light]} {LIGHT_LABEL[light]}",
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -254,26 +275,45 @@ def province_items(matrix_frame: pl.DataFrame, province: str) -> pl.DataFrame:
     if row.height == 0:
         return pl.DataFrame()
     r = row.row(0, named=True)
-    return pl.DataFrame([
-        {"item": item, "planned": r[f"{item}_planned"], "done": r[f"{item}_done"], "planned_date": r[f"{item}_planned_date"],
-         "done_date": r[f"{item}_done_date"], "light": r[f"{item}_light"],
-         "ratio": (r[f"{item}_done"] / r[f"{item}_planned"]) if r[f"{item}_planned"] else None}
-        for item in R.ITEMS if r[f"{item}_light"] != R.MISSING
-    ], schema={"item": pl.String, "planned": pl.Int64, "done": pl.Int64, "planned_date": pl.Date, "done_date": pl.Date,
-               "light": pl.String, "ratio": pl.Float64})
+    return pl.DataFrame(
+        [
+            {
+                "item": item,
+                "planned": r[f"{item}_planned"],
+                "done": r[f"{item}_done"],
+                "planned_date": r[f"{item}_planned_date"],
+                "done_date": r[f"{item}_done_date"],
+                "light": r[f"{item}_light"],
+                "ratio": (r[f"{item}_done"] / r[f"{item}_planned"]) if r[f"{item}_planned"] else None,
+            }
+            for item in R.ITEMS
+            if r[f"{item}_light"] != R.MISSING
+        ],
+        schema={
+            "item": pl.String,
+            "planned": pl.Int64,
+            "done": pl.Int64,
+            "planned_date": pl.Date,
+            "done_date": pl.Date,
+            "light": pl.String,
+            "ratio": pl.Float64,
+        },
+    )
 
 
 def history_table(frame: pl.DataFrame) -> pd.DataFrame:
     """Every update of a province's items (province_history): batch, when, who, item, planned, done, day."""
-    return pd.DataFrame({
-        "Lô": [f"#{b}" for b in frame["batch_id"]],
-        "Nhận lúc": [fmt.timestamp(t) for t in frame["received_at"]],
-        "Người gửi": frame["submitted_by"].to_list(),
-        "Hạng mục": [intake.ITEM_LABEL_VI.get(i, i) for i in frame["item"]],
-        "Kế hoạch": [fmt.number(v) for v in frame["planned"]],
-        "Đã hoàn thành": [fmt.number(v) for v in frame["done"]],
-        "Ngày hoàn thành": [fmt.day(d) for d in frame["done_date"]],
-    })
+    return pd.DataFrame(
+        {
+            "Lô": [f"#{b}" for b in frame["batch_id"]],
+            "Nhận lúc": [fmt.timestamp(t) for t in frame["received_at"]],
+            "Người gửi": frame["submitted_by"].to_list(),
+            "Hạng mục": [intake.ITEM_LABEL_VI.get(i, i) for i in frame["item"]],
+            "Kế hoạch": [fmt.number(v) for v in frame["planned"]],
+            "Đã hoàn thành": [fmt.number(v) for v in frame["done"]],
+            "Ngày hoàn thành": [fmt.day(d) for d in frame["done_date"]],
+        }
+    )
 
 
 def milestone_figure(frame: pl.DataFrame, *, as_of: date, total: int, start: date = date(2020, 5, 1)) -> go.Figure:
@@ -287,15 +327,34 @@ def milestone_figure(frame: pl.DataFrame, *, as_of: date, total: int, start: dat
         counts = [0, *rows["provinces"].to_list()]
         counts.append(counts[-1])
         label = intake.MILESTONE_LABEL_VI[kind]
-        fig.add_trace(go.Scatter(
-            x=days, y=counts, name=f"{label} ({counts[-1]}/{total})", mode="lines", line=dict(shape="hv", width=3, color=MILESTONE_COLOR[kind]),
-            hovertemplate="%{x|%d/%m/%Y}: %{y} tỉnh<extra>" + label + "</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=counts,
+                name=f"{label} ({counts[-1]}/{total})",
+                mode="lines",
+                line=dict(shape="hv", width=3, color=MILESTONE_COLOR[kind]),
+                hovertemplate="%{x|%d/%m/%Y}: %{y} tỉnh<extra>" + label + "</extra>",
+            )
+        )
     fig.add_shape(type="line", x0=as_of, x1=as_of, y0=0, y1=1, yref="paper", line=dict(color="#b91c1c", width=1.5, dash="dot"))
-    fig.add_annotation(x=as_of, y=1, yref="paper", text=f"Số liệu đến {fmt.day(as_of)}", showarrow=False, xanchor="right",
-                       yanchor="bottom", font=dict(color="#b91c1c", size=13))
+    fig.add_annotation(
+        x=as_of,
+        y=1,
+        yref="paper",
+        text=f"Số liệu đến {fmt.day(as_of)}",
+        showarrow=False,
+        xanchor="right",
+        yanchor="bottom",
+        font=dict(color="#b91c1c", size=13),
+    )
     fig.update_layout(
-        font=FONT, separators=",.", height=340, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="#ffffff", hovermode="x unified",
+        font=FONT,
+        separators=",.",
+        height=340,
+        margin=dict(l=10, r=10, t=30, b=10),
+        plot_bgcolor="#ffffff",
+        hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
         xaxis=dict(tickformat="%m/%Y", gridcolor="#e5e7eb", range=[start, as_of + timedelta(days=7)]),
         yaxis=dict(title="Số tỉnh", range=[0, total + 2], gridcolor="#e5e7eb", dtick=10 if total > 20 else 1),
@@ -308,18 +367,42 @@ def capacity_figure(series: pl.DataFrame, *, as_of: date, required: float | None
     the as-of date, with the rate needed on that date. `series` is queries.readiness.capacity_series."""
     rows = series.filter(pl.col("day") >= min(date(2020, 12, 1), as_of - timedelta(days=60))).sort("day")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=rows["day"].to_list(), y=rows["capacity_per_day"].to_list(), name="Công suất thiết bị đã lắp",
-                             mode="lines", line=dict(shape="hv", width=3, color="#374151"),
-                             hovertemplate="%{x|%d/%m/%Y}: %{y:,.0f} hồ sơ/ngày<extra>Công suất</extra>"))
-    fig.add_trace(go.Scatter(x=rows["day"].to_list(), y=rows["pace"].to_list(), name="Tốc độ 7 ngày", mode="lines",
-                             line=dict(width=3, color="#b91c1c"), hovertemplate="%{x|%d/%m/%Y}: %{y:,.0f} hồ sơ/ngày<extra>Tốc độ</extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=rows["day"].to_list(),
+            y=rows["capacity_per_day"].to_list(),
+            name="Công suất thiết bị đã lắp",
+            mode="lines",
+            line=dict(shape="hv", width=3, color="#374151"),
+            hovertemplate="%{x|%d/%m/%Y}: %{y:,.0f} hồ sơ/ngày<extra>Công suất</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=rows["day"].to_list(),
+            y=rows["pace"].to_list(),
+            name="Tốc độ 7 ngày",
+            mode="lines",
+            line=dict(width=3, color="#b91c1c"),
+            hovertemplate="%{x|%d/%m/%Y}: %{y:,.0f} hồ sơ/ngày<extra>Tốc độ</extra>",
+        )
+    )
     if required:
-        fig.add_hline(y=required, line=dict(color="#1d4ed8", dash="dash", width=2),
-                      annotation_text=f"Cần đạt ngày {fmt.day(as_of)}: {fmt.number(required)}/ngày", annotation_position="top left",
-                      annotation_font=dict(color="#1d4ed8", size=13))
+        fig.add_hline(
+            y=required,
+            line=dict(color="#1d4ed8", dash="dash", width=2),
+            annotation_text=f"Cần đạt ngày {fmt.day(as_of)}: {fmt.number(required)}/ngày",
+            annotation_position="top left",
+            annotation_font=dict(color="#1d4ed8", size=13),
+        )
     fig.update_layout(
         title=dict(text="Tốc độ thu nhận hồ sơ và công suất thiết bị", font=dict(size=16)),
-        font=FONT, separators=",.", height=340, margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="#ffffff", hovermode="x unified",
+        font=FONT,
+        separators=",.",
+        height=340,
+        margin=dict(l=10, r=10, t=50, b=10),
+        plot_bgcolor="#ffffff",
+        hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
         xaxis=dict(tickformat="%m/%Y", gridcolor="#e5e7eb"),
         yaxis=dict(title="Hồ sơ/ngày", tickformat=",d", gridcolor="#e5e7eb", rangemode="tozero"),
@@ -330,19 +413,23 @@ def capacity_figure(series: pl.DataFrame, *, as_of: date, required: float | None
 def editor_frame(items: pl.DataFrame) -> pd.DataFrame:
     """The form's table: one row per item with the current values (empty for items not reported yet)."""
     rows = {r["item"]: r for r in items.iter_rows(named=True)} if items.height else {}
-    return pd.DataFrame({
-        "Hạng mục": [intake.ITEM_LABEL_VI[i] for i in R.ITEMS],
-        "Kế hoạch": pd.array([rows[i]["planned"] if i in rows else None for i in R.ITEMS], dtype="Int64"),
-        "Đã hoàn thành": pd.array([rows[i]["done"] if i in rows else None for i in R.ITEMS], dtype="Int64"),
-        "Ngày kế hoạch": [rows[i]["planned_date"] if i in rows else None for i in R.ITEMS],
-        "Ngày hoàn thành": [rows[i]["done_date"] if i in rows else None for i in R.ITEMS],
-    })
+    return pd.DataFrame(
+        {
+            "Hạng mục": [intake.ITEM_LABEL_VI[i] for i in R.ITEMS],
+            "Kế hoạch": pd.array([rows[i]["planned"] if i in rows else None for i in R.ITEMS], dtype="Int64"),
+            "Đã hoàn thành": pd.array([rows[i]["done"] if i in rows else None for i in R.ITEMS], dtype="Int64"),
+            "Ngày kế hoạch": [rows[i]["planned_date"] if i in rows else None for i in R.ITEMS],
+            "Ngày hoàn thành": [rows[i]["done_date"] if i in rows else None for i in R.ITEMS],
+        }
+    )
 
 
-def frames_from_form(edited: pd.DataFrame, *, province: str, milestone_days: dict[str, date | None],
-                     stored_milestones: dict[str, date | None]) -> dict[str, pl.DataFrame]:
+def frames_from_form(
+    edited: pd.DataFrame, *, province: str, milestone_days: dict[str, date | None], stored_milestones: dict[str, date | None]
+) -> dict[str, pl.DataFrame]:
     """Typed rows for intake.readiness.submit: items with a planned quantity (row = line of the table)
     and the milestones whose day was changed (rows 1–3 of the milestone fields)."""
+
     def _date(v):
         return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
 
@@ -354,11 +441,23 @@ def frames_from_form(edited: pd.DataFrame, *, province: str, milestone_days: dic
         planned, done = _int(r["Kế hoạch"]), _int(r["Đã hoàn thành"])
         if planned is None and done is None:
             continue
-        items.append({"_row": i, "province_code": province, "item": R.ITEMS[i - 1], "planned": planned, "done": done,
-                      "planned_date": _date(r["Ngày kế hoạch"]), "done_date": _date(r["Ngày hoàn thành"])})
+        items.append(
+            {
+                "_row": i,
+                "province_code": province,
+                "item": R.ITEMS[i - 1],
+                "planned": planned,
+                "done": done,
+                "planned_date": _date(r["Ngày kế hoạch"]),
+                "done_date": _date(r["Ngày hoàn thành"]),
+            }
+        )
     frames = {"items": pl.DataFrame(items, schema=intake.TYPED_SCHEMA["items"])}
-    changed = [{"_row": i, "province_code": province, "kind": kind, "day": day}
-               for i, (kind, day) in enumerate(milestone_days.items(), start=1) if day != stored_milestones.get(kind)]
+    changed = [
+        {"_row": i, "province_code": province, "kind": kind, "day": day}
+        for i, (kind, day) in enumerate(milestone_days.items(), start=1)
+        if day != stored_milestones.get(kind)
+    ]
     if changed:
         frames["milestones"] = pl.DataFrame(changed, schema=intake.TYPED_SCHEMA["milestones"])
     return frames

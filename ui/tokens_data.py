@@ -29,20 +29,24 @@ def state_text(row: dict, now: datetime | None = None) -> str:
 def token_table(frame: pl.DataFrame) -> pl.DataFrame:
     """# | Tên | Tiền tố | Tạo lúc | Hết hạn | Dùng gần nhất | Trạng thái — never the token itself."""
     rows = list(frame.iter_rows(named=True))
-    return pl.DataFrame({
-        "#": [r["id"] for r in rows],
-        "Tên": [r["name"] for r in rows],
-        "Tiền tố": [r["prefix"] + "…" for r in rows],
-        "Tạo lúc": [fmt.timestamp(r["created_at"]) for r in rows],
-        "Hết hạn": [fmt.timestamp(r["expires_at"]) for r in rows],
-        "Dùng gần nhất": [fmt.timestamp(r["last_used_at"]) if r["last_used_at"] else fmt.DASH for r in rows],
-        "Trạng thái": [state_text(r) for r in rows],
-    }, schema={"#": pl.Int64, **{c: pl.String for c in ("Tên", "Tiền tố", "Tạo lúc", "Hết hạn", "Dùng gần nhất", "Trạng thái")}})
+    return pl.DataFrame(
+        {
+            "#": [r["id"] for r in rows],
+            "Tên": [r["name"] for r in rows],
+            "Tiền tố": [r["prefix"] + "…" for r in rows],
+            "Tạo lúc": [fmt.timestamp(r["created_at"]) for r in rows],
+            "Hết hạn": [fmt.timestamp(r["expires_at"]) for r in rows],
+            "Dùng gần nhất": [fmt.timestamp(r["last_used_at"]) if r["last_used_at"] else fmt.DASH for r in rows],
+            "Trạng thái": [state_text(r) for r in rows],
+        },
+        schema={"#": pl.Int64, **{c: pl.String for c in ("Tên", "Tiền tố", "Tạo lúc", "Hết hạn", "Dùng gần nhất", "Trạng thái")}},
+    )
 
 
 def create(actor: Actor, *, name: str, days: int) -> tuple[int, str]:
-    return data.run_write(lambda conn: tokens.create_token(conn, actor, username=actor.username, name=name, days=days,
-                                                            client=access.client_address()))
+    return data.run_write(
+        lambda conn: tokens.create_token(conn, actor, username=actor.username, name=name, days=days, client=access.client_address())
+    )
 
 
 def revoke(actor: Actor, token_id: int) -> bool:

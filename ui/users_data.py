@@ -51,8 +51,15 @@ def _status_text(row: dict, now: datetime) -> str:
 
 
 # The SSO identity last: it is empty for most accounts, and the table is wider than the page at 1280 px.
-TABLE_SCHEMA = {"Tên đăng nhập": pl.String, "Họ tên": pl.String, "Vai trò": pl.String, "Tỉnh": pl.String, "Trạng thái": pl.String,
-                "Đăng nhập gần nhất": pl.String, "Định danh SSO": pl.String}
+TABLE_SCHEMA = {
+    "Tên đăng nhập": pl.String,
+    "Họ tên": pl.String,
+    "Vai trò": pl.String,
+    "Tỉnh": pl.String,
+    "Trạng thái": pl.String,
+    "Đăng nhập gần nhất": pl.String,
+    "Định danh SSO": pl.String,
+}
 
 
 def account_table(frame: pl.DataFrame, names: dict[str, str], *, now: datetime | None = None) -> pl.DataFrame:
@@ -82,11 +89,21 @@ def is_locked_out(row: dict, *, now: datetime | None = None) -> bool:
 # --- changes: each in one transaction, as `acting`; db.users checks the permission before writing ---------
 
 
-def add_account(acting: Actor | None, *, username: str, display_name: str, role: str, province_code: str | None,
-                password: str | None, sso_identity: str | None) -> int:
+def add_account(
+    acting: Actor | None, *, username: str, display_name: str, role: str, province_code: str | None, password: str | None, sso_identity: str | None
+) -> int:
     """Raises db.users.UserError or db.access.AccessDenied (nothing written) when the account cannot be made."""
-    return data.run_write(users.add_user, acting, username=username, display_name=display_name, role=role,
-                          province_code=province_code, password=password, sso_identity=sso_identity or None, client=access.client_address())
+    return data.run_write(
+        users.add_user,
+        acting,
+        username=username,
+        display_name=display_name,
+        role=role,
+        province_code=province_code,
+        password=password,
+        sso_identity=sso_identity or None,
+        client=access.client_address(),
+    )
 
 
 def set_active(acting: Actor | None, username: str, active: bool) -> None:

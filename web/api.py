@@ -71,8 +71,9 @@ def _plain(value):
 
 
 def answer(body: dict, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(json.dumps(_plain(body), ensure_ascii=False, allow_nan=False), status_code=status,
-                        media_type="application/json", headers=headers)
+    response = Response(
+        json.dumps(_plain(body), ensure_ascii=False, allow_nan=False), status_code=status, media_type="application/json", headers=headers
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -88,21 +89,35 @@ class ApiError(Exception):
         self.extra = extra
 
     def response(self) -> Response:
-        return answer({"error": self.code, "message_vi": self.message_vi, "message_en": self.message_en, **self.extra},
-                      self.status, self.headers)
+        return answer({"error": self.code, "message_vi": self.message_vi, "message_en": self.message_en, **self.extra}, self.status, self.headers)
 
 
-UNAUTHORIZED = ApiError(401, "unauthorized", "Thiếu mã API, mã không đúng, đã hết hạn hoặc đã bị thu hồi.",
-                        "The API token is missing, wrong, expired or revoked.", headers={"WWW-Authenticate": 'Bearer realm="cccd"'})
-INTERNAL = ApiError(500, "internal_error", "Lỗi máy chủ. Không có gì được ghi thêm; thử lại sau hoặc báo quản trị hệ thống.",
-                    "Server error. Try again later or tell the system administrator.")
-UNAVAILABLE = ApiError(503, "database_unavailable", "Không kết nối được cơ sở dữ liệu; thử lại sau.",
-                       "The database cannot be reached; try again later.", headers={"Retry-After": "30"})
+UNAUTHORIZED = ApiError(
+    401,
+    "unauthorized",
+    "Thiếu mã API, mã không đúng, đã hết hạn hoặc đã bị thu hồi.",
+    "The API token is missing, wrong, expired or revoked.",
+    headers={"WWW-Authenticate": 'Bearer realm="cccd"'},
+)
+INTERNAL = ApiError(
+    500,
+    "internal_error",
+    "Lỗi máy chủ. Không có gì được ghi thêm; thử lại sau hoặc báo quản trị hệ thống.",
+    "Server error. Try again later or tell the system administrator.",
+)
+UNAVAILABLE = ApiError(
+    503,
+    "database_unavailable",
+    "Không kết nối được cơ sở dữ liệu; thử lại sau.",
+    "The database cannot be reached; try again later.",
+    headers={"Retry-After": "30"},
+)
 
 
 def _bad_param(name: str, expected_vi: str, expected_en: str) -> ApiError:
-    return ApiError(400, "bad_parameter", f"Tham số «{name}» không hợp lệ: {expected_vi}.", f"Parameter “{name}” is invalid: {expected_en}.",
-                    parameter=name)
+    return ApiError(
+        400, "bad_parameter", f"Tham số «{name}» không hợp lệ: {expected_vi}.", f"Parameter “{name}” is invalid: {expected_en}.", parameter=name
+    )
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -166,9 +181,15 @@ def _bearer(request: Request) -> str | None:
 def _record(found: tokens.TokenCaller, request: Request, status: int, province: str | None, detail: dict | None) -> None:
     """The call in the audit log (under the token's account, with the token's name) and the token's last use."""
     with engine().begin() as conn:
-        audit.record(conn, found.actor, "api_call", province_code=province or found.actor.province_code,
-                     target=f"{request.method} {request.url.path}"[:255], client=client_of(request),
-                     detail={"token": found.token_name, "token_id": found.token_id, "status": status, **(detail or {})})
+        audit.record(
+            conn,
+            found.actor,
+            "api_call",
+            province_code=province or found.actor.province_code,
+            target=f"{request.method} {request.url.path}"[:255],
+            client=client_of(request),
+            detail={"token": found.token_name, "token_id": found.token_id, "status": status, **(detail or {})},
+        )
         tokens.touch(conn, found)
 
 
@@ -186,18 +207,29 @@ def endpoint(handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
                 raise UNAUTHORIZED
             handler = handlers.get(request.method)
             if handler is None:
-                raise ApiError(405, "method_not_allowed", "Phương thức không được hỗ trợ ở địa chỉ này.",
-                               "Method not allowed here.", headers={"Allow": ", ".join(handlers)})
+                raise ApiError(
+                    405,
+                    "method_not_allowed",
+                    "Phương thức không được hỗ trợ ở địa chỉ này.",
+                    "Method not allowed here.",
+                    headers={"Allow": ", ".join(handlers)},
+                )
             wait = _BUCKETS.take(found.token_id)
             if wait:
-                raise ApiError(429, "rate_limited", "Gửi quá nhiều yêu cầu bằng mã API này; chờ rồi gửi lại.",
-                               "Too many requests with this API token; wait and try again.", headers={"Retry-After": str(math.ceil(wait))})
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    "Gửi quá nhiều yêu cầu bằng mã API này; chờ rồi gửi lại.",
+                    "Too many requests with this API token; wait and try again.",
+                    headers={"Retry-After": str(math.ceil(wait))},
+                )
             outcome = await handler(request, found)
         except ApiError as exc:
             outcome = Outcome(exc.response(), detail={"error": exc.code})
         except AccessDenied as exc:
-            outcome = Outcome(answer({"error": "forbidden", "message_vi": exc.message_vi, "message_en": exc.message_en}, 403),
-                              detail={"error": "forbidden"})
+            outcome = Outcome(
+                answer({"error": "forbidden", "message_vi": exc.message_vi, "message_en": exc.message_en}, 403), detail={"error": "forbidden"}
+            )
         except (DatabaseUnavailable, DBAPIError):
             log.exception("API %s %s: database error", request.method, request.url.path)
             outcome = Outcome(UNAVAILABLE.response(), detail={"error": "database"})
@@ -260,8 +292,9 @@ def rows_to_csv(payload) -> bytes:
     the CSV the upload page reads: the same checks apply, and row N of the problems is rows[N - 2]."""
     rows = payload.get("rows") if isinstance(payload, dict) else payload
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise ApiError(400, "bad_json", "Nội dung JSON phải là {\"rows\": [ {cột: giá trị, …}, … ]}.",
-                       "The JSON body must be {\"rows\": [ {column: value, …}, … ]}.")
+        raise ApiError(
+            400, "bad_json", 'Nội dung JSON phải là {"rows": [ {cột: giá trị, …}, … ]}.', 'The JSON body must be {"rows": [ {column: value, …}, … ]}.'
+        )
     from intake.spec import field_for_header
 
     keyed_rows, headers = [], {}
@@ -270,8 +303,9 @@ def rows_to_csv(payload) -> bytes:
         for key, value in row.items():
             column = field_for_header(str(key)) or str(key)  # a column id and its header are the same column
             if column in keyed:
-                raise ApiError(400, "bad_json", f"Dòng {index} (rows[{index}]) có cột «{column}» hai lần.",
-                               f"rows[{index}] has column “{column}” twice.")
+                raise ApiError(
+                    400, "bad_json", f"Dòng {index} (rows[{index}]) có cột «{column}» hai lần.", f"rows[{index}] has column “{column}” twice."
+                )
             keyed[column] = value
         headers.update(dict.fromkeys(keyed))
         keyed_rows.append(keyed)
@@ -294,7 +328,9 @@ async def _report_payload(request: Request, limit: int) -> tuple[bytes, str, boo
         except ApiError:
             raise
         except Exception:  # noqa: BLE001 - a malformed or oversized form
-            raise ApiError(400, "bad_multipart", "Biểu mẫu gửi lên không đọc được hoặc quá lớn.", "The multipart form cannot be read or is too large.") from None
+            raise ApiError(
+                400, "bad_multipart", "Biểu mẫu gửi lên không đọc được hoặc quá lớn.", "The multipart form cannot be read or is too large."
+            ) from None
         part = form.get("file")
         if part is None or isinstance(part, str):
             raise ApiError(400, "missing_file", "Cần trường «file» chứa tệp báo cáo.", "A form field “file” holding the report is needed.")
@@ -313,14 +349,27 @@ async def _report_payload(request: Request, limit: int) -> tuple[bytes, str, boo
         except (UnicodeDecodeError, ValueError):
             raise ApiError(400, "bad_json", "Nội dung không phải JSON hợp lệ (UTF-8).", "The body is not valid JSON (UTF-8).") from None
         return rows_to_csv(payload), label if label.lower().endswith(".csv") else f"{label}.csv", True
-    raise ApiError(415, "unsupported_media_type",
-                   f"Loại nội dung «{media or 'không có'}» không được hỗ trợ: gửi text/csv, {XLSX_TYPE}, application/json hoặc multipart/form-data.",
-                   f"Content-Type “{media or 'none'}” is not supported: send text/csv, {XLSX_TYPE}, application/json or multipart/form-data.")
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        f"Loại nội dung «{media or 'không có'}» không được hỗ trợ: gửi text/csv, {XLSX_TYPE}, application/json hoặc multipart/form-data.",
+        f"Content-Type “{media or 'none'}” is not supported: send text/csv, {XLSX_TYPE}, application/json or multipart/form-data.",
+    )
 
 
 def _problem_json(p, *, json_rows: bool = False) -> dict:
-    out = {"code": p.code, "row": p.row, "column": p.column, "column_letter": p.letter, "header": p.header, "value": p.value,
-           "where_vi": p.where("vi"), "where_en": p.where("en"), "message_vi": p.detail_vi, "message_en": p.detail_en}
+    out = {
+        "code": p.code,
+        "row": p.row,
+        "column": p.column,
+        "column_letter": p.letter,
+        "header": p.header,
+        "value": p.value,
+        "where_vi": p.where("vi"),
+        "where_en": p.where("en"),
+        "message_vi": p.detail_vi,
+        "message_en": p.detail_en,
+    }
     if json_rows:
         out["index"] = None if p.row is None else p.row - 2  # position in "rows" (the header is row 1)
     return out
@@ -334,15 +383,29 @@ def import_answer(result, *, json_rows: bool) -> tuple[int, dict]:
     batch_id = result.batch_id if result.batch_id is not None else (result.duplicate_of or {}).get("id")
     stored = result.rows_new + result.rows_replaced if result.status == "accepted" else 0
     body = {
-        "status": result.status, "batch_id": batch_id, "rows_stored": stored, "rows": result.rows, "rows_new": result.rows_new,
-        "rows_replaced": result.rows_replaced, "rows_unchanged": result.rows_unchanged, "units": result.units,
-        "provinces": result.provinces, "date_from": result.date_from, "date_to": result.date_to, "value_type": result.value_type,
-        "totals": result.totals, "filename": result.filename, "content_hash": result.content_hash,
-        "duplicate_of": result.duplicate_of, "message_vi": headline(result, "vi"), "message_en": headline(result, "en"),
+        "status": result.status,
+        "batch_id": batch_id,
+        "rows_stored": stored,
+        "rows": result.rows,
+        "rows_new": result.rows_new,
+        "rows_replaced": result.rows_replaced,
+        "rows_unchanged": result.rows_unchanged,
+        "units": result.units,
+        "provinces": result.provinces,
+        "date_from": result.date_from,
+        "date_to": result.date_to,
+        "value_type": result.value_type,
+        "totals": result.totals,
+        "filename": result.filename,
+        "content_hash": result.content_hash,
+        "duplicate_of": result.duplicate_of,
+        "message_vi": headline(result, "vi"),
+        "message_en": headline(result, "en"),
         # The first PROBLEMS_SHOWN (as the upload page and the CLI show them); the count says how many in all,
         # and problems_complete whether every check ran (false: "at least" that many).
         "problems": [_problem_json(p, json_rows=json_rows) for p in result.problems[:PROBLEMS_SHOWN]],
-        "problem_count": result.problem_count, "problems_complete": result.problems_complete,
+        "problem_count": result.problem_count,
+        "problems_complete": result.problems_complete,
     }
     return status, body
 
@@ -360,18 +423,30 @@ async def post_report(request: Request, found: tokens.TokenCaller) -> Outcome:
         kept = await run_in_threadpool(_kept, found.token_id, key)
         if kept is not None:
             if kept.request_hash != request_hash:
-                raise ApiError(422, "idempotency_key_reused", "Idempotency-Key này đã dùng cho một báo cáo khác; dùng khóa mới cho báo cáo mới.",
-                               "This Idempotency-Key was used for another report; use a new key for a new report.")
+                raise ApiError(
+                    422,
+                    "idempotency_key_reused",
+                    "Idempotency-Key này đã dùng cho một báo cáo khác; dùng khóa mới cho báo cáo mới.",
+                    "This Idempotency-Key was used for another report; use a new key for a new report.",
+                )
             detail = {"idempotency_key": key, "replayed": True, "batch": kept.body.get("batch_id")}
             return Outcome(answer(kept.body, kept.status_code, {"Idempotent-Replayed": "true"}), detail=detail)
-    result = await run_in_threadpool(lambda: import_report(engine(), data, filename, actor=found.actor, cumulative=cumulative,
-                                                           dry_run=dry_run, kind="api"))
+    result = await run_in_threadpool(
+        lambda: import_report(engine(), data, filename, actor=found.actor, cumulative=cumulative, dry_run=dry_run, kind="api")
+    )
     status, body = import_answer(result, json_rows=json_rows)
     if key is not None:
         await run_in_threadpool(_keep, found.token_id, key, request_hash, status, body)
     province = result.provinces[0] if len(result.provinces) == 1 else None
-    detail = {"status": result.status, "batch": body["batch_id"], "rows": result.rows, "file": filename,
-              "problems": len(result.problems), "dry_run": dry_run, **({"idempotency_key": key} if key else {})}
+    detail = {
+        "status": result.status,
+        "batch": body["batch_id"],
+        "rows": result.rows,
+        "file": filename,
+        "problems": len(result.problems),
+        "dry_run": dry_run,
+        **({"idempotency_key": key} if key else {}),
+    }
     return Outcome(answer(body, status), province=province, detail=detail)
 
 
@@ -400,14 +475,14 @@ def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> i
     return int(raw)
 
 
-BATCH_FIELDS = ("id", "kind", "status", "source_name", "submitted_by", "received_at", "province_code", "row_count",
-                "date_from", "date_to", "note")
+BATCH_FIELDS = ("id", "kind", "status", "source_name", "submitted_by", "received_at", "province_code", "row_count", "date_from", "date_to", "note")
 
 
 def batches_for(actor, *, limit: int) -> list[dict]:
     """Newest first: a provincial account's own province's batches, everyone else's all (imports and rollbacks)."""
-    stmt = (select(*[import_batch.c[c] for c in BATCH_FIELDS]).where(import_batch.c.kind.in_(BATCH_KINDS))
-            .order_by(import_batch.c.id.desc()).limit(limit))
+    stmt = (
+        select(*[import_batch.c[c] for c in BATCH_FIELDS]).where(import_batch.c.kind.in_(BATCH_KINDS)).order_by(import_batch.c.id.desc()).limit(limit)
+    )
     if actor.role is Role.province:
         stmt = stmt.where(import_batch.c.province_code == actor.province_code)
     with engine().connect() as conn:
@@ -431,12 +506,20 @@ async def post_rollback(request: Request, found: tokens.TokenCaller) -> Outcome:
         done = await run_in_threadpool(lambda: rollback(engine(), batch_id, actor=found.actor))
     except RollbackError as exc:
         raise ApiError(404 if exc.code == "not_found" else 409, exc.code, exc.message_vi, exc.message_en) from None
-    body = {"batch_id": done.batch_id, "rollback_batch_id": done.rollback_batch_id, "facts_removed": done.facts_removed,
-            "facts_restored": done.facts_restored, "provinces": done.provinces,
-            "message_vi": f"Đã hủy lô #{done.batch_id} (lô hủy #{done.rollback_batch_id}).",
-            "message_en": f"Batch #{done.batch_id} rolled back (rollback batch #{done.rollback_batch_id})."}
-    return Outcome(answer(body), province=done.provinces[0] if len(done.provinces) == 1 else None,
-                   detail={"batch": batch_id, "undo_batch": done.rollback_batch_id})
+    body = {
+        "batch_id": done.batch_id,
+        "rollback_batch_id": done.rollback_batch_id,
+        "facts_removed": done.facts_removed,
+        "facts_restored": done.facts_restored,
+        "provinces": done.provinces,
+        "message_vi": f"Đã hủy lô #{done.batch_id} (lô hủy #{done.rollback_batch_id}).",
+        "message_en": f"Batch #{done.batch_id} rolled back (rollback batch #{done.rollback_batch_id}).",
+    }
+    return Outcome(
+        answer(body),
+        province=done.provinces[0] if len(done.provinces) == 1 else None,
+        detail={"batch": batch_id, "undo_batch": done.rollback_batch_id},
+    )
 
 
 # --- progress -----------------------------------------------------------------------------------------
@@ -465,10 +548,14 @@ def progress_frame(*, level: str, as_of: date | None, metric: str, denominator: 
             raise ApiError(409, "no_reports", "Chưa có báo cáo nào: chưa có số liệu tiến độ.", "No reports yet: no progress to show.")
         as_of = as_of or info.last_day
         if as_of < info.first_day:  # the pages' date picker starts there too
-            raise _bad_param("as_of", f"không trước ngày báo cáo đầu tiên {info.first_day:%d/%m/%Y}",
-                             f"not before the first report day {info.first_day.isoformat()}")
-        return pl.concat(list(progress_frames(conn, level=level, as_of=as_of, metric=metric, denominator=denominator,
-                                              province=province)), how="vertical_relaxed")
+            raise _bad_param(
+                "as_of",
+                f"không trước ngày báo cáo đầu tiên {info.first_day:%d/%m/%Y}",
+                f"not before the first report day {info.first_day.isoformat()}",
+            )
+        return pl.concat(
+            list(progress_frames(conn, level=level, as_of=as_of, metric=metric, denominator=denominator, province=province)), how="vertical_relaxed"
+        )
 
 
 async def get_progress(request: Request, found: tokens.TokenCaller) -> Outcome:
@@ -486,16 +573,13 @@ async def get_progress(request: Request, found: tokens.TokenCaller) -> Outcome:
     province = request.query_params.get("province") or None
     if province is not None and not re.fullmatch(r"\d{2}", province):
         raise _bad_param("province", "mã tỉnh 2 chữ số", "a 2-digit province code")
-    frame = await run_in_threadpool(lambda: progress_frame(level=level, as_of=as_of, metric=metric, denominator=denominator,
-                                                           province=province))
+    frame = await run_in_threadpool(lambda: progress_frame(level=level, as_of=as_of, metric=metric, denominator=denominator, province=province))
     detail = {"level": level, "as_of": raw_day or None, "metric": metric, "format": fmt}
     if fmt == "csv":
-        response = Response(neutralise_formulas(frame).write_csv(), media_type="text/csv; charset=utf-8",
-                            headers={"Cache-Control": "no-store"})
+        response = Response(neutralise_formulas(frame).write_csv(), media_type="text/csv; charset=utf-8", headers={"Cache-Control": "no-store"})
         return Outcome(response, province=province, detail=detail)
     shown_day = frame["as_of"][0] if "as_of" in frame.columns and frame.height else as_of  # later days are the last reported one
-    body = {"level": level, "as_of": shown_day, "metric": metric, "denominator": denominator, "province": province,
-            "rows": frame.to_dicts()}
+    body = {"level": level, "as_of": shown_day, "metric": metric, "denominator": denominator, "province": province, "rows": frame.to_dicts()}
     return Outcome(answer(body), province=province, detail=detail)
 
 
@@ -507,8 +591,14 @@ async def openapi(request: Request) -> Response:
 
 
 async def not_found(request: Request) -> Response:
-    return answer({"error": "not_found", "message_vi": "Không có địa chỉ API này (xem /api/v1/openapi.json).",
-                   "message_en": "No such API address (see /api/v1/openapi.json)."}, 404)
+    return answer(
+        {
+            "error": "not_found",
+            "message_vi": "Không có địa chỉ API này (xem /api/v1/openapi.json).",
+            "message_en": "No such API address (see /api/v1/openapi.json).",
+        },
+        404,
+    )
 
 
 def routes() -> list[Route]:

@@ -87,8 +87,11 @@ def openapi_document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "cccd_… (cli.py tokens create)"}},
             "schemas": {
-                "Error": {"type": "object", "required": ["error", "message_vi", "message_en"],
-                          "properties": {"error": {"type": "string"}, "message_vi": {"type": "string"}, "message_en": {"type": "string"}}},
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message_vi", "message_en"],
+                    "properties": {"error": {"type": "string"}, "message_vi": {"type": "string"}, "message_en": {"type": "string"}},
+                },
                 "Problem": problem,
                 "ImportResult": result,
                 "Rows": {"type": "object", "required": ["rows"], "properties": {"rows": {"type": "array", "items": row}}},
@@ -102,10 +105,14 @@ def openapi_document() -> dict:
                     "parameters": [
                         _flag("dry_run", "chỉ kiểm tra, không ghi / check only"),
                         _flag("cumulative", "số liệu lũy kế / cumulative counts"),
-                        {"name": "filename", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
-                         "description": "tên tệp ghi vào lô / the name kept with the batch"},
-                        {"name": "Idempotency-Key", "in": "header", "required": False,
-                         "schema": {"type": "string", "pattern": "^[!-~]{1,128}$"}},
+                        {
+                            "name": "filename",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 200},
+                            "description": "tên tệp ghi vào lô / the name kept with the batch",
+                        },
+                        {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "pattern": "^[!-~]{1,128}$"}},
                     ],
                     "requestBody": {
                         "required": True,
@@ -113,20 +120,27 @@ def openapi_document() -> dict:
                             "text/csv": {"schema": {"type": "string"}},
                             XLSX: {"schema": {"type": "string", "format": "binary"}},
                             "application/json": {"schema": {"$ref": "#/components/schemas/Rows"}},
-                            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+                            "multipart/form-data": {
+                                "schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+                            },
                         },
                     },
                     "responses": {
-                        "201": {"description": "Đã ghi: một lô mới / stored as a new batch",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportResult"}}}},
-                        "200": {"description": "Không đổi (lô cũ) hoặc chạy thử / unchanged (earlier batch) or dry run",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportResult"}}}},
+                        "201": {
+                            "description": "Đã ghi: một lô mới / stored as a new batch",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportResult"}}},
+                        },
+                        "200": {
+                            "description": "Không đổi (lô cũ) hoặc chạy thử / unchanged (earlier batch) or dry run",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportResult"}}},
+                        },
                         "403": _error("Tỉnh khác hoặc vai trò không được nhập / another province or role; nothing written"),
                         "413": _error("Quá giới hạn dung lượng / body over the upload limit"),
                         "415": _error("Loại nội dung không hỗ trợ / unsupported Content-Type"),
-                        "422": {"description": "Báo cáo bị từ chối, không ghi gì / rejected, nothing written",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportResult"}}}},
+                        "422": {
+                            "description": "Báo cáo bị từ chối, không ghi gì / rejected, nothing written",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportResult"}}},
+                        },
                         **report_errors,
                     },
                 }
@@ -135,11 +149,25 @@ def openapi_document() -> dict:
                 "get": {
                     "operationId": "listBatches",
                     "summary": "Các lô mới nhất (tài khoản tỉnh: của tỉnh mình)",
-                    "parameters": [{"name": "limit", "in": "query", "required": False,
-                                    "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}],
-                    "responses": {"200": {"description": "batches", "content": {"application/json": {"schema": {
-                        "type": "object", "properties": {"batches": {"type": "array", "items": {"type": "object"}}}}}}},
-                        **_COMMON_ERRORS},
+                    "parameters": [
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "batches",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "object", "properties": {"batches": {"type": "array", "items": {"type": "object"}}}}
+                                }
+                            },
+                        },
+                        **_COMMON_ERRORS,
+                    },
                 }
             },
             "/api/v1/batches/{batch_id}/rollback": {
@@ -147,11 +175,13 @@ def openapi_document() -> dict:
                     "operationId": "rollbackBatch",
                     "summary": "Hủy một lô (giá trị nó thay thế được khôi phục)",
                     "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
-                    "responses": {"200": {"description": "rolled back", "content": {"application/json": {"schema": {"type": "object"}}}},
-                                  "403": _error("không được hủy lô của tỉnh khác / another province's batch"),
-                                  "404": _error("không có lô này / no such batch"),
-                                  "409": _error("đã hủy, hoặc không hủy được / already rolled back or not a report batch"),
-                                  **_COMMON_ERRORS},
+                    "responses": {
+                        "200": {"description": "rolled back", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "403": _error("không được hủy lô của tỉnh khác / another province's batch"),
+                        "404": _error("không có lô này / no such batch"),
+                        "409": _error("đã hủy, hoặc không hủy được / already rolled back or not a report batch"),
+                        **_COMMON_ERRORS,
+                    },
                 }
             },
             "/api/v1/progress": {
@@ -159,16 +189,33 @@ def openapi_document() -> dict:
                     "operationId": "progress",
                     "summary": "Tiến độ theo đơn vị — cùng bảng với cli.py export progress",
                     "parameters": [
-                        {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["national", "region", "province", "district", "commune"]}},
+                        {
+                            "name": "level",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["national", "region", "province", "district", "commune"]},
+                        },
                         {"name": "as_of", "in": "query", "schema": {"type": "string", "format": "date"}},
-                        {"name": "metric", "in": "query", "schema": {"type": "string", "enum": ["applications_received", "cards_delivered", "records_verified"]}},
+                        {
+                            "name": "metric",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["applications_received", "cards_delivered", "records_verified"]},
+                        },
                         {"name": "denominator", "in": "query", "schema": {"type": "string", "enum": ["eligible", "target"]}},
                         {"name": "province", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{2}$"}},
                         {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}},
                     ],
-                    "responses": {"200": {"description": "one row per unit", "content": {
-                        "application/json": {"schema": {"type": "object", "properties": {"rows": {"type": "array", "items": {"type": "object"}}}}},
-                        "text/csv": {"schema": {"type": "string"}}}}, **_COMMON_ERRORS},
+                    "responses": {
+                        "200": {
+                            "description": "one row per unit",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "object", "properties": {"rows": {"type": "array", "items": {"type": "object"}}}}
+                                },
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **_COMMON_ERRORS,
+                    },
                 }
             },
         },

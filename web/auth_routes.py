@@ -30,8 +30,19 @@ log = logging.getLogger("cccd.access")
 
 # Paths that never need a session: Streamlit's own endpoints and files, the sign-in routes, single
 # sign-on's routes and the API (which has its own tokens). Everything else is a page of the app.
-_OPEN_PREFIXES = ("/_stcore/", "/static/", "/app/static/", "/media/", "/component/", "/auth/", "/oauth2callback",
-                  SIGN_IN_PATH, SIGN_OUT_PATH, "/favicon", "/api/")
+_OPEN_PREFIXES = (
+    "/_stcore/",
+    "/static/",
+    "/app/static/",
+    "/media/",
+    "/component/",
+    "/auth/",
+    "/oauth2callback",
+    SIGN_IN_PATH,
+    SIGN_OUT_PATH,
+    "/favicon",
+    "/api/",
+)
 
 
 @lru_cache(maxsize=4)
@@ -98,13 +109,14 @@ def _sso_start() -> str:
     return f"{origin}/?sso=1"
 
 
-def _form(next_path: str, *, message: str | None = None, notice: str | None = None, username: str = "",
-          simulated: bool = False) -> tuple[str, str]:
+def _form(next_path: str, *, message: str | None = None, notice: str | None = None, username: str = "", simulated: bool = False) -> tuple[str, str]:
     token = secrets.token_urlsafe(24)
     sso = ""
     if sso_configured():
-        sso = (f'<p class="sso"><a class="button secondary" href="{html.escape(_sso_start())}">Đăng nhập một lần (SSO) bằng tài khoản của Bộ</a></p>'
-               '<p class="or">hoặc bằng tài khoản của hệ thống</p>')
+        sso = (
+            f'<p class="sso"><a class="button secondary" href="{html.escape(_sso_start())}">Đăng nhập một lần (SSO) bằng tài khoản của Bộ</a></p>'
+            '<p class="or">hoặc bằng tài khoản của hệ thống</p>'
+        )
     alert = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     info = f'<p class="notice" role="status">{html.escape(notice)}</p>' if notice else ""
     body = f"""<h1>Tiến độ CCCD gắn chip</h1>
@@ -127,16 +139,16 @@ def _form_response(next_path: str, *, status: int = 200, https: bool = False, **
     body, token = _form(next_path, **kwargs)
     response = _page(body, status=status)
     cfg = settings.access()
-    response.set_cookie(sc.CSRF_COOKIE_NAME, token, httponly=True, samesite="strict", secure=cfg.cookie_secure or https,
-                        path=SIGN_IN_PATH, max_age=3600)
+    response.set_cookie(
+        sc.CSRF_COOKIE_NAME, token, httponly=True, samesite="strict", secure=cfg.cookie_secure or https, path=SIGN_IN_PATH, max_age=3600
+    )
     return response
 
 
 async def sign_in_page(request: Request) -> Response:
     notice = "Bạn đã đăng xuất." if request.query_params.get("da-dang-xuat") else None
     simulated = (await run_in_threadpool(_dataset_flags))[1]
-    return _form_response(safe_next(request.query_params.get("next")), notice=notice, https=request.url.scheme == "https",
-                          simulated=simulated)
+    return _form_response(safe_next(request.query_params.get("next")), notice=notice, https=request.url.scheme == "https", simulated=simulated)
 
 
 def _same_origin(request: Request) -> bool:
@@ -154,8 +166,13 @@ async def sign_in_submit(request: Request) -> Response:
     csrf_cookie = request.cookies.get(sc.CSRF_COOKIE_NAME, "")
     csrf_form = str(form.get("csrf") or "")
     if not csrf_cookie or not hmac.compare_digest(csrf_cookie, csrf_form) or not _same_origin(request):
-        return _form_response(next_path, status=400, username=username, https=request.url.scheme == "https",
-                              message="Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng nhập lại và đăng nhập.")
+        return _form_response(
+            next_path,
+            status=400,
+            username=username,
+            https=request.url.scheme == "https",
+            message="Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng nhập lại và đăng nhập.",
+        )
     client = client_of(request)
     old = sc.unsign(request.cookies.get(sc.COOKIE_NAME))
 
@@ -172,11 +189,11 @@ async def sign_in_submit(request: Request) -> Response:
     if token is None:
         if result.delay:
             await asyncio.sleep(result.delay)
-        return _form_response(next_path, status=401, username=username, message=users.SIGN_IN_FAILED_VI,
-                              https=request.url.scheme == "https")
+        return _form_response(next_path, status=401, username=username, message=users.SIGN_IN_FAILED_VI, https=request.url.scheme == "https")
     response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(sc.COOKIE_NAME, sc.sign(token), **sc.cookie_options(int(settings.access().session_days * 86400),
-                                                                            https=request.url.scheme == "https"))
+    response.set_cookie(
+        sc.COOKIE_NAME, sc.sign(token), **sc.cookie_options(int(settings.access().session_days * 86400), https=request.url.scheme == "https")
+    )
     response.delete_cookie(sc.CSRF_COOKIE_NAME, path=SIGN_IN_PATH)
     return response
 

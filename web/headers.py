@@ -28,20 +28,22 @@ def _inline_script_hashes() -> list[str]:
 # websocket is on this origin ('self' covers ws:/wss: of the same host in CSP level 3 browsers).
 # Custom components (v2, the map) hand their JavaScript to the page as blob: URLs, which only a script
 # already running on this page can make.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    " ".join(["script-src 'self' blob:", *_inline_script_hashes()]),
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "frame-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        " ".join(["script-src 'self' blob:", *_inline_script_hashes()]),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),

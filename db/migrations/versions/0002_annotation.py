@@ -56,8 +56,15 @@ def upgrade() -> None:
     op.bulk_insert(
         table,
         [
-            {"day_from": start, "day_to": end, "label_vi": label, "kind": kind, "provinces": provinces,
-             "created_by": DEFAULT_AUTHOR, "created_at": now}
+            {
+                "day_from": start,
+                "day_to": end,
+                "label_vi": label,
+                "kind": kind,
+                "provinces": provinces,
+                "created_by": DEFAULT_AUTHOR,
+                "created_at": now,
+            }
             for start, end, label, kind, provinces in DEFAULT_EVENTS
         ],
     )

@@ -35,8 +35,7 @@ def _replaced() -> list[sa.Column]:
 def _batch_fks(table: str, *, replaced: bool) -> list[sa.ForeignKeyConstraint]:
     fks = [sa.ForeignKeyConstraint(["batch_id"], ["import_batch.id"], name=op.f(f"fk_{table}_batch_id_import_batch"))]
     if replaced:
-        fks.append(sa.ForeignKeyConstraint(["replaced_by_batch_id"], ["import_batch.id"],
-                                           name=op.f(f"fk_{table}_replaced_by_batch_id_import_batch")))
+        fks.append(sa.ForeignKeyConstraint(["replaced_by_batch_id"], ["import_batch.id"], name=op.f(f"fk_{table}_replaced_by_batch_id_import_batch")))
     return fks
 
 
@@ -129,6 +128,5 @@ def downgrade() -> None:
     ):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{'_'.join(columns)}"))
-    for table in ("agency_connection_history", "agency_connection", "milestone_history", "milestone",
-                  "readiness_item_history", "readiness_item"):
+    for table in ("agency_connection_history", "agency_connection", "milestone_history", "milestone", "readiness_item_history", "readiness_item"):
         op.drop_table(table)

@@ -22,8 +22,21 @@ down_revision = "0005_api_tokens"
 branch_labels = None
 depends_on = None
 
-_COLUMNS = ("id", "kind", "source_name", "content_hash", "submitted_by", "received_at", "province_code", "row_count",
-            "date_from", "date_to", "status", "note", "user_id")
+_COLUMNS = (
+    "id",
+    "kind",
+    "source_name",
+    "content_hash",
+    "submitted_by",
+    "received_at",
+    "province_code",
+    "row_count",
+    "date_from",
+    "date_to",
+    "status",
+    "note",
+    "user_id",
+)
 
 
 def _import_batch(name: str, *, autoincrement: bool) -> None:
@@ -56,7 +69,7 @@ def _rebuild(*, autoincrement: bool) -> None:
         bind.exec_driver_sql("BEGIN")  # deferred checks last until the commit, so all of this is one transaction
     bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     referring = bind.exec_driver_sql(
-        "SELECT m.name, f.\"from\" FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f "
+        'SELECT m.name, f."from" FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f '
         "WHERE m.type = 'table' AND f.\"table\" = 'import_batch' ORDER BY m.name, f.\"from\""
     ).all()
     for i, (table, column) in enumerate(referring):
