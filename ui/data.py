@@ -9,10 +9,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 from sqlalchemy import Engine, func, inspect, select
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 import settings
-from db.engine import DatabaseUnavailable, make_engine, safe_url
+from db.engine import make_engine, reachable
 from db.schema import import_batch
 from queries import dataset, export, progress, rankings, scorecard, trend
 
@@ -29,11 +28,8 @@ def engine() -> Engine:
 
 def _run(fn, args, kwargs, *, commit: bool):
     eng = engine()
-    try:
-        with eng.begin() if commit else eng.connect() as conn:
-            return fn(conn, *args, **kwargs)
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc) from exc
+    with reachable(eng), eng.begin() if commit else eng.connect() as conn:
+        return fn(conn, *args, **kwargs)
 
 
 def run_query(fn, *args, **kwargs):

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db import rollback as batch_rollback
 from db.access import Actor
-from db.engine import DatabaseUnavailable, safe_url
+from db.engine import DatabaseUnavailable, unavailable
 from intake import batches, load, summary
 from intake.problems import PROBLEMS_SHOWN, Problem
 from intake.spec import FIELD
@@ -23,8 +23,7 @@ BATCH_LIST_LIMIT = 20
 
 
 def _database_error(exc: Exception) -> DatabaseUnavailable:
-    eng = engine()
-    return DatabaseUnavailable(safe_url(eng.url.render_as_string(hide_password=False)), exc)
+    return unavailable(engine(), exc)
 
 
 def import_upload(data: bytes, filename: str, *, actor: Actor | None, cumulative: bool, dry_run: bool) -> load.ImportResult:

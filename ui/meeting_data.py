@@ -10,11 +10,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 from sqlalchemy import inspect
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db import events
 from db.access import Actor
-from db.engine import DatabaseUnavailable, safe_url
 from exports import deck, slides, spreadsheet
 from queries import annotations
 from ui import data, map_data
@@ -91,12 +89,7 @@ def handout_bytes(version: str, *, as_of: date, metric: str, denominator: str, p
 
 def _write(fn, *args, **kwargs):
     """Run a write `fn(conn, ...)` in one transaction on the shared engine."""
-    engine = data.engine()
-    try:
-        with engine.begin() as conn:
-            return fn(conn, *args, **kwargs)
-    except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc) from exc
+    return data.run_write(fn, *args, **kwargs)
 
 
 def add_event(event: events.EventInput, *, actor: Actor | None) -> int:

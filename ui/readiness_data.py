@@ -13,7 +13,7 @@ from pandas.io.formats.style import Styler
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.access import Actor
-from db.engine import DatabaseUnavailable, safe_url
+from db.engine import DatabaseUnavailable, unavailable
 from intake import readiness as intake
 from queries import readiness as R
 from ui import data
@@ -40,8 +40,7 @@ _guard = data.run_query  # the shared query runner of ui/data.py
 
 
 def _database_error(exc: Exception) -> DatabaseUnavailable:
-    engine = data.engine()
-    return DatabaseUnavailable(safe_url(engine.url.render_as_string(hide_password=False)), exc)
+    return unavailable(data.engine(), exc)
 
 
 def tables_ready(version: str) -> bool:
