@@ -5,6 +5,9 @@ Meeting mode (app_pages/meeting.py) draws these Slides in the browser and the ha
 frames through queries/, `build_slides` turns them into slides (pure). Every number is formatted
 from a queries frame with present.format; every figure comes from the shared builders (present.figures,
 present.maps), restyled for a projector: no text under FONT_PX pixels.
+
+Over 400 lines on purpose: the one definition of every slide, read top to bottom in the order the
+steering committee sees them; the deck writer, its layout and the text metrics are their own modules.
 """
 
 from __future__ import annotations

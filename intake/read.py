@@ -3,6 +3,9 @@
 Both readers stream: rows are checked against the limits below as they come and turned into polars
 chunks, so a small hostile file (a cell at column XFD, a million commas, a compressed XML bomb) is
 refused at the first limit it crosses instead of being inflated in memory (issue 16, docs/intake.md).
+
+Over 400 lines on purpose: the CSV and XLSX streaming readers share the limits, the row numbering and
+the refusal messages defined here, and the readiness intake reads every sheet through the same code.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Three layers: the header (which columns are there), the cells (the declared sche
 then the register and the other rows (plain polars: codes exist and nest, one row per unit-day,
 counts plausible, cumulative counts never decrease). `to_daily` turns cumulative counts into daily
 ones against what is already stored; it is pure, the caller reads the stored totals.
+
+Over 400 lines on purpose: the register checks and the cumulative conversion work on the same checked
+frame and share its row numbering; the header mapping, cell schema and messages are already their own
+modules (intake.headers, intake.cells, intake.problems).
 """
 
 from __future__ import annotations
