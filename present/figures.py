@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import cast
 from datetime import date, timedelta
 
 import plotly.graph_objects as go
@@ -279,8 +280,8 @@ def rank_bump(
         )
     days = chosen["day"].unique().sort().to_list()
     x_range = [(days[0] - timedelta(days=2)).isoformat(), (days[-1] + timedelta(days=2)).isoformat()] if days else None
-    worst = int(chosen["rank"].max() or 1) if chosen.height else 63
-    best = int(chosen["rank"].min() or 1) if chosen.height else 1
+    worst = int(cast(int, chosen["rank"].max()) or 1) if chosen.height else 63
+    best = int(cast(int, chosen["rank"].min()) or 1) if chosen.height else 1
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)),
         font=FONT,

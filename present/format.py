@@ -17,7 +17,7 @@ def _missing(value) -> bool:
 
 def number(value: float | int | None, decimals: int = 0) -> str:
     """1234567 → '1.234.567'; decimals=1: 1234.5 → '1.234,5'."""
-    if _missing(value):
+    if value is None or _missing(value):
         return DASH
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(round(value, decimals) if decimals else round(value), format=pattern, locale=LOCALE)
@@ -25,7 +25,7 @@ def number(value: float | int | None, decimals: int = 0) -> str:
 
 def percent(ratio: float | None, decimals: int = 1) -> str:
     """0.125 → '12,5%' (ratios above 1 are shown as they are, never clipped)."""
-    if _missing(ratio):
+    if ratio is None or _missing(ratio):
         return DASH
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
     return format_percent(ratio, format=pattern, locale=LOCALE)

@@ -12,6 +12,7 @@ here; split apart, each would import most of the others' helpers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 from datetime import date
 from enum import StrEnum
 
@@ -421,7 +422,7 @@ def fill_colour(colour_value: float | str | None, value: MapValue | str) -> str:
     if colour_value is None:
         return NO_DATA_COLOR
     if value == MapValue.status:
-        return STATUS_COLOR[Status(colour_value)]
+        return STATUS_COLOR[Status(str(colour_value))]
     scale = _scale(value)
     position = min(max((float(colour_value) - scale.zmin) / (scale.zmax - scale.zmin), 0.0), 1.0)
     return _interpolate(scale.colorscale, position)
@@ -460,7 +461,7 @@ def tile_grid(
     if unknown:
         raise ValueError(f"no tile for province code(s) {', '.join(unknown)}: add them to geo/data/tile_grid.csv")
     total = len(rows) or grid.height
-    n_rows, n_cols = int(grid["row"].max()) + 1, int(grid["col"].max()) + 1
+    n_rows, n_cols = int(cast(int, grid["row"].max())) + 1, int(cast(int, grid["col"].max())) + 1
     # Tiles are 2.2 : 1: the grid is tall (19 rows), screens are wide, and a name must fit on one line.
     row_px = (height - 60) / (n_rows + 0.4)
     xs, ys, hover, texts, text_colours, codes = [], [], [], [], [], []

@@ -1,6 +1,6 @@
 """The linter and the type checker run with the tests, so CI (`.ci/run` → `./test.sh` → pytest) fails on
 any of them. They read their settings from pyproject.toml: `ruff check .` and `ruff format --check .` (the whole project but .venv), and
-`mypy` (the packages below the pages: db, queries, intake, geo, exports, simulate — pyproject's [tool.mypy] `files`)."""
+`mypy` (every package below the pages — pyproject's [tool.mypy] `files`)."""
 
 from __future__ import annotations
 

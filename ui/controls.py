@@ -61,7 +61,7 @@ def sidebar(first: date, last: date, version: str, provinces: dict[str, str], *,
             format_func=lambda d: DENOMINATOR_CHOICE[Denominator(d)],
             key="denominator",
         )
-        codes = [None, *sorted(provinces, key=provinces.get)]
+        codes = [None, *sorted(provinces, key=lambda code: provinces[code])]
         wanted = st.query_params.get("province") or home_province
         province = st.selectbox(
             "Tỉnh của tôi",

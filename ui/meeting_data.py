@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from db import events
 from db.access import Actor
 from exports import deck, slides, spreadsheet
-from queries import annotations
+from queries import annotations as chart_events
 from ui import data, map_data
 
 
@@ -30,14 +30,14 @@ def events_stamp() -> tuple:
     """Part of every cache key that includes events: changes on each add, edit or delete (one tiny query)."""
     if not events_ready():
         return ("none",)
-    return (data.database_key(), *_guard(annotations.events_stamp))
+    return (data.database_key(), *_guard(chart_events.events_stamp))
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def events_frame(stamp: tuple, *, province: str | None = None, include_deleted: bool = False) -> pl.DataFrame:
     if stamp == ("none",):
         return slides.empty_events()
-    return _guard(annotations.events, province=province, include_deleted=include_deleted)
+    return _guard(chart_events.events, province=province, include_deleted=include_deleted)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)

@@ -124,7 +124,7 @@ def heatmap_order(grid: pl.DataFrame, *, measure: str, as_of: date, my_province:
     last = grid.filter(pl.col("day") == as_of).select("code", pl.col(measure).fill_null(2.0).alias("_last"))
     mean = grid.group_by("code").agg(pl.col(measure).mean().fill_null(2.0).alias("_mean"))
     codes = mean.join(last, on="code", how="left").sort(["_last", "_mean", "code"])["code"].to_list()
-    return ([my_province] if my_province in codes else []) + [c for c in codes if c != my_province]
+    return ([my_province] if my_province is not None and my_province in codes else []) + [c for c in codes if c != my_province]
 
 
 def completeness_heatmap(

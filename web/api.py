@@ -546,7 +546,7 @@ def progress_frame(*, level: str, as_of: date | None, metric: str, denominator: 
         info = dataset_info_of(conn)
         if info.first_day is None:
             raise ApiError(409, "no_reports", "Chưa có báo cáo nào: chưa có số liệu tiến độ.", "No reports yet: no progress to show.")
-        as_of = as_of or info.last_day
+        as_of = as_of or info.last_day or info.first_day
         if as_of < info.first_day:  # the pages' date picker starts there too
             raise _bad_param(
                 "as_of",

@@ -122,7 +122,9 @@ class StaticBundles:
         if not path.startswith(store.prefixes) or path not in store.index or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        asset = store.cache.get(path) or await run_in_threadpool(store.asset, path)
+        asset = store.cache.get(path)
+        if asset is None:
+            asset = await run_in_threadpool(store.asset, path)
         headers = Headers(scope=scope)
         common = [(b"cache-control", asset.cache_control), (b"etag", asset.etag), (b"vary", b"Accept-Encoding")]
         if asset.etag in (headers.get("if-none-match") or "").encode():
