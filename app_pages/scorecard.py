@@ -65,9 +65,10 @@ middle.metric(
     delta_arrow="off",
     border=True,
 )
+deadline_label, deadline_value = fmt.deadline_card(row["days_left"])
 right.metric(
-    "Thời hạn",
-    fmt.days_left_short(row["days_left"]),
+    deadline_label,
+    deadline_value,
     delta=f"hạn {fmt.day(DEADLINE)}",
     delta_color="off",
     delta_arrow="off",

@@ -81,6 +81,16 @@ def days_left_short(days_left: int) -> str:
     return f"Quá hạn {number(-days_left)} ngày"
 
 
+def deadline_card(days_left: int) -> tuple[str, str]:
+    """A card's label and value for the deadline, short enough for a third of a 1280 px page:
+    ("Thời hạn", "Còn 65 ngày"), ("Thời hạn", "Hôm nay"), ("Đã quá hạn", "183 ngày")."""
+    if days_left > 0:
+        return "Thời hạn", f"Còn {number(days_left)} ngày"
+    if days_left == 0:
+        return "Thời hạn", "Hôm nay"
+    return "Đã quá hạn", f"{number(-days_left)} ngày"
+
+
 def rank_change_phrase(change: int | None) -> str:
     """A rank change in words for a sentence: "▲ 2 bậc so với 7 ngày trước", "giữ hạng so với 7 ngày trước"."""
     if change is None:

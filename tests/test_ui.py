@@ -26,6 +26,8 @@ def test_deadline_phrase_never_shows_a_negative_count():
     assert fmt.deadline_phrase(0, deadline) == "Hôm nay là hạn chót 01/07/2021"
     assert fmt.deadline_phrase(-183, deadline) == "Đã quá hạn 183 ngày (hạn 01/07/2021)"
     assert [fmt.days_left_short(n) for n in (1234, 0, -183)] == ["Còn 1.234 ngày", "Hôm nay là hạn chót", "Quá hạn 183 ngày"]
+    # The scorecard's card: the state in the label, a value that fits a third of a 1280 px page.
+    assert [fmt.deadline_card(n) for n in (1234, 0, -183)] == [("Thời hạn", "Còn 1.234 ngày"), ("Thời hạn", "Hôm nay"), ("Đã quá hạn", "183 ngày")]
 
 
 def test_rank_change_in_words():
