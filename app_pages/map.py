@@ -12,12 +12,12 @@ from ui import controls, data, map_data
 from present import format as fmt
 from present.labels import METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from ui.figure_cache import shared
-from ui.geo_chart import built_json, click_event, geo_chart, static_url
+from ui.chart import built_json, chart, click_event, static_url
 from present.maps import MAP_VALUE_LABEL, MapValue, clicked_code, province_choropleth, tile_grid, with_map_values
 
 PROVINCE_PAGE = "app_pages/province.py"
 # Plotly.js wants world_110m.json for a geo subplot even with every base layer off (seen in Chromium):
-# geo_chart hands it the app's empty topology with the figure; topojsonURL (the app's own
+# ui.chart hands it the app's empty topology with the figure; topojsonURL (the app's own
 # static/topojson/, never cdn.plot.ly) is only the fallback.
 CHART_CONFIG = {"topojsonURL": static_url("topojson/"), "scrollZoom": False}
 KINDS = {"map": "Bản đồ hành chính", "tiles": "Lưới ô đều (mỗi tỉnh một ô)"}
@@ -135,8 +135,8 @@ with chart_slot:
             subtitle=subtitle,
         )
         chart_key = "tiles"
-    # Drawn with plotly.js's geo bundle, not st.plotly_chart: see ui/geo_chart.py (the page's load budget).
-    event = geo_chart(figure, key=chart_key, config=CHART_CONFIG, on_click=lambda: _on_map_click(chart_key))
+    # Drawn with plotly.js's geo bundle, not st.plotly_chart: see ui/chart.py (the page's load budget).
+    event = chart(figure, key=chart_key, config=CHART_CONFIG, on_click=lambda: _on_map_click(chart_key))
     code = clicked_code(event, names)
     if code:
         open_province(code)

@@ -13,7 +13,7 @@ from exports.slides import Slide, table_html
 from exports.spreadsheet import XLSX_MIME, handout_file_name
 from ui import controls, data, meeting_data
 from present import format as fmt
-from ui.geo_chart import static_url
+from ui.chart import static_url
 from present.labels import SIMULATED_LABEL, STATUS_COLOR
 
 AUTO_CHOICES = [0, 15, 30, 60]  # seconds per slide; 0 = advance by hand only

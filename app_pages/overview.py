@@ -12,6 +12,7 @@ from ui import controls, data, meeting_data
 from ui import readiness_data
 from present import format as fmt
 from queries.rankings import most_at_risk as most_at_risk_frame
+from ui.chart import built_json, chart
 from ui.figure_cache import shared
 from present.figures import region_bars, trend_figure
 from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
@@ -98,6 +99,7 @@ trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denom
 goal_row = national[(metric, ctx.denominator)]
 goal_label = f"{fmt.number(goal_row['denominator'])} {METRIC_UNIT[metric]} ({denominator_label(metric, ctx.denominator)})"
 figure = shared(
+    built_json,
     trend_figure,
     trend,
     title=f"{METRIC_LABEL[metric]} — lũy kế toàn quốc",
@@ -107,7 +109,7 @@ figure = shared(
     goal_label=goal_label,
     events=meeting_data.events_frame(meeting_data.events_stamp()),
 )
-st.plotly_chart(figure, config={"displaylogo": False, "locale": "vi"}, key="trend")
+chart(figure, config={"displaylogo": False}, key="trend")
 
 # --- who is at risk, how the provinces stand, how the regions compare (selected metric and denominator) ---
 provinces = data.rankings_frame(ctx.version, as_of=ctx.as_of, metric=metric.value, denominator=ctx.denominator.value, regions=())
@@ -146,8 +148,10 @@ with left:
     st.page_link("app_pages/rankings.py", label="Xem bảng xếp hạng đầy đủ", icon=":material/leaderboard:")
 with right:
     regions = data.progress_frame(ctx.version, level="region", as_of=ctx.as_of, metric=metric.value, denominator=ctx.denominator.value)
-    st.plotly_chart(
-        shared(region_bars, regions, title="So sánh 6 vùng kinh tế - xã hội", denominator_label=denominator_label(metric, ctx.denominator)),
+    chart(
+        shared(
+            built_json, region_bars, regions, title="So sánh 6 vùng kinh tế - xã hội", denominator_label=denominator_label(metric, ctx.denominator)
+        ),
         config={"displaylogo": False},
         key="regions",
     )

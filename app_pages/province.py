@@ -9,6 +9,7 @@ import streamlit as st
 from geo.boundaries import BoundaryError
 from queries.metrics import DEADLINE, Status
 from ui import controls, data, map_data
+from ui.chart import built_json, chart, click_event
 from ui.figure_cache import shared
 from present import format as fmt
 from ui import meeting_data
@@ -130,8 +131,9 @@ with second[2].container(border=True, height="stretch"):
 
 trend = data.trend_frame(ctx.version, metric=metric.value, denominator=ctx.denominator.value, as_of=ctx.as_of, unit=code)
 goal_label = f"{fmt.number(row['denominator'])} {unit} ({denominator_text})"
-st.plotly_chart(
+chart(
     shared(
+        built_json,
         trend_figure,
         trend,
         title=f"{METRIC_LABEL[metric]} — lũy kế {row['name']}",
@@ -153,7 +155,7 @@ district_key = f"district_{code}"
 
 def _pick_district(chart_key: str) -> None:
     # A click on a district's bar (or shape) chooses it in the selector below (callbacks run first).
-    unit_code = clicked_code(st.session_state.get(chart_key), district_names)
+    unit_code = clicked_code(click_event((st.session_state.get(chart_key) or {}).get("click")), district_names)
     if unit_code:
         st.session_state[district_key] = unit_code
 
@@ -165,8 +167,9 @@ try:
 except BoundaryError as exc:
     st.warning(f"Không dùng được tệp ranh giới cấp huyện: {exc}")
 if official is not None:
-    st.plotly_chart(
+    chart(
         shared(
+            built_json,
             province_choropleth,
             districts,
             official,
@@ -181,8 +184,7 @@ if official is not None:
         ),
         config=CHART_CONFIG,
         key="district_map",
-        on_select=lambda: _pick_district("district_map"),
-        selection_mode=("points",),
+        on_click=lambda: _pick_district("district_map"),
     )
     st.caption("Ranh giới cấp huyện từ tệp chính thức đã nạp, đối chiếu từng mã với danh mục đơn vị hành chính.")
 else:
@@ -194,14 +196,19 @@ else:
 
 def ranked_units(frame: pl.DataFrame, *, level_text: str, name_label: str, rank_label: str, key: str, clickable: bool) -> None:
     """Bars of the units' coverage, then their ranking table (districts of the province, communes of a district)."""
-    chart_options = {"on_select": lambda: _pick_district(key), "selection_mode": ("points",)} if clickable else {}
-    st.plotly_chart(
+    chart(
         shared(
-            unit_bars, frame, title=f"Tỷ lệ so với {denominator_text}, theo {level_text}", unit=unit, denominator_label=denominator_text, as_of=as_of
+            built_json,
+            unit_bars,
+            frame,
+            title=f"Tỷ lệ so với {denominator_text}, theo {level_text}",
+            unit=unit,
+            denominator_label=denominator_text,
+            as_of=as_of,
         ),
         config=CHART_CONFIG,
         key=key,
-        **chart_options,
+        on_click=(lambda: _pick_district(key)) if clickable else None,
     )
     table = ranking_table(frame.select(TABLE_COLUMNS))
     st.dataframe(

@@ -10,6 +10,7 @@ from queries.metrics import Status
 from ui import controls, data
 from present import format as fmt
 from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
+from ui.chart import built_json, chart
 from ui.figure_cache import shared
 from present.figures import rank_bump
 from present.tables import ranking_column_config, ranking_styler, ranking_table
@@ -104,8 +105,15 @@ picked = st.multiselect(
     key="bump_provinces",
 )
 history = data.rank_history_frame(ctx.version, as_of=ctx.as_of, metric=ctx.metric.value, denominator=ctx.denominator.value, weeks=12)
-st.plotly_chart(
-    shared(rank_bump, history, codes=picked, my_province=my_province, title="Hạng trong 12 tuần qua (cùng ngày trong tuần; hạng 1 ở trên cùng)"),
-    config={"displaylogo": False, "locale": "vi"},
+chart(
+    shared(
+        built_json,
+        rank_bump,
+        history,
+        codes=picked,
+        my_province=my_province,
+        title="Hạng trong 12 tuần qua (cùng ngày trong tuần; hạng 1 ở trên cùng)",
+    ),
+    config={"displaylogo": False},
     key="rank_bump",
 )

@@ -8,6 +8,7 @@ import streamlit as st
 from queries.metrics import DEADLINE, Status
 from ui import controls, data
 from present import format as fmt
+from ui.chart import built_json, chart
 from ui.figure_cache import shared
 from present.figures import rank_bump
 from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
@@ -134,9 +135,9 @@ history = data.rank_history_frame(ctx.version, as_of=card.as_of, metric=metric.v
 # Own line and the two provinces on either side of it in today's table.
 position = card.neighbours["code"].to_list().index(ctx.province)
 codes = card.neighbours["code"].to_list()[max(position - 2, 0) : position + 3]
-st.plotly_chart(
-    shared(rank_bump, history, codes=codes, my_province=ctx.province, title="Thứ hạng 12 tuần qua", height=360, right_margin=110),
-    config={"displaylogo": False, "locale": "vi"},
+chart(
+    shared(built_json, rank_bump, history, codes=codes, my_province=ctx.province, title="Thứ hạng 12 tuần qua", height=360, right_margin=110),
+    config={"displaylogo": False},
     key="rank_history",
 )
 st.caption(f"Đường đậm màu đỏ: {row['name']}; hạng 1 ở trên cùng; mỗi điểm là cùng ngày trong tuần với {fmt.day(card.as_of)}.")

@@ -30,7 +30,7 @@ LOCAL = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws://127.0.0
 AS_OF = "2021-04-27"
 PATH = f"/ban-do?as_of={AS_OF}"
 BUDGET_WARM_S = 3.0
-# The map page's plotly.js (ui/geo_chart.py); only one version is vendored at a time.
+# The map page's plotly.js (ui/chart.py's geo bundle); only one version is vendored at a time.
 [_BUNDLE] = (ROOT / "static" / "vendor").glob("plotly-geo-*.min.js")
 GEO_BUNDLE, GEO_BUNDLE_BYTES = _BUNDLE.name, _BUNDLE.stat().st_size
 BUDGET_GEOMETRY_BYTES = 300 * 1000
@@ -53,8 +53,8 @@ PHASES = """() => {
   const mark = (name) => { const m = performance.getEntriesByName(name)[0]; return m ? m.startTime : null; };
   const plotly = find('/plotly-geo-'), first = find('/DateInput.');
   return {first_widget: first ? first.startTime : null, title: window.__titleAt || null,
-          mounted: mark('geo-chart:mounted'), plotly_loaded: plotly ? plotly.responseEnd : null,
-          plotly_ready: mark('geo-chart:plotly-ready'), topojson_requests: entries.filter(e => e.name.includes('topojson')).length};
+          mounted: mark('chart:mounted'), plotly_loaded: plotly ? plotly.responseEnd : null,
+          plotly_ready: mark('chart:plotly-ready'), topojson_requests: entries.filter(e => e.name.includes('topojson')).length};
 }"""
 # The overview page's first chart drawn (st.plotly_chart: Streamlit's full 4,7 MB Plotly chunk), for comparison.
 OVERVIEW_PATH = f"/?as_of={AS_OF}"

@@ -127,8 +127,8 @@ def map_page() -> Page:
     return Page(
         "map",
         f"/ban-do?as_of={AS_OF}",
-        "document.querySelectorAll('[data-testid=geo-chart] path.choroplethlocation').length >= 63",
-        "the 63 provinces drawn in [data-testid=geo-chart]",
+        "document.querySelectorAll('[data-testid=app-chart] path.choroplethlocation').length >= 63",
+        "the 63 provinces drawn in [data-testid=app-chart]",
     )
 
 
@@ -137,8 +137,8 @@ def rankings(province: str | None = None) -> Page:
     return Page(
         "rankings",
         f"/xep-hang?as_of={AS_OF}{extra}",
-        f"{heading('/Xếp hạng 63 tỉnh/')} && !!document.querySelector('[data-testid=stDataFrame] canvas')",
-        "its title and the stDataFrame grid",
+        f"{heading('/Xếp hạng 63 tỉnh/')} && !!document.querySelector('[data-testid=stDataFrame] canvas') && {PLOT_DRAWN}",
+        "its title, the stDataFrame grid and the rank chart drawn",
     )
 
 
@@ -146,8 +146,8 @@ def scorecard(province: str = SCORECARD_PROVINCE) -> Page:
     return Page(
         "scorecard",
         f"/tinh-cua-toi?as_of={AS_OF}&province={province}",
-        f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]')",
-        "the province's name as title and its rank card",
+        f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]') && {PLOT_DRAWN}",
+        "the province's name as title, its rank card and the rank chart drawn",
     )
 
 
@@ -155,8 +155,8 @@ def province_page(province: str = PROVINCE_PAGE) -> Page:
     return Page(
         "province",
         f"/tinh?as_of={AS_OF}&province={province}",
-        f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]')",
-        "the province's name as title and its first card",
+        f"{title_is(NAMES[province])} && !!document.querySelector('[data-testid=stMetricValue]') && {PLOT_DRAWN}",
+        "the province's name as title, its first card and the trend chart drawn",
     )
 
 

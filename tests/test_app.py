@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from db import migrate
 from db.engine import make_engine
 from queries.progress import progress
+from tests.chart_support import chart_keys, figures
 from tests.conftest import person, sign_in_apptest
 from present import format as fmt
 
@@ -39,9 +39,8 @@ def test_overview_shows_the_national_headline_from_queries(monkeypatch, demo_sql
     captions = " ".join(c.value for c in at.caption)
     assert "27/04/2021" in captions and "Dữ liệu mô phỏng" in captions
     assert any("Dữ liệu mô phỏng" in w.value for w in at.sidebar.warning)
-    charts = at.get("plotly_chart")
-    assert len(charts) == 2  # trend and region comparison
-    regions = json.loads(charts[1].proto.spec)["data"][0]["y"]
+    assert chart_keys(at) == ["trend", "regions"]  # trend and region comparison
+    regions = figures(at)[1]["data"][0]["y"]
     assert len(regions) == 6 and "Tây Nguyên" in regions
     statuses = [m for m in at.metric if m.value.endswith("tỉnh")]
     assert sum(int(m.value.split()[0]) for m in statuses) == 63
@@ -61,8 +60,8 @@ def test_switching_denominator_and_metric(monkeypatch, demo_sqlite):
     at.sidebar.selectbox(key="metric").set_value("cards_delivered").run()
     assert not at.exception
     assert at.query_params["denominator"] == "target" and at.query_params["metric"] == "cards_delivered"
-    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
-    assert title.startswith("Thẻ CCCD đã trả cho công dân")
+    title = figures(at)[0]["layout"]["title"]["text"]
+    assert title.startswith("<b>Thẻ CCCD đã trả cho công dân")
 
 
 def test_unreachable_database_gives_a_vietnamese_message(monkeypatch):

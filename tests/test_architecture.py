@@ -71,7 +71,7 @@ STREAMLIT = {
     "ui/controls.py": "the shared sidebar controls (widgets, query parameters)",
     "ui/data.py": "the cache layer over queries/ (st.cache_data, st.cache_resource)",
     "ui/figure_cache.py": "figures built once per process (st.cache_resource)",
-    "ui/geo_chart.py": "the map's custom component",
+    "ui/chart.py": "the charts' custom component",
     "ui/intake_data.py": "the upload page's cached batches and results",
     "ui/map_data.py": "the map's cached geometry",
     "ui/meeting_data.py": "meeting mode's cached slides, events and handouts",

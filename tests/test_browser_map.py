@@ -148,7 +148,7 @@ def test_map_draws_63_provinces_and_both_archipelagos_offline(server, browser, w
     assert tab.outside == [], f"requests left the machine: {tab.outside}"
     # plotly.js's base topology (world_110m) comes with the figure, empty: it is not even fetched.
     assert not [url for url, _ in tab.local if "topojson" in url]
-    # The map is drawn by the app's own plotly.js geo bundle (ui/geo_chart.py), not Streamlit's 4,7 MB
+    # The map is drawn by the app's own plotly.js geo bundle (ui/chart.py), not Streamlit's 4,7 MB
     # Plotly chunk, which this page never asks for.
     bundles = [(url, status) for url, status in tab.local if "plotly-geo-" in url]
     assert bundles and all(status in (200, 304) and "/app/static/vendor/" in url for url, status in bundles), bundles
@@ -156,7 +156,7 @@ def test_map_draws_63_provinces_and_both_archipelagos_offline(server, browser, w
     # Its mode bar speaks Vietnamese and has no "Share chart..." (an upload to Plotly Cloud).
     chart.hover()
     titles = page.evaluate("[...document.querySelectorAll('.js-plotly-plot .modebar-btn')].map(b => b.getAttribute('data-title'))")
-    assert "Tải ảnh PNG của bản đồ" in titles and "Phóng to" in titles, titles
+    assert "Tải ảnh PNG của biểu đồ" in titles and "Phóng to" in titles, titles
     assert not [t for t in titles if "Share" in t or "Cloud" in t], titles
     tab.close()
 
@@ -168,7 +168,7 @@ def test_a_map_whose_drawing_library_cannot_load_says_so(server, browser):
     page = tab.page
     page.route("**/plotly-geo-*.min.js", lambda route: route.abort())
     page.goto(f"{server}/ban-do?as_of={AS_OF}", timeout=WAIT_MS)
-    page.get_by_text("Không tải được thư viện vẽ bản đồ").wait_for(timeout=WAIT_MS)
+    page.get_by_text("Không tải được thư viện vẽ biểu đồ").wait_for(timeout=WAIT_MS)
     assert page.locator(".choroplethlayer path").count() == 0
     assert page.get_by_text("Số tỉnh theo trạng thái").count() == 1
     tab.close()
@@ -205,6 +205,8 @@ def test_a_mouse_click_on_a_province_opens_its_page(server, browser, code, name,
     page.mouse.click(bar_box["x"] + bar_box["width"] / 2, bar_box["y"] + bar_box["height"] / 2)
     page.locator("h3", has_text="xã/phường/thị trấn của").wait_for(timeout=WAIT_MS)
     wait_for_charts(page, 3)  # and the communes' bars
+    # The province page's charts are the app's basic bundle's, not Streamlit's 4,7 MB Plotly chunk.
+    assert [url for url, _ in tab.local if "/plotly-basic-" in url] and not [url for url, _ in tab.local if "/PlotlyChart." in url]
     assert page.locator("h1").first.inner_text() == name and name in my_province(page)
     page.wait_for_url("**district=**", timeout=WAIT_MS)
     assert f"province={code}" in page.url

@@ -3,6 +3,7 @@ whenever anything it is built from differs (issue 15)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import plotly.io as pio
@@ -12,7 +13,7 @@ import pytest
 from queries.metrics import Metric
 from ui import figure_cache
 from present.figures import region_bars
-from ui.geo_chart import FigureJson, built_json, figure_json
+from ui.chart import FigureJson, built_json, figure_json
 
 CALLS: list[tuple] = []
 
@@ -99,11 +100,16 @@ def test_a_shared_figure_is_the_figure_the_builder_makes():
     assert pio.to_json(cached) == pio.to_json(region_bars(regions(), title="So sánh 6 vùng", denominator_label="dân số"))
 
 
-def test_a_map_figure_is_kept_as_its_json_and_height():
+def test_a_figure_is_kept_as_its_json_height_and_bundle():
     figure = region_bars(regions(), title="Vùng", denominator_label="dân số")
     figure.update_layout(height=480)
     spec = figure_json(figure)
-    assert isinstance(spec, FigureJson) and spec.height == 480 and spec.spec == pio.to_json(figure, validate=False)
+    assert isinstance(spec, FigureJson) and spec.height == 480 and spec.bundle == "basic"
+    sent, built = json.loads(spec.spec), json.loads(pio.to_json(figure, validate=False))
+    assert sent["data"] == built["data"]  # the traces as built; the layout gets Streamlit's theme (tests/test_chart.py)
+    assert {k: v for k, v in sent["layout"].items() if k not in ("template", "title")} == {
+        k: v for k, v in built["layout"].items() if k not in ("template", "title")
+    }
 
     def with_height():
         return figure

@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from geo.register import load_units
 from queries.progress import progress
 from present import format as fmt
+from tests.chart_support import chart_data, chart_keys, click_chart, figures
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MAP = "app_pages/map.py"
@@ -33,34 +33,6 @@ def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
     return at.run()
 
 
-def chart_spec(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
-
-
-def map_data(at: AppTest) -> dict:
-    """What the map page hands its map component (ui/geo_chart.py): figure (sent as JSON text, decoded
-    here as geo_chart.js decodes it), config, bundle URL."""
-    [element] = at.get("bidi_component")
-    assert element.proto.component_name == "geo_chart"
-    data = json.loads(element.proto.json)
-    return {**data, "figure": json.loads(data["figure_json"])}
-
-
-def click(point: dict) -> dict:
-    return {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
-
-
-def click_map(at: AppTest, point: dict) -> AppTest:
-    """Run the page as the browser does after a click on the map: the component's trigger "click"
-    (ui/geo_chart.js sends {location, customdata}) set for one run, every other widget as it is."""
-    [element] = at.get("bidi_component")
-    states = at._tree.get_widget_states()
-    trigger = states.widgets.add()
-    trigger.id = _make_trigger_id(element.proto.id, "events")
-    trigger.json_trigger_value = json.dumps([{"event": "click", "value": point}])
-    return at._run(states)
-
-
 def frame_of(url: str, **kw) -> pl.DataFrame:
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -75,7 +47,7 @@ def test_map_page_draws_63_provinces_and_the_islands(monkeypatch, demo_sqlite):
     assert at.title[0].value == "Bản đồ tiến độ"
     caption = at.caption[0].value
     assert "15/06/2021" in caption and "Dữ liệu mô phỏng" in caption
-    data = map_data(at)
+    data = chart_data(at)
     spec = data["figure"]
     shapes = [t for t in spec["data"] if t["type"] == "choropleth"]
     assert sum(len(t["locations"]) for t in shapes) == 63
@@ -94,6 +66,8 @@ def test_map_page_draws_63_provinces_and_the_islands(monkeypatch, demo_sqlite):
     assert all(layer["geometries"] == [] for layer in topology["objects"].values())
     # Drawn with the app's own geo bundle, not st.plotly_chart (whose 4,7 MB bundle the page would load).
     assert data["bundle"] == "/app/static/vendor/plotly-geo-4.1.1.min.js"
+    # In Streamlit's theme for Plotly, as st.plotly_chart would draw it (ui/chart_theme.json).
+    assert spec["layout"]["template"]["layout"]["font"]["family"] and spec["layout"]["title"]["text"].startswith("<b>")
     assert at.get("plotly_chart") == [] and data["height"] == spec["layout"]["height"]
     counts = " ".join(md.value for md in at.markdown)
     assert "Chưa có số liệu: **60**" in counts
@@ -101,7 +75,7 @@ def test_map_page_draws_63_provinces_and_the_islands(monkeypatch, demo_sqlite):
 
 def test_a_click_on_a_province_opens_its_page(monkeypatch, demo_sqlite):
     at = open_page(monkeypatch, demo_sqlite, MAP, as_of="2021-06-15")
-    click_map(at, {"location": "48", "customdata": ["48"]})
+    click_chart(at, {"location": "48", "customdata": ["48"]})
     assert not at.exception
     assert at.title[0].value == "Đà Nẵng"
     assert at.query_params["province"] == "48"
@@ -114,12 +88,12 @@ def test_tile_grid_and_a_click_on_a_tile(monkeypatch, demo_sqlite):
     at.radio(key="map_value").set_value("status").run()
     at.radio(key="map_kind").set_value("tiles").run()
     assert not at.exception
-    spec = map_data(at)["figure"]
+    spec = chart_data(at)["figure"]
     assert len(spec["layout"]["shapes"]) == 63
     assert len(spec["data"][0]["customdata"]) == 63
     legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False and t.get("name")]
     assert "Chưa có số liệu" in legend and "Đúng tiến độ" in legend
-    click_map(at, {"location": None, "customdata": ["96"]})
+    click_chart(at, {"location": None, "customdata": ["96"]})
     assert not at.exception
     assert at.title[0].value == "Cà Mau" and at.query_params["province"] == "96"
 
@@ -139,7 +113,7 @@ def test_weekly_steps_redraw_the_map_for_an_earlier_day(monkeypatch, demo_sqlite
     slider.set_value(date(2021, 5, 4)).run()
     assert not at.exception
     assert "04/05/2021" in at.caption[0].value and "số liệu đến 15/06/2021" in at.caption[0].value
-    hover = [h for t in map_data(at)["figure"]["data"] if t["type"] == "choropleth" for h in t["hovertext"]]
+    hover = [h for t in chart_data(at)["figure"]["data"] if t["type"] == "choropleth" for h in t["hovertext"]]
     assert all("Số liệu đến 04/05/2021" in h for h in hover)
 
 
@@ -155,8 +129,7 @@ def test_province_page_ranks_districts_and_shows_the_trend(monkeypatch, demo_sql
     assert metrics["Cần đạt mỗi ngày (hồ sơ/ngày)"] == fmt.number(row["required_daily_rate"])
     expected_forecast = fmt.day(row["projected_completion"]) if row["projected_completion"] else "Không xác định"
     assert metrics["Dự kiến hoàn thành"] in (expected_forecast, "Đã đạt")
-    charts = at.get("plotly_chart")
-    trend = json.loads(charts[0].proto.spec)
+    trend = figures(at)[0]
     assert [t["name"] for t in trend["data"]][1] == "Lũy kế (hồ sơ)"
     # National events are drawn on the province's trend; another province's disruption is not.
     labels = " ".join(a.get("text", "") for a in trend["layout"].get("annotations", []))
@@ -166,7 +139,8 @@ def test_province_page_ranks_districts_and_shows_the_trend(monkeypatch, demo_sql
     assert list(table.index) == districts["code"].to_list() and len(table) == 8  # ranked, best first
     assert list(table["rank"]) == districts["rank"].to_list()
     assert "status" in table.columns
-    bars = json.loads(charts[1].proto.spec)
+    bars = chart_data(at, "district_bars")["figure"]
+    assert chart_data(at, "district_bars")["bundle"].endswith("/plotly-basic-4.1.1.min.js")
     assert sorted(c[0] for c in bars["data"][0]["customdata"]) == sorted(districts["code"].to_list())
     captions = " ".join(c.value for c in at.caption)
     assert "Chưa nạp tệp ranh giới chính thức cấp huyện" in captions  # no invented district polygons
@@ -186,6 +160,20 @@ def test_choosing_a_district_shows_its_communes(monkeypatch, demo_sqlite):
     at.selectbox(key="district_48").set_value("498").run()
     assert not at.exception
     assert any("không có đơn vị cấp xã" in i.value for i in at.info)
+
+
+def test_a_click_on_a_district_bar_shows_its_communes(monkeypatch, demo_sqlite):
+    at = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="48")
+    [bar] = [i for i, c in enumerate(chart_data(at, "district_bars")["figure"]["data"][0]["customdata"]) if c[0] == "490"]
+    point = chart_data(at, "district_bars")["figure"]["data"][0]["customdata"][bar]
+    click_chart(at, {"location": None, "customdata": point}, key="district_bars")
+    assert not at.exception
+    assert at.selectbox(key="district_48").value == "490"
+    assert [s.value for s in at.subheader][-1] == "5 xã/phường/thị trấn của Quận Liên Chiểu"
+    assert chart_keys(at) == ["province_trend", "district_bars", "commune_bars"]
+    # A click that names no district of the province changes nothing.
+    click_chart(at, {"location": None, "customdata": ["999"]}, key="district_bars")
+    assert not at.exception and at.selectbox(key="district_48").value == "490"
 
 
 def test_deep_link_to_a_district(monkeypatch, demo_sqlite):
@@ -219,10 +207,12 @@ def test_official_district_boundaries_are_drawn_when_loaded(monkeypatch, demo_sq
     monkeypatch.setenv("CCCD_BOUNDARIES_DIR", str(tmp_path))
     at = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="48")
     assert not at.exception
-    spec = chart_spec(at, 1)
+    assert chart_keys(at) == ["province_trend", "district_map", "district_bars"]
+    spec = chart_data(at, "district_map")["figure"]
+    assert chart_data(at, "district_map")["bundle"].endswith("/plotly-geo-4.1.1.min.js")
     drawn = [c for t in spec["data"] if t["type"] == "choropleth" for c in t["locations"]]
     assert sorted(drawn) == sorted(codes)
     assert spec["layout"]["geo"]["fitbounds"] == "locations"
     # Another province has no file: no district map there.
     at2 = open_page(monkeypatch, demo_sqlite, PROVINCE, as_of="2021-06-15", province="26")
-    assert len(at2.get("plotly_chart")) == 2  # trend and bars only
+    assert chart_keys(at2) == ["province_trend", "district_bars"]  # trend and bars only

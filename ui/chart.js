@@ -1,30 +1,42 @@
-// Draws one Plotly figure (a map) with plotly.js's geo bundle, served by the app itself from
-// /app/static/vendor/ (1.4 MB, about a third of Streamlit's full Plotly bundle), and reports a click
-// on a shape or marker back to Python as the trigger "click" ({location, customdata}).
+// Draws one Plotly figure with one of plotly.js's partial bundles ("basic": bar, scatter, pie; "geo":
+// choropleth, scattergeo, scatter), served by the app itself from /app/static/vendor/ (1.2–1.4 MB,
+// about a quarter of Streamlit's full Plotly bundle), and reports a click on a shape, marker or bar
+// back to Python as the trigger "click" ({location, customdata}).
 // Streamlit calls this function on mount and again whenever the figure changes.
 
+// Each bundle sets window.Plotly as it runs. One page can hold charts of both bundles (the province
+// page: bars and a district map), so each is kept under its URL and window.Plotly is put back as it
+// was: a bundle's "load" event fires right after its script has run, before any other script runs.
+window.__appChartPlotly = window.__appChartPlotly || {};
+
 function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__geoChartPlotly) {
-    window.__geoChartPlotly = new Promise((resolve, reject) => {
+  const loaded = window.__appChartPlotly;
+  if (!loaded[url]) {
+    loaded[url] = new Promise((resolve, reject) => {
+      const before = window.Plotly;
       const script = document.createElement("script");
       script.src = url;
       script.async = true;
-      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(url)));
+      script.onload = () => {
+        const Plotly = window.Plotly;
+        window.Plotly = before;
+        if (!Plotly || Plotly === before) reject(new Error(url));
+        else resolve(Plotly);
+      };
       script.onerror = () => {
-        window.__geoChartPlotly = null; // let a later render try again
+        delete loaded[url]; // let a later render try again
         script.remove();
         reject(new Error(url));
       };
       document.head.appendChild(script);
     });
   }
-  return window.__geoChartPlotly;
+  return loaded[url];
 }
 
 export default function ({ data, parentElement, setTriggerValue }) {
-  performance.mark("geo-chart:mounted");
-  const root = parentElement.querySelector(".geo-chart");
+  performance.mark("chart:mounted");
+  const root = parentElement.querySelector(".app-chart");
   // The newest setter is the one to call: this function runs again on every change of the figure.
   root.__sendClick = setTriggerValue;
   root.style.height = `${data.height}px`;
@@ -32,19 +44,19 @@ export default function ({ data, parentElement, setTriggerValue }) {
   loadPlotly(data.bundle)
     .then((Plotly) => {
       if (!current) return;
-      if (!window.__geoChartLocale) {
+      if (!Plotly.__appLocale) {
         Plotly.register(data.locale);
-        window.__geoChartLocale = true;
+        Plotly.__appLocale = true;
       }
       // The base topology a geo subplot asks for, given here (empty: no world layer is ever drawn), so
       // plotly.js fetches nothing before it draws.
       window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
       Object.assign(window.PlotlyGeoAssets.topojson, data.topojson);
-      performance.mark("geo-chart:plotly-ready");
+      performance.mark("chart:plotly-ready");
       // Sent as JSON text (built once per process on the server: ui/figure_cache.py).
       const figure = JSON.parse(data.figure_json);
       return Plotly.react(root, figure.data, figure.layout, data.config).then(() => {
-        performance.mark("geo-chart:drawn");
+        performance.mark("chart:drawn");
         if (root.__clickBound) return;
         root.__clickBound = true;
         root.on("plotly_click", (event) => {

@@ -1,12 +1,17 @@
-"""Maps drawn with plotly.js's geo bundle instead of Streamlit's full Plotly bundle.
+"""Charts drawn with one of plotly.js's partial bundles instead of Streamlit's full Plotly bundle.
 
 `st.plotly_chart` makes the browser load and evaluate Streamlit's 4,7 MB Plotly chunk before the
 first shape is drawn: on a 2-core machine that alone took longer than the map page's 3-second budget
-(docs/map.md). The map page's figures only need the geo and scatter traces, which plotly.js ships as
-its "geo" partial bundle (1,4 MB). This custom component (Streamlit components v2, no iframe) draws the
-same `go.Figure` with that bundle, served by the app from static/vendor/ (no CDN), and hands a click
-on a shape or marker back to Python in the shape of Streamlit's plotly selection event, so
-`present.maps.clicked_code` reads both.
+(docs/map.md), and it was most of a new visitor's wait on the overview, rankings, scorecard and
+province pages (issue 15, docs/benchmarks.md). Their figures need few trace types, which plotly.js
+ships as partial bundles: "basic" (bar, scatter, pie; 1,2 MB) and "geo" (choropleth, scattergeo,
+scatter; 1,4 MB). This custom component (Streamlit components v2, no iframe) draws the same
+`go.Figure` with the smallest bundle that holds every trace of the figure (`bundle_for`), served by
+the app from static/vendor/ (no CDN), and hands a click on a shape, marker or bar back to Python in
+the shape of Streamlit's plotly selection event, so `present.maps.clicked_code` reads both.
+
+Pages whose charts are in neither bundle (the data-quality heat map) or that stretch a chart to the
+screen's height (meeting mode) keep `st.plotly_chart`.
 """
 
 from __future__ import annotations
@@ -23,21 +28,26 @@ import plotly.io as pio
 import streamlit as st
 
 ROOT = Path(__file__).resolve().parent.parent
-# The vendored bundle: npm package plotly.js-geo-dist-min, the same plotly.js version the Python
-# plotly package ships (tests/test_geo_chart.py holds them together). Provenance: static/vendor/README.md.
-BUNDLE = ROOT / "static" / "vendor" / "plotly-geo-4.1.1.min.js"
+VENDOR = ROOT / "static" / "vendor"
+# The vendored bundles: npm packages plotly.js-basic-dist-min and plotly.js-geo-dist-min, the same
+# plotly.js version the Python plotly package ships (tests/test_chart.py holds them together).
+# Provenance: static/vendor/README.md. Smallest first: a figure goes to the first that can draw it.
+BUNDLES = {
+    "basic": VENDOR / "plotly-basic-4.1.1.min.js",
+    "geo": VENDOR / "plotly-geo-4.1.1.min.js",
+}
 # The topology plotly.js asks for as a geo subplot's base layer ("world_110m" at the default
 # resolution): the app's empty one, handed over with the figure so that nothing is fetched.
 TOPOJSON = ROOT / "static" / "topojson" / "world_110m.json"
-ERROR_TEXT = "Không tải được thư viện vẽ bản đồ"
+ERROR_TEXT = "Không tải được thư viện vẽ biểu đồ"
 # plotly.js's own words on the chart (mode bar, hints) in Vietnamese, and Vietnamese number and date
 # formats: registered with the bundle as the locale "vi" (Streamlit's Plotly bundle has no such locale).
 LOCALE_VI = {
     "moduleType": "locale",
     "name": "vi",
     "dictionary": {
-        "Download plot as a PNG": "Tải ảnh PNG của bản đồ",
-        "Download plot": "Tải ảnh bản đồ",
+        "Download plot as a PNG": "Tải ảnh PNG của biểu đồ",
+        "Download plot": "Tải ảnh biểu đồ",
         "Zoom in": "Phóng to",
         "Zoom out": "Thu nhỏ",
         "Reset": "Đặt lại",
@@ -62,13 +72,20 @@ LOCALE_VI = {
 }
 
 _draw = st.components.v2.component(
-    "geo_chart",
-    html='<div class="geo-chart" data-testid="geo-chart"></div>',
-    js=Path(__file__).with_name("geo_chart.js").read_text(encoding="utf-8"),
+    "chart",
+    html='<div class="app-chart" data-testid="app-chart"></div>',
+    js=Path(__file__).with_name("chart.js").read_text(encoding="utf-8"),
     # Plotly puts its styles into the document's head: the chart must not sit in a shadow root.
     isolate_styles=False,
 )
 
+
+# What st.plotly_chart's default theme draws with this app's theme (.streamlit/config.toml): Streamlit's
+# Python side gives every figure its "streamlit" template with placeholder colours (#000001, …) and its
+# front end swaps them for the theme's colours and bolds the title. This component has no such front end:
+# it sends the swapped template, captured from st.plotly_chart in Chromium (tests/test_chart_browser.py
+# fails when Streamlit or the theme changes it), so a chart looks the same in either.
+THEME = json.loads(Path(__file__).with_name("chart_theme.json").read_text(encoding="utf-8"))
 
 # Always, whatever the page asks: plotly.js 4 shows a "Share chart..." button by default that uploads
 # the figure to Plotly Cloud (Streamlit turns it off for st.plotly_chart; this component must too).
@@ -84,7 +101,7 @@ FIXED_CONFIG = {
 }
 
 
-def bundle_version(path: Path = BUNDLE) -> str:
+def bundle_version(path: Path) -> str:
     """plotly.js's version as its bundle's banner states it ("plotly.js (geo - minified) v4.1.1")."""
     head = path.read_text(encoding="utf-8", errors="replace")[:300]
     found = re.search(r"plotly\.js.*? v(\d+\.\d+\.\d+)", head)
@@ -99,6 +116,20 @@ def static_url(relative: str) -> str:
     return "/" + "/".join(part for part in (base, "app/static", relative) if part)
 
 
+@functools.cache
+def bundle_traces(name: str) -> frozenset[str]:
+    """The trace types a vendored bundle registers (its minified module table names them)."""
+    return frozenset(re.findall(r'moduleType:"trace",name:"(\w+)"', BUNDLES[name].read_text(encoding="utf-8")))
+
+
+def bundle_for(trace_types: set[str]) -> str:
+    """The smallest vendored bundle that draws every one of `trace_types` (a figure with none: "basic")."""
+    for name in BUNDLES:
+        if trace_types <= bundle_traces(name):
+            return name
+    raise ValueError(f"no vendored plotly.js bundle draws {sorted(trace_types)}: use st.plotly_chart")
+
+
 @dataclass(frozen=True)
 class FigureJson:
     """A figure as plotly JSON, ready to send: built once and shared (ui.figure_cache), it costs a new
@@ -106,14 +137,21 @@ class FigureJson:
 
     spec: str
     height: int
+    bundle: str
 
 
 def figure_json(figure: go.Figure) -> FigureJson:
-    """`figure` as FigureJson; its layout must set a height."""
+    """`figure` as FigureJson; its layout must set a height, and a vendored bundle must draw its traces."""
     height = figure.layout.height
     if not height:
-        raise ValueError("geo_chart needs figure.layout.height")
-    return FigureJson(pio.to_json(figure, validate=False), int(height))
+        raise ValueError("chart needs figure.layout.height")
+    bundle = bundle_for({trace.type for trace in figure.data})
+    spec = json.loads(pio.to_json(figure, validate=False))
+    layout = spec.setdefault("layout", {})
+    layout["template"] = THEME
+    if isinstance(layout.get("title"), dict):
+        layout["title"]["text"] = f"<b>{layout['title'].get('text') or ''}</b>"
+    return FigureJson(json.dumps(spec, ensure_ascii=False, separators=(",", ":")), int(height), bundle)
 
 
 def built_json(build: Callable[..., go.Figure], *args, **kwargs) -> FigureJson:
@@ -121,11 +159,11 @@ def built_json(build: Callable[..., go.Figure], *args, **kwargs) -> FigureJson:
     return figure_json(build(*args, **kwargs))
 
 
-def geo_chart(figure: go.Figure | FigureJson, *, key: str, config: dict, on_click: Callable[[], None] | None = None) -> dict | None:
+def chart(figure: go.Figure | FigureJson, *, key: str, config: dict, on_click: Callable[[], None] | None = None) -> dict | None:
     """Draw `figure` (its layout must set a height) and return this run's click as a Streamlit plotly
     selection event ({"selection": {"points": [{location, customdata}]}}), or None. `on_click` runs,
-    like a widget callback, before the script when a shape is clicked; the click is then in
-    st.session_state[key]["click"]."""
+    like a widget callback, before the script when a shape, marker or bar is clicked; the click is
+    then in st.session_state[key]["click"]."""
     spec = figure if isinstance(figure, FigureJson) else figure_json(figure)
     result = _draw(
         key=key,
@@ -133,9 +171,10 @@ def geo_chart(figure: go.Figure | FigureJson, *, key: str, config: dict, on_clic
             "figure_json": spec.spec,
             "config": {**config, **FIXED_CONFIG},
             "locale": LOCALE_VI,
-            "topojson": {TOPOJSON.stem: _topojson()},
+            # The base topology a geo subplot asks for; a cartesian chart needs none.
+            "topojson": {TOPOJSON.stem: _topojson()} if spec.bundle == "geo" else {},
             "height": spec.height,
-            "bundle": static_url(f"vendor/{BUNDLE.name}"),
+            "bundle": static_url(f"vendor/{BUNDLES[spec.bundle].name}"),
             "error_text": ERROR_TEXT,
         },
         on_click_change=on_click or (lambda: None),
