@@ -105,36 +105,23 @@ subtitle = {
 labels = map_data.archipelago_labels()
 
 with chart_slot:
-    if kind == "map":
-        figure = shared(
-            built_json,
-            province_choropleth,
-            frame,
-            map_data.provinces_geojson(),
-            labels,
-            value=value,
-            unit=unit,
-            denominator_label=denominator_text,
-            as_of=map_day,
-            title=title,
-            subtitle=subtitle,
-        )
-        chart_key = "map"
-    else:
-        figure = shared(
-            built_json,
-            tile_grid,
-            frame,
-            map_data.tile_grid_positions(),
-            labels,
-            value=value,
-            unit=unit,
-            denominator_label=denominator_text,
-            as_of=map_day,
-            title=title,
-            subtitle=subtitle,
-        )
-        chart_key = "tiles"
+    # The outlines of the provinces, or one tile each: the same values, labels and words on either.
+    build, shapes, chart_key = (
+        (province_choropleth, map_data.provinces_geojson(), "map") if kind == "map" else (tile_grid, map_data.tile_grid_positions(), "tiles")
+    )
+    figure = shared(
+        built_json,
+        build,
+        frame,
+        shapes,
+        labels,
+        value=value,
+        unit=unit,
+        denominator_label=denominator_text,
+        as_of=map_day,
+        title=title,
+        subtitle=subtitle,
+    )
     # Drawn with plotly.js's geo bundle, not st.plotly_chart: see ui/chart.py (the page's load budget).
     event = chart(figure, key=chart_key, config=CHART_CONFIG, on_click=lambda: _on_map_click(chart_key))
     code = clicked_code(event, names)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from geo.boundaries import BoundaryError
 from queries.metrics import DEADLINE, Status
+from queries.progress import MEASURE_COLUMNS
 from ui import controls, data, map_data
 from ui.chart import built_json, chart, click_event
 from ui.figure_cache import shared
@@ -25,13 +26,7 @@ TABLE_COLUMNS = (
     "rank",
     "rank_change",
     "name",
-    "cumulative",
-    "denominator",
-    "coverage",
-    "pace",
-    "required_daily_rate",
-    "projected_completion",
-    "status",
+    *MEASURE_COLUMNS,
     "completeness",
     "over_100",
     "reporting_incomplete",

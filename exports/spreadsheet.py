@@ -9,6 +9,7 @@ import polars as pl
 import xlsxwriter
 
 from queries.metrics import Status
+from queries.progress import MEASURE_COLUMNS
 from present import format as fmt
 from exports.print_setup import ROW_PT, SOURCE, WORKBOOK_OPTIONS, PageFacts, column_width, print_setup, wrapped_lines
 from present.labels import SIMULATED_LABEL, STATUS_LABEL
@@ -87,29 +88,13 @@ def _shown(value, number_format: str | None) -> str:
 
 # The same headers as the rankings sheet (present.tables), plus what only units below a province need.
 UNIT_COLUMNS = {**RANKING_COLUMNS, "code": "Mã", "name": "Tên", "province_name": "Tỉnh/thành phố"}
-REGION_SHEET_COLUMNS = [
-    "name",
-    "cumulative",
-    "denominator",
-    "coverage",
-    "pace",
-    "required_daily_rate",
-    "projected_completion",
-    "status",
-    "completeness",
-]
+REGION_SHEET_COLUMNS = ["name", *MEASURE_COLUMNS, "completeness"]
 DISTRICT_SHEET_COLUMNS = [
     "rank",
     "code",
     "name",
     "province_name",
-    "cumulative",
-    "denominator",
-    "coverage",
-    "pace",
-    "required_daily_rate",
-    "projected_completion",
-    "status",
+    *MEASURE_COLUMNS,
     "completeness",
     "notes",
 ]

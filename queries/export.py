@@ -9,18 +9,12 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from db.schema import admin_unit
-from queries.progress import progress
+from queries.progress import MEASURE_COLUMNS, progress
 
 EXPORT_COLUMNS = [
     "code",
     "name",
-    "cumulative",
-    "denominator",
-    "coverage",
-    "pace",
-    "required_daily_rate",
-    "projected_completion",
-    "status",
+    *MEASURE_COLUMNS,
     "rank",
     "rank_change",
     "completeness",

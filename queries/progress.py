@@ -41,6 +41,9 @@ OUTPUT_COLUMNS = [
     "over_100",
     "reported_at_district",
 ]
+# A unit's progress as the tables, sheets and exports show it, in that order: the count, against what, how
+# far, how fast, how fast it must go, when it will be done, and its status.
+MEASURE_COLUMNS = ("cumulative", "denominator", "coverage", "pace", "required_daily_rate", "projected_completion", "status")
 # Blank for a commune whose district reported at district level (its own share is not known).
 _COMMUNE_UNKNOWN = [
     "cumulative",
