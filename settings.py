@@ -134,10 +134,11 @@ def secret_key() -> str:
 
 def db_pool() -> dict[str, int]:
     """PostgreSQL connections each engine keeps open (CCCD_DB_POOL_SIZE, 5) and may open beyond that
-    under load (CCCD_DB_MAX_OVERFLOW, 5). An app process has two engines (the pages' and the sign-in
-    routes'), so it holds at most 2 × (size + overflow); docs/deploy.md sizes PostgreSQL's
-    max_connections from that. SQLite files use the same pool sizes (db/engine.py: each connection keeps
-    a 64 MiB page cache, so at most 2 × 10 × 64 MiB per process; docs/deploy.md, "SQLite memory")."""
+    under load (CCCD_DB_MAX_OVERFLOW, 5). An app process has one engine (db.engine.process_engine: the
+    pages, the sign-in routes and the API share it), so it holds at most size + overflow; docs/deploy.md
+    sizes PostgreSQL's max_connections from that. SQLite files use the same pool sizes (db/engine.py:
+    each connection keeps a 64 MiB page cache, so at most 10 × 64 MiB per process; docs/deploy.md,
+    "SQLite memory")."""
     return {
         "pool_size": int(os.environ.get("CCCD_DB_POOL_SIZE", "5")),
         "max_overflow": int(os.environ.get("CCCD_DB_MAX_OVERFLOW", "5")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +61,9 @@ class DatabaseUrlError(DatabaseUnavailable):
 # filled only as pages are read, of at most SQLITE_CACHE_KIB; SQLAlchemy pools file connections
 # (QueuePool: its default 5 + 10 overflow meant up to 15 connections of ~195 MiB each, per engine).
 # Now at most SQLITE_POOL's 5 + 5 = 10 connections × 64 MiB = 640 MiB per engine; an app process has
-# two engines (the pages' and the sign-in routes'), so at most 1.25 GiB of page cache, reached only
-# when ten pages run queries at once (the operating system's file cache holds the database besides).
+# one engine (process_engine: the pages, the sign-in routes and the API share it), so at most 640 MiB
+# of page cache, reached only when ten requests run queries at once (the operating system's file cache
+# holds the database besides).
 # 64 MiB measured as fast as 128 and 195 MiB on the national data set (scripts/bench.py, docs/deploy.md).
 SQLITE_CACHE_KIB = 65_536
 SQLITE_POOL = {"pool_size": 5, "max_overflow": 5}
@@ -86,6 +88,18 @@ def create_sqlite_file(engine: Engine) -> None:
 def safe_url(url: str) -> str:
     """The URL with its password hidden, for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def process_engine(url: str | None = None) -> Engine:
+    """This process's one engine, and so its one connection pool, for `url` (default: the configured
+    database): the pages (ui.data), the sign-in routes and the API (web/) all use it, so a process holds
+    at most one pool's connections (settings.db_pool; docs/deploy.md sizes PostgreSQL from that)."""
+    return _process_engine(url or settings.database_url())
+
+
+@functools.lru_cache(maxsize=4)
+def _process_engine(url: str) -> Engine:
+    return make_engine(url)
 
 
 def make_engine(url: str | None = None) -> Engine:

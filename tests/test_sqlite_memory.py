@@ -19,3 +19,19 @@ def test_sqlite_connections_use_the_documented_cache_and_pool(tmp_path):
         assert engine.pool._max_overflow == SQLITE_POOL["max_overflow"] == 5
     finally:
         engine.dispose()
+
+
+def test_the_pages_the_sign_in_routes_and_the_api_share_one_pool(monkeypatch, tmp_path):
+    """One engine per process and database: the pool sizes in docs/deploy.md count one pool per process."""
+    from db.engine import process_engine
+    from ui import data
+    from web import api, auth_routes
+
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.sqlite", "b.sqlite"))
+    monkeypatch.setenv("DATABASE_URL", first)
+    assert data.engine() is auth_routes.engine() is api.engine() is process_engine()
+    assert str(data.engine().url) == first
+    # Another database is another pool, never the first one's.
+    monkeypatch.setenv("DATABASE_URL", second)
+    assert data.engine() is auth_routes.engine() and data.engine() is not process_engine(first)
+    assert str(data.engine().url) == second

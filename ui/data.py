@@ -11,19 +11,15 @@ import streamlit as st
 from sqlalchemy import Engine, func, inspect, select
 
 import settings
-from db.engine import make_engine, reachable
+from db.engine import process_engine, reachable
 from db.schema import import_batch
 from queries import dataset, export, progress, rankings, scorecard, trend
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
-
-
 def engine() -> Engine:
-    """One engine (and pool) per configured URL, shared by every session of this process."""
-    return _engine_for(settings.database_url())
+    """The process's one engine (and pool) for the configured URL, shared by every session of this
+    process and by the sign-in routes and the API (db.engine.process_engine)."""
+    return process_engine(settings.database_url())
 
 
 def _run(fn, args, kwargs, *, commit: bool):

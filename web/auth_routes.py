@@ -8,7 +8,6 @@ import html
 import logging
 import secrets
 import time
-from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import Engine
@@ -20,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import settings
 from db import users
-from db.engine import make_engine
+from db.engine import process_engine
 from queries.dataset import dataset_info_of, public_read_of
 from present.labels import SIMULATED_LABEL
 from web import session_cookie as sc
@@ -45,14 +44,9 @@ _OPEN_PREFIXES = (
 )
 
 
-@lru_cache(maxsize=4)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
-
-
 def engine() -> Engine:
-    """The routes' own pool (the script's lives in ui.data, under Streamlit's cache)."""
-    return _engine_for(settings.database_url())
+    """The process's one engine (and pool), the same the pages use (db.engine.process_engine)."""
+    return process_engine(settings.database_url())
 
 
 _flags_cache: dict[str, tuple[float, tuple[bool, bool]]] = {}
