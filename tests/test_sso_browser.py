@@ -2,8 +2,8 @@
 secrets file, a real OpenID Connect provider process on 127.0.0.1 (oidc-provider-mock, pinned in
 requirements-dev.txt), and Debian's Chromium.
 
-A known identity signs in through the provider and lands on the app as its account (name and role in
-the sidebar, `sign_in_sso` in the audit log); an identity without an account gets "Chưa được cấp
+A known identity signs in through the provider and lands on the page it asked for as its account (name
+and role in the sidebar, `sign_in_sso` in the audit log); an identity without an account gets "Chưa được cấp
 quyền" and none of the data (`sso_refused`); signing out sends the next page load to the sign-in form.
 """
 
@@ -139,7 +139,8 @@ def sign_in_through_provider(page, base: str, provider: str, *, known: bool, sta
     else:
         page.get_by_placeholder("sub").fill(STRANGER)
         page.get_by_role("button", name="Authorize").click()
-    page.wait_for_url(f"{base}/**", timeout=TIMEOUT)
+    # Back on the page asked for, not on the start page Streamlit's callback goes to by itself.
+    page.wait_for_url(f"{base}/xep-hang", timeout=TIMEOUT)
 
 
 def test_single_sign_on_end_to_end(sso):
@@ -202,3 +203,28 @@ def test_single_sign_on_end_to_end(sso):
         sign_in_through_provider(page, base, provider, known=True, start=base.replace("127.0.0.1", "localhost"))
         page.get_by_test_id("stSidebar").get_by_text(DISPLAY_NAME).wait_for(timeout=TIMEOUT)
         assert [r.user_id for r in audit_rows(url, "sign_in_sso")] == [user_id, user_id]
+
+
+def test_the_page_kept_for_the_way_back_is_only_ever_a_page_of_this_server(sso):
+    """The kept page is a cookie the browser sends back: whatever it holds, the callback's redirect stays
+    on this server (an open redirect would make the sign-in a phishing tool), and the cookie is cleared."""
+    base = sso[0]
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    for kept, expected in [
+        ("%2Fxep-hang%3Fprovince%3D26", "/xep-hang?province=26"),
+        ("%2F%2Fevil.example%2F", "/"),
+        ("https%3A%2F%2Fevil.example", "/"),
+    ]:
+        request = urllib.request.Request(f"{base}/oauth2callback?state=stale", headers={"Cookie": f"cccd_sso_next={kept}"})
+        try:
+            opener.open(request, timeout=30)
+            raise AssertionError("the callback did not redirect")
+        except urllib.error.HTTPError as answer:
+            assert answer.code in (302, 303, 307), answer.code
+            assert answer.headers["Location"] == expected, (kept, answer.headers["Location"])
+            assert any(c.startswith("cccd_sso_next=;") and "Max-Age=0" in c for c in answer.headers.get_all("Set-Cookie")), kept

@@ -8,14 +8,14 @@ import html
 import logging
 import secrets
 import time
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import settings
 from db import users
@@ -89,18 +89,20 @@ def _page(body: str, *, status: int = 200) -> HTMLResponse:
     return response
 
 
-def _sso_start() -> str:
+def _sso_start(next_path: str = "/") -> str:
     """Where the SSO link goes: the app at the address of `redirect_uri` in [auth]. Streamlit keeps a
     login's state in a cookie of the host the login starts on and accepts its sign-in cookie only on
     redirect_uri's origin, so a login begun under another name for this server (localhost for
-    127.0.0.1, the IP address for the DNS name) would come back to the sign-in form."""
+    127.0.0.1, the IP address for the DNS name) would come back to the sign-in form. The page asked
+    for goes along (`next`): SignInGate keeps it for the provider's way back."""
     try:
         from streamlit.auth_util import get_origin_from_redirect_uri
 
         origin = get_origin_from_redirect_uri() or ""
     except Exception:  # noqa: BLE001 - no usable redirect_uri: stay on this address
         origin = ""
-    return f"{origin}/?sso=1"
+    target = safe_next(next_path)
+    return f"{origin}/?sso=1" + (f"&next={quote(target, safe='')}" if target != "/" else "")
 
 
 def _form(next_path: str, *, message: str | None = None, notice: str | None = None, username: str = "", simulated: bool = False) -> tuple[str, str]:
@@ -108,7 +110,7 @@ def _form(next_path: str, *, message: str | None = None, notice: str | None = No
     sso = ""
     if sso_configured():
         sso = (
-            f'<p class="sso"><a class="button secondary" href="{html.escape(_sso_start())}">Đăng nhập một lần (SSO) bằng tài khoản của Bộ</a></p>'
+            f'<p class="sso"><a class="button secondary" href="{html.escape(_sso_start(next_path))}">Đăng nhập một lần (SSO) bằng tài khoản của Bộ</a></p>'
             '<p class="or">hoặc bằng tài khoản của hệ thống</p>'
         )
     alert = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
@@ -228,6 +230,40 @@ def session_valid(cookie_value: str | None) -> bool:
         return users.session_actor(conn, token) is not None
 
 
+# The page a single sign-on was begun for, kept for the provider's way back (10 minutes, this server only).
+SSO_NEXT_COOKIE = "cccd_sso_next"
+
+
+def _with_cookie(send: Send, name: str, value: str) -> Send:
+    """`send`, with a short-lived cookie `name`=`value` set on the response."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            cookie = f"{name}={quote(value, safe='')}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax"
+            message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie.encode("latin-1"))]}
+        await send(message)
+
+    return wrapped
+
+
+def _sso_landing(send: Send, kept: str | None) -> Send:
+    """`send` for Streamlit's OAuth callback: its redirect to "/" goes to the page the sign-on was begun
+    for instead (only a path on this server: safe_next), and the kept page is forgotten."""
+    if not kept:
+        return send
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] in (302, 303, 307):
+            # Streamlit's callback only ever redirects to the app's start page, signed in or not.
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"location"]
+            location = quote(safe_next(unquote(kept)), safe="/?=&%").encode("latin-1")
+            clear = f"{SSO_NEXT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".encode("latin-1")
+            message = {**message, "headers": [*headers, (b"location", location), (b"set-cookie", clear)]}
+        await send(message)
+
+    return wrapped
+
+
 class SignInGate:
     """ASGI middleware: a page request (an HTML document) from a browser without a live session goes
     to the sign-in form, unless reading is public. Only a courtesy: the script checks the session
@@ -237,12 +273,20 @@ class SignInGate:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/oauth2callback":
+            await self.app(scope, receive, _sso_landing(send, Request(scope).cookies.get(SSO_NEXT_COOKIE)))
+            return
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"].startswith(_OPEN_PREFIXES):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
         if "text/html" not in request.headers.get("accept", ""):
             await self.app(scope, receive, send)
+            return
+        if sso_configured() and request.query_params.get("sso") == "1" and request.query_params.get("next"):
+            # A single sign-on begins (the script calls st.login): keep the page asked for, since
+            # Streamlit's callback always lands on "/" (see _SsoLanding).
+            await self.app(scope, receive, _with_cookie(send, SSO_NEXT_COOKIE, safe_next(request.query_params["next"])))
             return
         if sso_configured() and (request.cookies.get(sc.SSO_COOKIE_NAME) or request.query_params.get("sso") == "1"):
             await self.app(scope, receive, send)  # st.user / st.login decide in the script
