@@ -56,3 +56,23 @@ def test_cartesian_charts_and_maps_come_from_the_apps_own_bundles(server, browse
     assert page.locator('[data-testid="stException"]').count() == 0 and page.get_by_text("Không tải được thư viện").count() == 0
     assert page.outside == []
     page.close()
+
+
+def test_a_chart_follows_its_columns_width_when_the_sidebar_closes(server, browser):
+    """plotly's own "responsive" follows the window only; the sidebar closing widens the main column."""
+    page = offline_page(browser, 1280, 800)
+    page.goto(f"{server}/?as_of={AS_OF}", timeout=WAIT_MS)
+    trend = page.locator(".js-plotly-plot").first
+    trend.locator(".main-svg").first.wait_for(timeout=WAIT_MS)
+    svg_width = "e => e.querySelector('.main-svg').getBoundingClientRect().width"
+    before = trend.evaluate(svg_width)
+    page.get_by_test_id("stSidebar").hover()
+    page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    page.wait_for_function(
+        "w => document.querySelector('.js-plotly-plot .main-svg').getBoundingClientRect().width > w + 100", arg=before, timeout=WAIT_MS
+    )
+    after = trend.evaluate(svg_width)
+    column = trend.evaluate("e => e.getBoundingClientRect().width")
+    assert after > before + 100 and abs(after - column) <= 2, (before, after, column)
+    assert page.outside == []
+    page.close()

@@ -59,6 +59,17 @@ export default function ({ data, parentElement, setTriggerValue }) {
         performance.mark("chart:drawn");
         if (root.__clickBound) return;
         root.__clickBound = true;
+        // Follow the element's own width, not only the window's (plotly's "responsive"): the sidebar
+        // opening or closing, or a column changing, resizes the chart as st.plotly_chart does.
+        if (window.ResizeObserver) {
+          let width = root.clientWidth;
+          new ResizeObserver(() => {
+            if (root.clientWidth !== width && root.clientWidth > 0) {
+              width = root.clientWidth;
+              Plotly.Plots.resize(root).catch(() => {}); // hidden meanwhile: the next change resizes it
+            }
+          }).observe(root);
+        }
         root.on("plotly_click", (event) => {
           const point = (event.points || [])[0];
           if (!point) return;
