@@ -84,7 +84,8 @@ def access() -> AccessSettings:
 
 def api_rate() -> tuple[float, float]:
     """The API's per-token rate limit: calls a minute (CCCD_API_RATE_PER_MINUTE, 120) and the burst
-    allowed at once (CCCD_API_BURST, 30). Per server process (docs/api.md)."""
+    allowed at once (CCCD_API_BURST, 30). One bucket per token in the database, shared by every app
+    process (db.tokens.take_call, docs/api.md)."""
 
     def number(name: str, default: float) -> float:
         try:

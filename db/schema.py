@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -351,6 +352,17 @@ api_token = Table(
     Column("revoked_by", String(120), nullable=True),
     Index(None, "user_id"),
     sqlite_autoincrement=True,
+)
+
+# Each API token's rate-limit bucket (web/api.py): how many calls it may make at once (`level`, refilled
+# over time up to the burst) as of `updated_at` (seconds since the epoch). In the database, so every app
+# process behind the proxy draws on the same bucket.
+api_rate = Table(
+    "api_rate",
+    metadata,
+    Column("token_id", Integer, ForeignKey("api_token.id"), primary_key=True),
+    Column("level", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )
 
 # The answer given to a report sent with an Idempotency-Key, per token: the same key and body again

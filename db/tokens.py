@@ -10,12 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, select, update
 
 from db import audit
 from db.access import Actor, Permission, require
 from db.frames import read_frame
-from db.schema import api_idempotency, api_token, app_user
+from db.schema import api_idempotency, api_rate, api_token, app_user
 from db.users import UserError, actor_of, clean_text
 
 TOKEN_PREFIX = "cccd_"
@@ -202,6 +202,44 @@ def touch(conn: Connection, found: TokenCaller, *, now: datetime | None = None) 
     now = now or _now()
     if found.last_used_at is None or now - found.last_used_at >= TOUCH_EVERY:
         conn.execute(update(api_token).where(api_token.c.id == found.token_id).values(last_used_at=now))
+
+
+# --- rate limit: one bucket per token, in the database -------------------------------------------------
+
+
+def take_call(conn: Connection, token_id: int, *, per_minute: float, burst: float, now: float) -> float:
+    """Take one call from the token's bucket (`burst` calls at once, refilled at `per_minute` a minute;
+    `now` in seconds since the epoch): 0 when the call may go ahead, else the seconds until it may.
+    In the database, so every app process draws on the same bucket; the taking is one conditional
+    UPDATE, so two processes never both take the last call."""
+    rate = per_minute / 60.0
+    elapsed = case((api_rate.c.updated_at < now, now - api_rate.c.updated_at), else_=0.0)
+    refilled = api_rate.c.level + elapsed * rate
+    level = case((refilled > burst, burst), else_=refilled)
+    for _ in range(2):
+        taken = conn.execute(update(api_rate).where(api_rate.c.token_id == token_id, level >= 1).values(level=level - 1, updated_at=now))
+        if taken.rowcount == 1:
+            return 0.0
+        row = conn.execute(select(api_rate.c.level, api_rate.c.updated_at).where(api_rate.c.token_id == token_id)).first()
+        if row is not None:
+            current = min(burst, row.level + max(now - row.updated_at, 0.0) * rate)
+            return (1 - current) / rate
+        # A token's first call: a full bucket less this call (another process may have made it first).
+        first = _insert_for(conn)(api_rate).values(token_id=token_id, level=burst - 1, updated_at=now).on_conflict_do_nothing()
+        if conn.execute(first.returning(api_rate.c.token_id)).first() is not None:  # rowcount is not reliable here on PostgreSQL
+            return 0.0
+    raise RuntimeError("the rate bucket of token %d could not be read or made" % token_id)
+
+
+def _insert_for(conn: Connection):
+    """INSERT … ON CONFLICT for this connection's database (SQLite or PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 # --- Idempotency-Key --------------------------------------------------------------------------------

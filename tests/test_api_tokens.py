@@ -17,7 +17,7 @@ from db.access import AccessDenied, operator
 from db.schema import api_token, audit_log
 from db.users import UserError
 from ui import access as ui_access
-from web.api import TokenBuckets, rows_to_csv
+from web.api import rows_to_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "mot-cum-tu-de-nho-2021"
@@ -87,16 +87,31 @@ def test_expired_tokens_and_disabled_accounts_are_refused_and_use_is_recorded(mi
             assert tokens.caller(conn, wrong, now=now) is None
 
 
-def test_the_rate_limit_is_a_bucket_per_token():
-    clock = [0.0]
-    buckets = TokenBuckets(per_minute=60, burst=3, clock=lambda: clock[0])
-    assert [buckets.take(1) for _ in range(3)] == [0, 0, 0]
-    assert buckets.take(1) == pytest.approx(1.0)  # one call a second
-    assert buckets.take(2) == 0  # another token has its own bucket
-    clock[0] += 1.0
-    assert buckets.take(1) == 0 and buckets.take(1) > 0
-    clock[0] += 100
-    assert [buckets.take(1) for _ in range(4)][:3] == [0, 0, 0]  # refilled up to the burst, not beyond
+def test_the_rate_limit_is_a_bucket_per_token_shared_through_the_database(mini_engine):
+    """On SQLite and PostgreSQL: one bucket per token in the database, so two app processes (here two
+    connections, taking turns) draw on the same calls instead of each having its own burst."""
+    people = _people(mini_engine)
+    with mini_engine.begin() as conn:
+        first, _ = tokens.create_token(conn, people["tinha"], username="tinha", name="mot")
+        second, _ = tokens.create_token(conn, people["tinhb"], username="tinhb", name="hai")
+
+    def take(token_id: int, now: float) -> float:
+        with mini_engine.begin() as conn:  # a transaction of its own, as each API call has
+            return tokens.take_call(conn, token_id, per_minute=60, burst=3, now=now)
+
+    t = 1_700_000_000.0
+    assert [take(first, t) for _ in range(3)] == [0, 0, 0]
+    assert take(first, t) == pytest.approx(1.0)  # one call a second
+    assert take(second, t) == 0  # another token has its own bucket
+    assert take(first, t + 1.0) == 0 and take(first, t + 1.0) > 0
+    assert [take(first, t + 101) for _ in range(4)][:3] == [0, 0, 0]  # refilled up to the burst, not beyond
+    assert take(first, t + 101) > 0
+    assert take(first, t + 50) > 0  # a clock behind the bucket's refills nothing
+    # The same bucket from a second connection held open beside the first (another process's pool).
+    with mini_engine.connect() as other:
+        assert tokens.take_call(other, second, per_minute=60, burst=3, now=t) == 0
+        other.commit()
+    assert take(second, t) == 0 and take(second, t) > 0  # 1 + 1 + 1 of the burst, then refused
 
 
 def test_json_rows_become_the_csv_the_upload_page_reads():

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db import users
+from db import tokens, users
 from db.access import operator
 from db.engine import make_engine
 from db.schema import audit_log, import_batch
@@ -132,7 +132,13 @@ def cluster(tmp_path_factory):
         build_demo(engine, seed=11, provinces=["26"])
         with engine.begin() as conn:
             users.add_user(conn, operator("test"), username="c06", display_name="Tổ dữ liệu C06", role="data_team", password=PASSWORD)
-        env = {"DATABASE_URL": url, "CCCD_SECRET_KEY": "scaleout-test-" + os.urandom(16).hex()}
+        # A small API burst refilled once a minute: the rate test below counts calls, not seconds.
+        env = {
+            "DATABASE_URL": url,
+            "CCCD_SECRET_KEY": "scaleout-test-" + os.urandom(16).hex(),
+            "CCCD_API_BURST": str(API_BURST),
+            "CCCD_API_RATE_PER_MINUTE": "1",
+        }
         ports = [free_port(), free_port()]
         ARTIFACTS.mkdir(exist_ok=True)
         with ExitStack() as stack:
@@ -168,6 +174,9 @@ def routes_to(cluster) -> dict[int, str]:
         assert status == 200
         found.setdefault(upstream_port(headers), route_cookie(headers))
     return found
+
+
+API_BURST = 4
 
 
 # --- the tests, in order: the last one kills a process ----------------------------------------------
@@ -279,6 +288,28 @@ def test_a_browser_stays_on_its_process_and_a_report_stored_through_one_is_on_th
     assert any(
         '"PUT /_stcore/upload_file' in line or '"POST /_stcore/upload_file' in line for line in log.splitlines() if f"route={routes[a]}" in line
     )
+
+
+def test_an_api_tokens_rate_limit_holds_across_both_processes(cluster):
+    """The token's bucket is in the database: calls spread over both processes draw on one burst (with a
+    bucket per process, each would allow the whole burst and the token would get twice its rate)."""
+    with cluster["engine"].begin() as conn:
+        data_team = users.find_actor(conn, "c06", via="web")
+        _, raw = tokens.create_token(conn, data_team, username="c06", name="gioi-han")
+    routes = routes_to(cluster)
+    assert len(routes) == 2
+    auth = {"Authorization": f"Bearer {raw}", "Accept": "application/json"}
+    served: list[int] = []
+    for i in range(API_BURST):
+        port = sorted(routes)[i % 2]
+        status, headers, _ = get(cluster["proxy"], "/api/v1/batches", cookie=f"cccd_route={routes[port]}", headers=auth)
+        assert status == 200, (i, status)
+        served.append(upstream_port(headers))
+    assert set(served) == set(routes)  # both processes answered
+    for port in sorted(routes):  # the burst is spent, whichever process is asked
+        status, headers, body = get(cluster["proxy"], "/api/v1/batches", cookie=f"cccd_route={routes[port]}", headers=auth)
+        assert status == 429 and upstream_port(headers) == port, (port, status, body)
+        assert int(headers["retry-after"][0]) >= 1 and b"rate_limited" in body
 
 
 def test_killing_one_process_leaves_the_other_serving_through_the_proxy(cluster):

@@ -1,7 +1,7 @@
 """The HTTP API for provincial systems (/api/v1/…, docs/api.md): reports in, batches, rollback, progress out — as a token's account.
 
 Every call: the bearer token is checked (401, one answer for every failure), the token's rate limit
-applied (429), the work done in a worker thread through the same functions as the pages and
+applied (429; one bucket per token in the database, shared by every app process), the work done in a worker thread through the same functions as the pages and
 cli.py (intake.load.import_report, db.rollback.rollback, queries.progress), and the call recorded
 in the audit log under the token's account with the token's name. Answers are JSON (the progress
 frame also as CSV); an unexpected error is a 500 with no details, logged on the server.
@@ -19,7 +19,6 @@ import json
 import logging
 import math
 import re
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -131,32 +130,15 @@ def _flag(request: Request, name: str) -> bool:
     raise _bad_param(name, "true hoặc false", "true or false")
 
 
-# --- rate limit: a token bucket per token, in this process -----------------------------------------
+# --- rate limit: a bucket per token, in the database (db.tokens.take_call) ----------------------------
+
+_RATE_PER_MINUTE, _BURST = settings.api_rate()
 
 
-class TokenBuckets:
-    """`burst` calls at once, refilled at `per_minute` a minute, per key. In-process: several server
-    processes each keep their own buckets (docs/api.md)."""
-
-    def __init__(self, per_minute: float, burst: float, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst, self.clock = per_minute / 60.0, burst, clock
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: int) -> float:
-        """0 when the call may go ahead; else the seconds until it may."""
-        with self._lock:
-            now = self.clock()
-            level, then = self._buckets.get(key, (self.burst, now))
-            level = min(self.burst, level + (now - then) * self.rate)
-            if level >= 1:
-                self._buckets[key] = (level - 1, now)
-                return 0.0
-            self._buckets[key] = (level, now)
-            return (1 - level) / self.rate
-
-
-_BUCKETS = TokenBuckets(*settings.api_rate())
+def _take_call(token_id: int) -> float:
+    """0 when the token may call now, else the seconds to wait; shared by every app process."""
+    with engine().begin() as conn:
+        return tokens.take_call(conn, token_id, per_minute=_RATE_PER_MINUTE, burst=_BURST, now=time.time())
 
 
 # --- one call: token, rate limit, work, audit -------------------------------------------------------
@@ -214,7 +196,8 @@ def endpoint(handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
                     "Method not allowed here.",
                     headers={"Allow": ", ".join(handlers)},
                 )
-            wait = _BUCKETS.take(found.token_id)
+            token_id = found.token_id
+            wait = await run_in_threadpool(lambda: _take_call(token_id))
             if wait:
                 raise ApiError(
                     429,
