@@ -29,6 +29,7 @@ import queries.progress  # noqa: F401
 import queries.rankings  # noqa: F401
 from web import api, auth_routes, static_cache
 from web.headers import SecurityHeaders
+from web.index_page import IndexPage
 from web.static_cache import StaticBundles
 
 format_decimal(1234.5, locale="vi")  # loads Babel's locale data
@@ -37,5 +38,10 @@ static_cache.STORE.load_all()
 app = st.App(
     "app.py",
     routes=[*auth_routes.routes(), *api.routes()],
-    middleware=[Middleware(SecurityHeaders), Middleware(StaticBundles), Middleware(auth_routes.SignInGate)],
+    middleware=[
+        Middleware(SecurityHeaders),
+        Middleware(StaticBundles),
+        Middleware(auth_routes.SignInGate),
+        Middleware(IndexPage),
+    ],
 )

@@ -78,7 +78,7 @@ STREAMLIT = {
     "ui/quality_data.py": "the data quality page's cached frames",
     "ui/readiness_data.py": "the readiness page's cached frames",
     "web/auth_routes.py": "single sign-on: streamlit.auth_util's redirect origin",
-    "web/headers.py": "the hashes of Streamlit's own index.html inline script for the security headers",
+    "web/index_page.py": "Streamlit's index.html, given the server's base address (its folder)",
     "web/session_cookie.py": "single sign-on: streamlit.auth_util reads the [auth] secrets",
     "web/static_cache.py": "Streamlit's bundles served from memory (its static folder)",
 }

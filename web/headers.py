@@ -6,20 +6,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from pathlib import Path
-
-import streamlit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web import index_page
 
 
 def _inline_script_hashes() -> list[str]:
-    """Streamlit's index.html carries one small inline script (`window.prerenderReady = false`): allow
-    exactly that text by its hash, read from the installed Streamlit, so an upgrade keeps working."""
-    index = Path(streamlit.__file__).parent / "static" / "index.html"
-    try:
-        page = index.read_text(encoding="utf-8")
-    except OSError:
-        return []
+    """The page's inline scripts: Streamlit's own (`window.prerenderReady = false`, read from the
+    installed Streamlit, so an upgrade keeps working) and the base address web.index_page adds; each
+    allowed exactly by its hash."""
+    page = index_page.PAGE
     bodies = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", page, flags=re.S)
     return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies]
 
