@@ -13,8 +13,10 @@ no running indicator is in the page); the time is the browser's own clock from n
 1. Per page (a fresh server each): the first view after the server started (cold server, empty cache),
    2 warm-up views, then --views new-context views: server CPU per view = the server process tree's CPU
    time (/proc: utime+stime, children included) over those views ÷ their number; then 5 new tabs of one
-   context (a new session each, JavaScript in the HTTP cache). The floor is scripts/one_chart_app.py (one
-   st.plotly_chart and a title) under its own `streamlit run` with the same .streamlit/config.toml.
+   context (a new session each, JavaScript in the HTTP cache). Two floors, each under its own
+   `streamlit run` with the same .streamlit/config.toml: scripts/one_chart_app.py (one st.plotly_chart
+   and a title; goal 1's yardstick) and scripts/title_only_app.py (a title alone: Streamlit's own front
+   end on this machine, what no page can go below).
 2. The mix (--viewers, default 100: 63 scorecards of different provinces, 20 rankings, 15 overviews,
    2 meeting-mode projectors, scaled if fewer), arrival times drawn uniformly over --spread seconds; at most
    --cap pages loading at once (the client's cap; time waiting for it is counted in "from open"); every
@@ -68,6 +70,7 @@ CHROMIUM_ARGS = [
 NO_OUTSIDE_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "http://localhost", "ws://localhost", "data:", "blob:", "about:")
 FLOOR_SCRIPT = ROOT / "scripts" / "one_chart_app.py"
+TITLE_ONLY_SCRIPT = ROOT / "scripts" / "title_only_app.py"
 VIEWPORT = {"width": 1920, "height": 1080}
 AS_OF = "2021-04-27"
 SCORECARD_PROVINCE, PROVINCE_PAGE = "27", "48"  # Bắc Ninh's scorecard, Đà Nẵng's province page
@@ -173,6 +176,10 @@ def one_chart() -> Page:
     return Page("one-chart", "/", f"{heading('/Một biểu đồ/')} && {PLOT_DRAWN}", "its title and the bar chart drawn")
 
 
+def title_only() -> Page:
+    return Page("title-only", "/", heading("/Chỉ tiêu đề/"), "its title drawn")
+
+
 PAGES = {
     "overview": overview,
     "map": map_page,
@@ -181,7 +188,9 @@ PAGES = {
     "province": province_page,
     "meeting": meeting,
     "one-chart": one_chart,
+    "title-only": title_only,
 }
+FLOORS = {"one-chart": FLOOR_SCRIPT, "title-only": TITLE_ONLY_SCRIPT}
 DASHBOARD_PAGES = ["overview", "map", "rankings", "scorecard", "province", "meeting"]
 
 
@@ -301,12 +310,13 @@ def dashboard(url: str, logs: Path, name: str, port: int | None = None):
 
 
 @contextmanager
-def floor_app(logs: Path):
-    """scripts/one_chart_app.py under its own `streamlit run` from the project root (same config.toml)."""
+def floor_app(logs: Path, name: str = "one-chart"):
+    """A floor app (FLOORS: scripts/one_chart_app.py, scripts/title_only_app.py) under its own
+    `streamlit run` from the project root (same config.toml)."""
     port = free_port()
-    with open(logs / "one-chart.log", "wb") as out:
+    with open(logs / f"{name}.log", "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(FLOOR_SCRIPT), "--server.port", str(port), "--server.address", "127.0.0.1"],
+            [sys.executable, "-m", "streamlit", "run", str(FLOORS[name]), "--server.port", str(port), "--server.address", "127.0.0.1"],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -387,7 +397,7 @@ class PageResult:
 
 async def measure_page(browser, name: str, url: str, logs: Path, n: int) -> PageResult:
     spec = PAGES[name]()
-    serve = floor_app(logs) if name == "one-chart" else dashboard(url, logs, f"page-{name}")
+    serve = floor_app(logs, name) if name in FLOORS else dashboard(url, logs, f"page-{name}")
     with serve as (base, pid):
         meter = Meter([pid]).start()
         cold = await single_view(browser, base, spec)
@@ -698,10 +708,11 @@ def report(args, backend: str, pages: list[PageResult], mixes: list[MixResult], 
             per_view = p.cpu["server"] / p.views
             ratio = per_view / floor_cpu if floor_cpu else None
             failed = sum(v.seconds is None for v in p.warm + p.cached + [p.cold])
-            g1 = None if p.name == "one-chart" else (per_view <= GOAL_CPU_S and (ratio is None or ratio <= GOAL_FLOOR_RATIO))
-            g2 = None if p.name == "one-chart" else ((median(warm) or 99) <= GOAL_WARM_S and (p.cold.seconds or 99) <= GOAL_COLD_S)
+            is_floor = p.name in FLOORS
+            g1 = None if is_floor else (per_view <= GOAL_CPU_S and (ratio is None or ratio <= GOAL_FLOOR_RATIO))
+            g2 = None if is_floor else ((median(warm) or 99) <= GOAL_WARM_S and (p.cold.seconds or 99) <= GOAL_COLD_S)
             lines.append(
-                f"| {p.name}{' (floor)' if p.name == 'one-chart' else ''} | {p.what} | {per_view:.3f} | {fmt_s(ratio, 1) if p.name != 'one-chart' else '1'} "
+                f"| {p.name}{' (floor)' if is_floor else ''} | {p.what} | {per_view:.3f} | {fmt_s(ratio, 1) if ratio is not None else '—'} "
                 f"| {fmt_s(p.cold.seconds)} (server CPU {p.cold_cpu:.2f} s) | {fmt_s(median(warm))} / {fmt_s(p95(warm))} / {fmt_s(max(warm) if warm else None)} "
                 f"| {fmt_s(median(cached))} ({p.cached_cpu:.3f}) | {p.cpu['client'] / p.views:.2f} | {p.rss_mb:.0f} | {p.cpu['load0'][0]:.2f} → {p.cpu['load1'][0]:.2f} "
                 f"| {verdict(g1)} | {verdict(g2)}{f' ({failed} views failed)' if failed else ''} |"
@@ -876,7 +887,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--views", type=int, default=10, help="warm views per page for CPU per view (0: skip the per-page part)")
     ap.add_argument(
         "--pages",
-        default=",".join([*DASHBOARD_PAGES, "one-chart"]),
+        default=",".join([*DASHBOARD_PAGES, *FLOORS]),
         help=f"pages to measure one by one, comma-separated, of {', '.join(PAGES)} (default: all)",
     )
     ap.add_argument("--viewers", type=int, default=100, help="viewers in the meeting-morning mix (0: skip it)")
