@@ -127,6 +127,10 @@ import_batch = Table(
     # The signed-in person who sent it (app_user.id; no foreign key, see migration 0004); none for the
     # simulation and the server operator's command line without --as (named in submitted_by and the audit log).
     Column("user_id", Integer, nullable=True),
+    # How the report gave its counts: daily | cumulative (migration 0008); none for the simulation, a
+    # rollback and batches stored before 0008 that were not cumulative. A later cumulative-report day
+    # keeps the cumulative it reported when an earlier day's cumulative file arrives late (intake.load).
+    Column("value_type", String(16), nullable=True),
     Index(None, "content_hash"),
     Index(None, "province_code", "date_from"),
     sqlite_autoincrement=True,  # an id never comes back after a delete (migration 0006)

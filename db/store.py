@@ -82,6 +82,7 @@ class BatchMeta:
     content_hash: str | None = None
     note: str | None = None
     user_id: int | None = None  # the signed-in person (app_user.id); none for the simulation
+    value_type: str | None = None  # daily | cumulative: how the report gave its counts (none: the simulation)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def _insert_batches(conn: Connection, facts: pl.DataFrame, batches: list[BatchMe
                 "note": meta.note,
                 "status": "active",
                 "user_id": meta.user_id,
+                "value_type": meta.value_type,
             }
         )
     stmt = insert(import_batch).returning(import_batch.c.id, sort_by_parameter_order=True)
@@ -199,7 +201,8 @@ def write_reports(
     `facts` has `batch_index` (position in `batches`), `unit_code`, `report_date` (Date) and the
     five counts (`cards_produced` may be null). Callers validate first; this function trusts
     codes and counts but still runs in the caller's transaction so nothing partial survives.
-    A fact is late when its batch arrived after `cutoff_hour`:00 on the report day.
+    A fact is late when its batch arrived after `cutoff_hour`:00 on the report day, unless `facts` has a
+    `late` column with a value for it: a day restated by a later batch keeps whether it came in on time.
     """
     now = datetime.now().replace(microsecond=0)
     batch_ids = _insert_batches(conn, facts, batches)
@@ -210,7 +213,8 @@ def write_reports(
     rows = (
         facts.with_columns(pl.col("batch_index").cast(pl.Int64))
         .join(received, on="batch_index", how="left")
-        .with_columns((pl.col("received_at") > pl.col("report_date").cast(pl.Datetime("us")) + pl.duration(hours=cutoff_hour)).alias("late"))
+        .with_columns((pl.col("received_at") > pl.col("report_date").cast(pl.Datetime("us")) + pl.duration(hours=cutoff_hour)).alias("_late"))
+        .with_columns((pl.coalesce(pl.col("late").cast(pl.Boolean), pl.col("_late")) if "late" in facts.columns else pl.col("_late")).alias("late"))
         .select(*FACT_COLUMNS, "batch_id", "late")
     )
     if rows.height == 0:

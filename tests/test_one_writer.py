@@ -119,6 +119,10 @@ def test_the_id_of_a_deleted_batch_is_never_given_again(empty_engine):
         assert _new_batch(conn, "third.csv") > again
 
 
+# import_batch's columns before migration 0008 added value_type.
+_BEFORE_0008 = [c for c in import_batch.c if c.name != "value_type"]
+
+
 def _sqlite_schema(conn) -> str:
     return conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'import_batch'").scalar_one()
 
@@ -142,11 +146,12 @@ def test_upgrading_a_populated_sqlite_database_keeps_every_batch_and_what_refers
                 }
             ],
         )
-        before = conn.execute(select(import_batch).order_by(import_batch.c.id)).all()
+        before = conn.execute(select(*_BEFORE_0008).order_by(import_batch.c.id)).all()
         assert "AUTOINCREMENT" not in _sqlite_schema(conn)
     migrate.upgrade(engine)  # 0005, then 0006 in the transaction 0005's version update opened
     with engine.connect() as conn:
-        assert conn.execute(select(import_batch).order_by(import_batch.c.id)).all() == before
+        assert conn.execute(select(*_BEFORE_0008).order_by(import_batch.c.id)).all() == before
+        assert [r.value_type for r in conn.execute(select(import_batch.c.value_type))] == ["daily"] * 3  # 0008: file batches
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         assert "AUTOINCREMENT" in _sqlite_schema(conn)
         assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
