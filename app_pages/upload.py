@@ -7,7 +7,7 @@ import streamlit as st
 from db.access import AccessDenied, Permission
 from db.engine import DatabaseUnavailable
 from db.rollback import RollbackError
-from intake.summary import figure_lines
+from intake.summary import figure_lines, restated_line
 from ui import access, controls, intake_data
 
 _RESULT = "intake_result"
@@ -87,6 +87,8 @@ if result is not None:
         )
     else:
         st.markdown("  \n".join(figure_lines(result)[:3]))
+        if restated := restated_line(result):
+            st.info(restated, icon=":material/history:")
         st.dataframe(intake_data.totals_table(result), hide_index=True)
 
 st.subheader("Các lô đã nhập")

@@ -261,6 +261,25 @@ def _batch_list(ids: list[int]) -> str:
     return ", ".join(f"#{i}" for i in ids[:_ROWS_NAMED]) + (", …" if len(ids) > _ROWS_NAMED else "")
 
 
+def scope(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
+    """What else stored counts for or with each unit of `facts`: `code` (stored unit), `unit_code` (the
+    file's unit) and `counted` — True for the unit itself and a district-level row's communes (its
+    cumulative covers them), False for a commune's district (a district-level day covers the commune,
+    but the commune's cumulative does not hold it)."""
+    units = facts.select("unit_code", "unit_level").unique()
+    own = units.select(pl.col("unit_code").alias("code"), "unit_code", pl.lit(True).alias("counted"))
+    districts = units.filter(pl.col("unit_level") == DISTRICT)["unit_code"].sort().to_list()
+    communes = units.filter(pl.col("unit_level") == COMMUNE)["unit_code"].sort().to_list()
+    parts = [own]
+    if districts:
+        members = _units(conn, districts=districts).filter(pl.col("level") == COMMUNE)
+        parts.append(members.select("code", pl.col("district_code").alias("unit_code"), pl.lit(True).alias("counted")))
+    if communes:
+        register = _units(conn, codes=communes)
+        parts.append(register.select(pl.col("district_code").alias("code"), pl.col("code").alias("unit_code"), pl.lit(False).alias("counted")))
+    return pl.concat(parts).unique().sort("unit_code", "code")
+
+
 def with_district_bases(conn: Connection, facts: pl.DataFrame, stored_before: pl.DataFrame) -> pl.DataFrame:
     """`stored_before` (per unit_code: stored sums of the counts before that unit's first day in the
     file) with the district rows' sums widened to the whole district: their communes' stored sums

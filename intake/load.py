@@ -22,7 +22,7 @@ from intake import grain
 from intake.problems import Problem
 from intake.read import FileRejected, read_table
 from intake.spec import COUNT_FIELDS, CUMULATIVE, VALUE_TYPE_LABEL_VI
-from intake.validate import Checked, ParsedReport, Reference, check_report, to_daily
+from intake.validate import Checked, ParsedReport, Reference, check_report, restate_later, to_daily
 
 IMPORT_KINDS = ("upload", "cli", "api")  # the upload page, cli.py import, the report API
 ACCEPTED, UNCHANGED, REJECTED, DRY_RUN = "accepted", "unchanged", "rejected", "dry_run"
@@ -50,6 +50,8 @@ class ImportResult:
     rows_new: int = 0
     rows_replaced: int = 0
     rows_unchanged: int = 0
+    # Later days restated so that each keeps the cumulative it reported (unit_code, day; intake.validate.restate_later).
+    restated: list[tuple[str, date]] = field(default_factory=list)
     # A rejected file's problems are the first problems.PROBLEMS_KEPT found; these say how many there are
     # in all (None: len(problems)) and whether every check ran (False: the count is "at least").
     problem_total: int | None = None
@@ -144,6 +146,56 @@ def stored_span(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
         .select(list(schema))
         .sort("unit_code", "report_date")
     )
+
+
+def later_cumulative_days(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
+    """Per unit of a cumulative file: the first day after its last day in the file on which anything of
+    the unit is stored (intake.grain.scope), when that is the unit's own report from a cumulative batch and
+    nothing else of it: unit_code, report_date, late, the stored daily counts, and `cum_<count>` — the
+    stored cumulative up to that day (a district-level row's communes included). intake.validate.
+    restate_later turns these into the day's new daily counts."""
+    counts = {c: pl.Int64 for c in COUNT_FIELDS}
+    schema = {"unit_code": pl.String, "report_date": pl.Date, "late": pl.Boolean, **counts, **{f"cum_{c}": pl.Int64 for c in COUNT_FIELDS}}
+    members = grain.scope(conn, facts).join(facts.group_by("unit_code").agg(pl.col("report_date").max().alias("last")), on="unit_code")
+    firsts = []
+    for (last,), group in members.group_by("last"):
+        codes = group["code"].unique().sort().to_list()
+        for i in range(0, len(codes), _CHUNK):
+            stmt = (
+                select(daily_fact.c.unit_code.label("code"), func.min(daily_fact.c.report_date).label("day"))
+                .where(daily_fact.c.unit_code.in_(codes[i : i + _CHUNK]), daily_fact.c.report_date > last)
+                .group_by(daily_fact.c.unit_code)
+            )
+            firsts.append(read_frame(conn, stmt, {"code": pl.String, "day": pl.Date}).join(group.select("code", "unit_code"), on="code"))
+    later = pl.concat(firsts).group_by("unit_code").agg(pl.col("day").min()) if firsts else pl.DataFrame()
+    if later.height == 0:
+        return pl.DataFrame(schema=schema)
+    on_day = members.join(later, on="unit_code")
+    rows, sums = [], []
+    for (day,), group in on_day.group_by("day"):
+        codes = group["code"].unique().sort().to_list()
+        for i in range(0, len(codes), _CHUNK):
+            chunk = codes[i : i + _CHUNK]
+            stmt = (
+                select(daily_fact.c.unit_code.label("code"), daily_fact.c.late, import_batch.c.value_type, *[daily_fact.c[c] for c in COUNT_FIELDS])
+                .join(import_batch, import_batch.c.id == daily_fact.c.batch_id)
+                .where(daily_fact.c.unit_code.in_(chunk), daily_fact.c.report_date == day)
+            )
+            found = read_frame(conn, stmt, {"code": pl.String, "late": pl.Boolean, "value_type": pl.String, **counts})
+            rows.append(found.join(group.select("code", "unit_code"), on="code").with_columns(pl.lit(day).alias("report_date")))
+            stmt = (
+                select(daily_fact.c.unit_code.label("code"), *[func.sum(daily_fact.c[c]).label(c) for c in COUNT_FIELDS])
+                .where(daily_fact.c.unit_code.in_(chunk), daily_fact.c.report_date <= day)
+                .group_by(daily_fact.c.unit_code)
+            )
+            counted = group.filter(pl.col("counted")).select("code", "unit_code")
+            sums.append(read_frame(conn, stmt, {"code": pl.String, **counts}).join(counted, on="code"))
+    stored = pl.concat(rows)
+    # Only the unit's own row on that day, from a cumulative report.
+    alone = stored.group_by("unit_code").agg(pl.len().alias("n"), (pl.col("code") == pl.col("unit_code")).all().alias("own"))
+    own = stored.join(alone.filter((pl.col("n") == 1) & pl.col("own")).select("unit_code"), on="unit_code").filter(pl.col("value_type") == CUMULATIVE)
+    cum = pl.concat(sums).group_by("unit_code").agg(pl.col(c).sum().alias(f"cum_{c}") for c in COUNT_FIELDS)
+    return own.join(cum, on="unit_code", how="left").select(list(schema)).cast(pl.Schema(schema)).sort("unit_code")
 
 
 def stored_facts(conn: Connection, facts: pl.DataFrame) -> pl.DataFrame:
@@ -261,16 +313,24 @@ def import_report(
             )
         report = daily.report
         assert report is not None  # daily values without problems
+        restated = pl.DataFrame(schema={"unit_code": pl.String, "report_date": pl.Date})
+        if value_type == CUMULATIVE:
+            restated, refused = restate_later(parsed, later_cumulative_days(conn, parsed.facts))
+            if refused is not None:
+                return ImportResult(
+                    REJECTED, name, digest, refused.problems, value_type=value_type, problem_total=refused.total, problems_complete=refused.complete
+                )
         require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list())
         earlier = _earlier_import(conn, digest)
         if earlier is not None:
             return _summary(UNCHANGED, name, digest, report, value_type, duplicate_of=earlier)
         changes = _classify(report.facts, stored_facts(conn, report.facts))
         changed = changes.filter(pl.col("change") != "same")
-        if changed.height == 0:
+        restated_days = [(r["unit_code"], r["report_date"]) for r in restated.select("unit_code", "report_date").iter_rows(named=True)]
+        if changed.height == 0 and not restated_days:
             return _summary(UNCHANGED, name, digest, report, value_type, changes)
         if dry_run:
-            return _summary(DRY_RUN, name, digest, report, value_type, changes)
+            return _summary(DRY_RUN, name, digest, report, value_type, changes, restated=restated_days)
         provinces = report.facts["province_code"].unique().to_list()
         meta = store.BatchMeta(
             kind=kind,
@@ -281,8 +341,13 @@ def import_report(
             content_hash=digest,
             note=f"Số liệu {VALUE_TYPE_LABEL_VI[CUMULATIVE]}, đã quy đổi thành số theo ngày." if value_type == CUMULATIVE else None,
             user_id=actor.user_id,
+            value_type=value_type,
         )
-        rows = changed.select(pl.lit(0).alias("batch_index"), "unit_code", "report_date", *COUNT_FIELDS)
+        rows = changed.select(pl.lit(0).alias("batch_index"), "unit_code", "report_date", *COUNT_FIELDS, pl.lit(None, dtype=pl.Boolean).alias("late"))
+        if restated_days:  # later days keep their cumulative, and whether they came in on time (restate_later)
+            rows = pl.concat(
+                [rows, restated.select(pl.lit(0).alias("batch_index"), "unit_code", "report_date", *COUNT_FIELDS, "late")], how="vertical_relaxed"
+            )
         written = store.write_reports(conn, rows, [meta], cutoff_hour=settings.load().report_cutoff_hour)
         audit.record(
             conn,
@@ -290,7 +355,7 @@ def import_report(
             "report_import",
             province_code=meta.province_code,
             target=f"batch #{written.batch_ids[0]}",
-            detail={"file": name, "rows": rows.height, "kind": kind, "value_type": value_type},
+            detail={"file": name, "rows": rows.height, "kind": kind, "value_type": value_type, "restated": len(restated_days)},
             at=now,
         )
-    return _summary(ACCEPTED, name, digest, report, value_type, changes, batch_id=written.batch_ids[0])
+    return _summary(ACCEPTED, name, digest, report, value_type, changes, batch_id=written.batch_ids[0], restated=restated_days)

@@ -190,6 +190,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "số lũy kế {count} nhỏ hơn tổng đã báo cáo trước ngày {day} ({stored}) — số lũy kế không được giảm; kiểm tra lại, hoặc gửi dạng „theo ngày“ nếu đây là số trong ngày.",
         "cumulative count {count} is below the total already reported before {day} ({stored}) — cumulative counts cannot decrease; check it, or send it as daily counts.",
     ),
+    "cumulative_above_later": (
+        "số lũy kế {count} ngày {day} lớn hơn số lũy kế {later} đã báo cáo ngày {later_day} — số lũy kế không được giảm; kiểm tra lại số này, hoặc gửi lại cả ngày {later_day} trong cùng tệp.",
+        "cumulative count {count} on {day} is above the cumulative {later} reported for {later_day} — cumulative counts cannot decrease; check it, or send {later_day} again in the same file.",
+    ),
     "value_type_unknown": (
         "giá trị „{value}“ không phải loại số liệu — chọn „theo ngày“ hoặc „lũy kế“ (để trống là theo ngày).",
         "“{value}” is not a value type — choose “daily” or “cumulative” (empty means daily).",

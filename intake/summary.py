@@ -93,6 +93,27 @@ def more_problems_line(result: ImportResult, shown: int, lang: str = "vi", *, wh
     return line + ("" if line.endswith(".") else ".")
 
 
+RESTATED_SHOWN = 5  # later days named in the sentence; the rest counted
+
+
+def restated_line(result: ImportResult, lang: str = "vi") -> str | None:
+    """Which later days a cumulative file restated (intake.validate.restate_later), or None."""
+    if not result.restated:
+        return None
+    vi = lang == "vi"
+    named = ", ".join(f"{code} {'ngày' if vi else 'on'} {day_text(day, lang)}" for code, day in result.restated[:RESTATED_SHOWN])
+    rest = len(result.restated) - RESTATED_SHOWN
+    if rest > 0:
+        named += f" và {number(rest, lang)} ngày khác" if vi else f" and {number(rest, lang)} more"
+    n = number(len(result.restated), lang)
+    done = result.status == ACCEPTED
+    if vi:
+        verb = "Đã tính lại" if done else "Sẽ tính lại"
+        return f"{verb} số theo ngày của {n} ngày báo cáo lũy kế sau tệp, để lũy kế của các ngày đó giữ đúng số đã báo cáo: {named}."
+    verb = "Restated" if done else "Will restate"
+    return f"{verb} the daily counts of {n} later cumulative-report day{'s' if len(result.restated) != 1 else ''}, so that each keeps the cumulative it reported: {named}."
+
+
 def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
     """Rows, units, dates and the total of each count (daily values)."""
     if result.status == REJECTED:
@@ -122,6 +143,7 @@ def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
             if vi
             else f"Dates: {days} ({number(result.days, lang)} day{'s' if result.days != 1 else ''})"
         ),
+        *([restated] if (restated := restated_line(result, lang)) else []),
         ("Tổng số theo ngày:" if vi else "Daily totals:"),
     ]
     for column, total in result.totals.items():

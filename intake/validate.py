@@ -494,3 +494,56 @@ def to_daily(report: ParsedReport, stored_before: pl.DataFrame, stored_span: pl.
     if found:
         return found.checked()
     return Checked(ParsedReport(daily, DAILY, report.columns), [])
+
+
+def restate_later(report: ParsedReport, later: pl.DataFrame) -> tuple[pl.DataFrame, Checked | None]:
+    """The later days a cumulative file restates, so that each keeps the cumulative it reported.
+
+    A province that reports cumulatively and sends an earlier day late (03/03 after 04/03): 04/03's
+    daily count was its cumulative minus what was stored before it, which did not hold 03/03 yet. Once
+    03/03 is in, 04/03's daily count becomes its stored cumulative minus 03/03's, so the cumulative on
+    04/03 stays what the province reported and nothing is counted twice. `report`: the file as typed;
+    `later`: intake.load.later_cumulative_days (per unit, its next stored day when that came from a
+    cumulative report, with `cum_<count>` up to it). A day reported as daily counts keeps them.
+    Returns the restated rows (unit_code, report_date, the counts, late: kept as it was), only those
+    that change, and None; or no rows and the file's problems: one for each count the file puts above
+    the later day's cumulative (`cumulative_above_later`, on the file's row and column).
+    """
+    rows_schema = {"unit_code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}, "late": pl.Boolean}
+    if later.height == 0:
+        return pl.DataFrame(schema=rows_schema), None
+    cols = Columns(report.columns, LABELS)
+    facts = report.facts
+    last = facts.filter(pl.col("report_date") == pl.col("report_date").max().over("unit_code")).select(
+        "unit_code", "_row", pl.col("report_date").alias("file_day"), *[pl.col(c).alias(f"file_{c}") for c in COUNT_FIELDS]
+    )
+    joined = later.join(last, on="unit_code").with_columns(
+        pl.when(pl.col(f"file_{c}").is_null() | pl.col(c).is_null())
+        .then(pl.col(c))
+        .otherwise(pl.col(f"cum_{c}").fill_null(0) - pl.col(f"file_{c}"))
+        .alias(f"new_{c}")
+        for c in COUNT_FIELDS
+    )
+    found = _Found([])
+    for c in COUNT_FIELDS:
+        above = joined.filter(pl.col(f"new_{c}") < 0).sort("_row").head(found.room)
+        found.add(
+            [
+                problems.make(
+                    "cumulative_above_later",
+                    row=r["_row"],
+                    value=str(r[f"file_{c}"]),
+                    count=r[f"file_{c}"],
+                    day=r["file_day"],
+                    later=r[f"cum_{c}"] or 0,
+                    later_day=r["report_date"],
+                    **cols.at(c),
+                )
+                for r in above.iter_rows(named=True)
+            ]
+        )
+    if found:
+        return pl.DataFrame(schema=rows_schema), found.checked()
+    changed = ~pl.all_horizontal(pl.col(f"new_{c}").eq_missing(pl.col(c)) for c in COUNT_FIELDS)
+    rows = joined.filter(changed).select("unit_code", "report_date", *[pl.col(f"new_{c}").alias(c) for c in COUNT_FIELDS], "late")
+    return rows.cast(pl.Schema(rows_schema)).sort("unit_code", "report_date"), None

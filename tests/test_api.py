@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -366,6 +366,33 @@ def test_idempotency_key_replays_the_first_answer(api):
     assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
     assert api.written() == after
     assert api.send("c06", body, **{"Idempotency-Key": "co dau cach"}).status_code == 400
+
+
+def test_a_late_cumulative_day_restates_the_later_one_and_the_answer_says_so(api):
+    counts = [daily_fact.c[c] for c in ("applications_received", "cards_delivered", "records_collected", "records_verified")]
+
+    def cumulative(until: date) -> list[int]:
+        with api.engine.connect() as conn:
+            row = conn.execute(
+                select(*[func.coalesce(func.sum(c), 0) for c in counts]).where(daily_fact.c.unit_code == "00002", daily_fact.c.report_date <= until)
+            ).one()
+        return [int(v) for v in row]
+
+    base = cumulative(date(2021, 6, 24))
+
+    def cumulative_row(day: str, plus: int) -> str:
+        return f"{day},01,001,00002," + ",".join(str(b + plus) for b in base) + ",lũy kế"
+
+    header = HEADER + ",Loại số liệu"
+    later = api.send("tinh01", csv_of(cumulative_row("27/06/2021", 50), header=header), params={"filename": "luy-ke-27-06.csv"})
+    assert later.status_code == 201, later.text
+    assert later.json()["restated"] == []
+    earlier = api.send("tinh01", csv_of(cumulative_row("25/06/2021", 20), header=header), params={"filename": "luy-ke-25-06.csv"})
+    assert earlier.status_code == 201, earlier.text
+    assert earlier.json()["restated"] == [{"unit_code": "00002", "report_date": "2021-06-27"}]
+    # 27/06 keeps the cumulative it reported; 25/06 holds the late file's.
+    assert cumulative(date(2021, 6, 27)) == [b + 50 for b in base]
+    assert cumulative(date(2021, 6, 25)) == [b + 20 for b in base]
 
 
 def test_batches_and_rollback_keep_to_the_province(api):

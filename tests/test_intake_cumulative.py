@@ -5,13 +5,15 @@ and PostgreSQL. Mini country (tests/conftest.py) with no reports; commune 00001 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from db.schema import daily_fact, unit_day
-from tests.conftest import load_mini_country
+from db.rollback import rollback
+from db.schema import daily_fact, import_batch, unit_day
+from intake.summary import figure_lines, restated_line
+from tests.conftest import load_mini_country, person
 from tests.test_intake import HEADER, csv_file, row, run, snapshot
 
 CUMULATIVE_HEADER = HEADER + ["Loại số liệu"]
@@ -113,20 +115,107 @@ def test_rows_out_of_date_order_give_the_same_days(country):
     assert stored_daily(country) == {1: 10, 2: 10, 3: 30, 6: 40}
 
 
-def test_files_out_of_date_order_each_hold_on_their_own_days(country):
+def test_a_late_earlier_day_restates_the_later_cumulative_day_so_nothing_is_counted_twice(country):
     first = send_cumulative(country, {5: 50})
     assert first.status == "accepted"
     says(country, {5: 50})
-    # An earlier day comes later: it is right on its own day; 05/03 keeps the daily count it was given
-    # (50), so its cumulative now includes the earlier file's 20 — send 05/03 again to restate it.
+    # 02/03 arrives after 05/03: it holds on its own day, and 05/03 — itself a cumulative report — keeps
+    # the 50 it reported: its daily count becomes 50 − 20, so the 20 is not counted twice.
     earlier = send_cumulative(country, {2: 20})
-    assert earlier.status == "accepted"
-    says(country, {2: 20})
-    assert stored_daily(country) == {2: 20, 5: 50}
-    again = send_cumulative(country, {2: 20, 5: 50}, name="luy-ke-lai.csv")
-    assert again.status == "accepted"
+    assert earlier.status == "accepted", [p.message() for p in earlier.problems]
     says(country, {2: 20, 5: 50})
     assert stored_daily(country) == {2: 20, 5: 30}
+    assert earlier.restated == [("00001", day(5))]
+    assert earlier.totals["applications_received"] == 20  # the file's own days
+    assert restated_line(earlier) == (
+        "Đã tính lại số theo ngày của 1 ngày báo cáo lũy kế sau tệp, để lũy kế của các ngày đó giữ đúng số đã báo cáo: 00001 ngày 05/03/2021."
+    )
+    assert restated_line(earlier) in figure_lines(earlier)
+    # Sending both days again changes nothing: they already say what the file says.
+    again = send_cumulative(country, {2: 20, 5: 50}, name="luy-ke-lai.csv")
+    assert again.status == "unchanged"
+    assert stored_daily(country) == {2: 20, 5: 30}
+
+
+def test_only_the_next_later_day_is_restated_and_every_later_cumulative_stays(country):
+    assert send_cumulative(country, {5: 50, 7: 70, 9: 75}).status == "accepted"
+    result = send_cumulative(country, {1: 5, 3: 25})
+    assert result.status == "accepted", [p.message() for p in result.problems]
+    assert stored_daily(country) == {1: 5, 3: 20, 5: 25, 7: 20, 9: 5}
+    says(country, {1: 5, 3: 25, 5: 50, 7: 70, 9: 75})
+    assert result.restated == [("00001", day(5))]
+
+
+def test_a_later_day_sent_as_daily_counts_keeps_them(country):
+    send_daily(country, {5: 50})
+    result = send_cumulative(country, {2: 20})
+    assert result.status == "accepted"
+    assert result.restated == []
+    assert stored_daily(country) == {2: 20, 5: 50}  # a daily count says what happened that day
+
+
+def test_a_late_day_above_the_later_reported_cumulative_is_refused_and_writes_nothing(country):
+    assert send_cumulative(country, {5: 50}).status == "accepted"
+    before = snapshot(country)
+    result = send_cumulative(country, {2: 60})
+    assert result.status == "rejected"
+    assert [(p.row, p.column, p.code) for p in result.problems] == [(2, "applications_received", "cumulative_above_later")]
+    assert result.problems[0].message() == (
+        "Dòng 2, cột E „Số hồ sơ tiếp nhận“: số lũy kế 60 ngày 02/03/2021 lớn hơn số lũy kế 50 đã báo cáo ngày 05/03/2021 — số lũy kế "
+        "không được giảm; kiểm tra lại số này, hoặc gửi lại cả ngày 05/03/2021 trong cùng tệp."
+    )
+    assert snapshot(country) == before
+    # The same late day sent with 05/03 restated in the same file is taken.
+    both = send_cumulative(country, {2: 60, 5: 65})
+    assert both.status == "accepted", [p.message() for p in both.problems]
+    says(country, {2: 60, 5: 65})
+
+
+def test_the_restated_day_keeps_its_on_time_flag_and_a_rollback_gives_it_back(country):
+    on_time = datetime(2021, 3, 5, 9)  # before the 17:00 cut-off of 05/03
+    assert send_cumulative_at(country, {5: 50}, on_time).status == "accepted"
+    late = send_cumulative_at(country, {2: 20}, datetime(2021, 3, 8, 9))
+    assert late.status == "accepted" and late.restated == [("00001", day(5))]
+    assert late_flags(country) == {2: True, 5: False}
+    with country.connect() as conn:
+        assert conn.execute(select(import_batch.c.value_type).where(import_batch.c.id == late.batch_id)).scalar_one() == "cumulative"
+    assert rollback(country, late.batch_id, actor=person("Công an tỉnh A")).batch_id
+    assert stored_daily(country) == {5: 50}
+    assert late_flags(country) == {5: False}
+    says(country, {5: 50})
+
+
+def test_a_district_reported_whole_restates_its_later_day(country):
+    assert send_cumulative(country, {5: 50}, commune="", district="003", province="03").status == "accepted"
+    result = send_cumulative(country, {3: 30}, commune="", district="003", province="03")
+    assert result.status == "accepted", [p.message() for p in result.problems]
+    assert result.restated == [("003", day(5))]
+    assert stored_daily(country, "003") == {3: 30, 5: 20}
+    for n, cumulative in {3: 30, 5: 50}.items():
+        assert stored_cumulative(country, "003", n) == cumulative
+
+
+def test_a_commune_day_of_the_district_in_between_is_not_restated(country):
+    # 05/03 of district 003 came as a whole-district cumulative, but a commune of it reported on 04/03:
+    # the next thing stored after the late commune day is not the commune's own cumulative report.
+    assert send_cumulative(country, {5: 50}, commune="", district="003", province="03").status == "accepted"
+    send_daily(country, {4: 5}, commune="00005")
+    result = send_cumulative(country, {2: 10}, commune="00004", district="003", province="03")
+    assert result.restated == []
+
+
+def send_cumulative_at(engine, values: dict[int, int], now: datetime, commune="00001"):
+    rows = [
+        row(commune=commune, day=day(n).strftime("%d/%m/%Y"), applications=v, delivered=0, collected=0, verified=0) + ["lũy kế"]
+        for n, v in values.items()
+    ]
+    return run(engine, csv_file(rows, header=CUMULATIVE_HEADER), f"luy-ke-{commune}-{now:%d%H}.csv", now=now)
+
+
+def late_flags(engine, unit="00001") -> dict[int, bool]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(daily_fact.c.report_date, daily_fact.c.late).where(daily_fact.c.unit_code == unit)).all()
+    return {d.day: bool(late) for d, late in rows}
 
 
 def test_a_figure_below_what_the_gap_already_holds_is_refused_and_writes_nothing(country):

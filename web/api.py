@@ -373,6 +373,8 @@ def import_answer(result, *, json_rows: bool) -> tuple[int, dict]:
         "rows_new": result.rows_new,
         "rows_replaced": result.rows_replaced,
         "rows_unchanged": result.rows_unchanged,
+        # Later cumulative-report days restated to keep the cumulative they reported (docs/intake.md).
+        "restated": [{"unit_code": code, "report_date": day} for code, day in result.restated],
         "units": result.units,
         "provinces": result.provinces,
         "date_from": result.date_from,

@@ -68,6 +68,14 @@ def openapi_document() -> dict:
             "rows_new": {"type": "integer"},
             "rows_replaced": {"type": "integer"},
             "rows_unchanged": {"type": "integer"},
+            "restated": {
+                "type": "array",
+                "description": "later days reported as cumulative counts whose daily counts this file restated, so that each keeps the cumulative it reported",
+                "items": {
+                    "type": "object",
+                    "properties": {"unit_code": {"type": "string"}, "report_date": {"type": "string", "format": "date"}},
+                },
+            },
             "provinces": {"type": "array", "items": {"type": "string"}},
             "message_vi": {"type": "string"},
             "message_en": {"type": "string"},
