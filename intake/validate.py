@@ -12,6 +12,7 @@ modules (intake.headers, intake.cells, intake.problems).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -422,6 +423,14 @@ def check_report(raw: RawTable, ref: Reference, *, today: date, cumulative: bool
     return Checked(ParsedReport(facts, value_type, cols.where), [])
 
 
+def _negative_counts(found: _Found, frame: pl.DataFrame, prefix: str, code: str, cols: Columns, params: Callable[[dict, str], dict]) -> None:
+    """Problem `code` for each row and count whose `<prefix>_<count>` is below zero, on the row's `_row`
+    and the count's column (`params`: the message's values, from the row and the count)."""
+    for c in COUNT_FIELDS:
+        below = frame.filter(pl.col(f"{prefix}_{c}") < 0).sort("_row").head(found.room)
+        found.add([problems.make(code, row=r["_row"], **params(r, c), **cols.at(c)) for r in below.iter_rows(named=True)])
+
+
 def to_daily(report: ParsedReport, stored_before: pl.DataFrame, stored_span: pl.DataFrame | None = None) -> Checked:
     """Daily facts ready for db.store.write_reports (unit_code, report_date, five counts, _row).
 
@@ -468,23 +477,15 @@ def to_daily(report: ParsedReport, stored_before: pl.DataFrame, stored_span: pl.
         (pl.col(f"x_{c}") - pl.col(f"x_{c}").shift(1).forward_fill().over("unit_code").fill_null(0)).alias(f"d_{c}") for c in COUNT_FIELDS
     )
     found = _Found([])
-    for c in COUNT_FIELDS:
-        # c - d_c: the cumulative on the day before, as it will be stored once this file is in.
-        low = ordered.filter(pl.col(f"d_{c}") < 0).sort("_row").head(found.room)
-        found.add(
-            [
-                problems.make(
-                    "cumulative_below_stored",
-                    row=r["_row"],
-                    value=str(r[c]),
-                    count=r[c],
-                    day=r["report_date"],
-                    stored=r[c] - r[f"d_{c}"],
-                    **cols.at(c),
-                )
-                for r in low.iter_rows(named=True)
-            ]
-        )
+    # c - d_c: the cumulative on the day before, as it will be stored once this file is in.
+    _negative_counts(
+        found,
+        ordered,
+        "d",
+        "cumulative_below_stored",
+        cols,
+        lambda r, c: {"value": str(r[c]), "count": r[c], "day": r["report_date"], "stored": r[c] - r[f"d_{c}"]},
+    )
     daily = (
         ordered.with_columns(pl.col(f"d_{c}").alias(c) for c in COUNT_FIELDS)
         .drop([f"{p}_{c}" for p in ("base", "gap", "x", "d") for c in COUNT_FIELDS])
@@ -525,23 +526,20 @@ def restate_later(report: ParsedReport, later: pl.DataFrame) -> tuple[pl.DataFra
         for c in COUNT_FIELDS
     )
     found = _Found([])
-    for c in COUNT_FIELDS:
-        above = joined.filter(pl.col(f"new_{c}") < 0).sort("_row").head(found.room)
-        found.add(
-            [
-                problems.make(
-                    "cumulative_above_later",
-                    row=r["_row"],
-                    value=str(r[f"file_{c}"]),
-                    count=r[f"file_{c}"],
-                    day=r["file_day"],
-                    later=r[f"cum_{c}"] or 0,
-                    later_day=r["report_date"],
-                    **cols.at(c),
-                )
-                for r in above.iter_rows(named=True)
-            ]
-        )
+    _negative_counts(
+        found,
+        joined,
+        "new",
+        "cumulative_above_later",
+        cols,
+        lambda r, c: {
+            "value": str(r[f"file_{c}"]),
+            "count": r[f"file_{c}"],
+            "day": r["file_day"],
+            "later": r[f"cum_{c}"] or 0,
+            "later_day": r["report_date"],
+        },
+    )
     if found:
         return pl.DataFrame(schema=rows_schema), found.checked()
     changed = ~pl.all_horizontal(pl.col(f"new_{c}").eq_missing(pl.col(c)) for c in COUNT_FIELDS)
