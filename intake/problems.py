@@ -194,6 +194,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "số lũy kế {count} ngày {day} lớn hơn số lũy kế {later} đã báo cáo ngày {later_day} — số lũy kế không được giảm; kiểm tra lại số này, hoặc gửi lại cả ngày {later_day} trong cùng tệp.",
         "cumulative count {count} on {day} is above the cumulative {later} reported for {later_day} — cumulative counts cannot decrease; check it, or send {later_day} again in the same file.",
     ),
+    "later_too_large": (
+        "với số lũy kế {count} ngày {day}, số theo ngày của ngày {later_day} (lũy kế {later} đã báo cáo) thành {daily}, nhiều hơn toàn bộ dân số của {unit_name} ({population} người) — kiểm tra lại số này, hoặc gửi lại cả ngày {later_day} trong cùng tệp.",
+        "with the cumulative count {count} on {day}, the daily count of {later_day} (cumulative {later} as reported) becomes {daily}, more than the whole population of {unit_name} ({population}) — check it, or send {later_day} again in the same file.",
+    ),
     "value_type_unknown": (
         "giá trị „{value}“ không phải loại số liệu — chọn „theo ngày“ hoặc „lũy kế“ (để trống là theo ngày).",
         "“{value}” is not a value type — choose “daily” or “cumulative” (empty means daily).",

@@ -507,8 +507,10 @@ def restate_later(report: ParsedReport, later: pl.DataFrame) -> tuple[pl.DataFra
     `later`: intake.load.later_cumulative_days (per unit, its next stored day when that came from a
     cumulative report, with `cum_<count>` up to it). A day reported as daily counts keeps them.
     Returns the restated rows (unit_code, report_date, the counts, late: kept as it was), only those
-    that change, and None; or no rows and the file's problems: one for each count the file puts above
-    the later day's cumulative (`cumulative_above_later`, on the file's row and column).
+    that change, and None; or no rows and the file's problems, on the file's row and column: one for
+    each count the file puts above the later day's cumulative (`cumulative_above_later`), and one for
+    each restated daily count above the unit's population (`later_too_large`: a file that lowers a
+    cumulative stored before).
     """
     rows_schema = {"unit_code": pl.String, "report_date": pl.Date, **{c: pl.Int64 for c in COUNT_FIELDS}, "late": pl.Boolean}
     if later.height == 0:
@@ -516,7 +518,12 @@ def restate_later(report: ParsedReport, later: pl.DataFrame) -> tuple[pl.DataFra
     cols = Columns(report.columns, LABELS)
     facts = report.facts
     last = facts.filter(pl.col("report_date") == pl.col("report_date").max().over("unit_code")).select(
-        "unit_code", "_row", pl.col("report_date").alias("file_day"), *[pl.col(c).alias(f"file_{c}") for c in COUNT_FIELDS]
+        "unit_code",
+        "_row",
+        "population",
+        "unit_name",
+        pl.col("report_date").alias("file_day"),
+        *[pl.col(c).alias(f"file_{c}") for c in COUNT_FIELDS],
     )
     joined = later.join(last, on="unit_code").with_columns(
         pl.when(pl.col(f"file_{c}").is_null() | pl.col(c).is_null())
@@ -540,6 +547,28 @@ def restate_later(report: ParsedReport, later: pl.DataFrame) -> tuple[pl.DataFra
             "later_day": r["report_date"],
         },
     )
+    # A file that lowers the cumulative a later day is restated against raises that day's daily count:
+    # it may not go above the unit's whole population, as no daily count may.
+    for c in COUNT_FIELDS:
+        over = joined.filter(pl.col(f"new_{c}") > pl.col("population")).sort("_row").head(found.room)
+        found.add(
+            [
+                problems.make(
+                    "later_too_large",
+                    row=r["_row"],
+                    value=str(r[f"file_{c}"]),
+                    count=r[f"file_{c}"],
+                    day=r["file_day"],
+                    later=r[f"cum_{c}"],
+                    later_day=r["report_date"],
+                    daily=r[f"new_{c}"],
+                    unit_name=r["unit_name"],
+                    population=r["population"],
+                    **cols.at(c),
+                )
+                for r in over.iter_rows(named=True)
+            ]
+        )
     if found:
         return pl.DataFrame(schema=rows_schema), found.checked()
     changed = ~pl.all_horizontal(pl.col(f"new_{c}").eq_missing(pl.col(c)) for c in COUNT_FIELDS)

@@ -171,6 +171,27 @@ def test_a_late_day_above_the_later_reported_cumulative_is_refused_and_writes_no
     says(country, {2: 60, 5: 65})
 
 
+def test_a_late_day_that_would_push_the_later_day_above_the_population_is_refused(country):
+    # Commune 00001 has 2.000 people. 02/03 (30) and 05/03 (2.020, so 1.990 that day) are in; 02/03 sent
+    # again with 5 would make 05/03's daily count 2.015 — more than the whole commune in one day.
+    assert send_cumulative(country, {2: 30, 5: 2020}).status == "accepted"
+    before = snapshot(country)
+    result = send_cumulative(country, {2: 5})
+    assert result.status == "rejected"
+    assert [(p.row, p.column, p.code) for p in result.problems] == [(2, "applications_received", "later_too_large")]
+    assert result.problems[0].message() == (
+        "Dòng 2, cột E „Số hồ sơ tiếp nhận“: với số lũy kế 5 ngày 02/03/2021, số theo ngày của ngày 05/03/2021 (lũy kế 2.020 đã "
+        "báo cáo) thành 2.015, nhiều hơn toàn bộ dân số của Xã A1a (2.000 người) — kiểm tra lại số này, hoặc gửi lại cả ngày "
+        "05/03/2021 trong cùng tệp."
+    )
+    assert snapshot(country) == before
+    # 25 keeps 05/03 within the population: taken, and 05/03 restated.
+    fine = send_cumulative(country, {2: 25})
+    assert fine.status == "accepted", [p.message() for p in fine.problems]
+    assert stored_daily(country) == {2: 25, 5: 1995}
+    says(country, {2: 25, 5: 2020})
+
+
 def test_the_restated_day_keeps_its_on_time_flag_and_a_rollback_gives_it_back(country):
     on_time = datetime(2021, 3, 5, 9)  # before the 17:00 cut-off of 05/03
     assert send_cumulative_at(country, {5: 50}, on_time).status == "accepted"
