@@ -33,9 +33,11 @@ INCOMPLETE = "⚠ báo cáo chưa đủ"
 
 # st.dataframe draws a missing cell as a grey "None" whatever the Styler says, so the table holds
 # stand-ins that sort to one end and read as a dash: no forecast (achieved, or pace 0 — the status
-# column says which) and no rank a week ago.
+# column says which), no rank a week ago, and no required rate (past the deadline, goal not met:
+# the status column says how late).
 NO_FORECAST = date(9999, 12, 31)
 NO_RANK_CHANGE = -9999
+NO_REQUIRED_RATE = -1.0
 
 
 def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
@@ -44,7 +46,7 @@ def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
     if flags:
         notes = pl.concat_str([pl.when(pl.col(c)).then(pl.lit(t)) for c, t in flags], separator=" · ", ignore_nulls=True).fill_null("")
         frame = frame.with_columns(notes.alias("notes"))
-    stand_ins = {"projected_completion": NO_FORECAST, "rank_change": NO_RANK_CHANGE}
+    stand_ins = {"projected_completion": NO_FORECAST, "rank_change": NO_RANK_CHANGE, "required_daily_rate": NO_REQUIRED_RATE}
     frame = frame.with_columns(pl.col(c).fill_null(v) for c, v in stand_ins.items() if c in frame.columns)
     table = frame.select("code", *[c for c in RANKING_COLUMNS if c in frame.columns])
     return table.to_pandas().set_index("code")
@@ -53,6 +55,10 @@ def ranking_table(frame: pl.DataFrame) -> pd.DataFrame:
 def _date_text(value) -> str:
     """No forecast: either already achieved or pace 0 — the status column says which."""
     return fmt.DASH if value is None or pd.isna(value) or value.year == NO_FORECAST.year else fmt.day(value)
+
+
+def _required_rate_text(value) -> str:
+    return fmt.DASH if pd.isna(value) or value == NO_REQUIRED_RATE else fmt.number(value)
 
 
 def _rank_change_text(value) -> str:
@@ -67,7 +73,7 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
         "denominator": fmt.number,
         "coverage": fmt.percent,
         "pace": fmt.number,
-        "required_daily_rate": fmt.number,
+        "required_daily_rate": _required_rate_text,
         "projected_completion": _date_text,
         "status": lambda v: STATUS_LABEL[Status(v)],
         "rank_change": _rank_change_text,

@@ -68,7 +68,7 @@ def test_ranking_styler_formats_the_vietnamese_way_and_flags():
             "denominator": [1000000, 100],
             "coverage": [1.234567, 0.05],
             "pace": [1234.4, 0.0],
-            "required_daily_rate": [0.0, 3.2],
+            "required_daily_rate": [0.0, None],  # 02: past the deadline, nothing required can be done in time
             "projected_completion": [None, date(2021, 8, 6)],
             "status": ["achieved", "off_track"],
             "completeness": [1.0, 0.5],
@@ -82,10 +82,14 @@ def test_ranking_styler_formats_the_vietnamese_way_and_flags():
     html = ranking_styler(table, my_province="02").to_html()
     for text in ("1.234.567", "123,5%", "06/08/2021", "▲ 2", "Đã đạt", "Chậm tiến độ", "—", "#fef3c7"):
         assert text in html, text
-    # Missing values (no forecast, no rank a week ago) read as a dash, never as "None" or "nan" —
-    # and the table itself holds no missing cell there (st.dataframe would draw its own "None").
+    # Missing values (no forecast, no rank a week ago, no required rate after the deadline) read as a
+    # dash, never as "None" or "nan" — and the table itself holds no missing cell there (st.dataframe
+    # would draw its own "None").
     assert "None" not in html and "nan" not in html
-    assert not table["projected_completion"].isna().any() and not table["rank_change"].isna().any()
+    for column in ("projected_completion", "rank_change", "required_daily_rate"):
+        assert not table[column].isna().any(), column
+    assert ranking_styler(table).data.loc["01", "required_daily_rate"] == 0.0
+    assert html.count(">—<") == 3  # 01's forecast, 02's rank a week ago, 02's required rate
     # The stand-ins sort after every real value.
     assert table["projected_completion"].iloc[0] > table["projected_completion"].iloc[1]
 
