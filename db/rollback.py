@@ -160,4 +160,5 @@ def rollback(engine: Engine, batch_id: int, *, actor: Actor | None, now: datetim
         store.bulk_insert(conn, daily_fact, restored)
         provinces = store.affected_provinces(conn, removed["unit_code"].unique().sort().to_list())
         store.refresh_rollups(conn, provinces, since=cast(date, removed["report_date"].min()))
+        store.trim_calendar(conn)
     return RollbackResult(batch_id, undo_id, removed.height, restored.height, provinces)

@@ -24,11 +24,12 @@ from db.schema import admin_unit, calendar, daily_fact, fact_history, import_bat
 from db.rollback import RollbackError, rollback
 from intake import batches
 from intake.batches import list_batches
+from queries.dataset import dataset_info_of
 from intake.load import import_report
 from intake.read import OLE_MAGIC, read_table
 from intake.spec import FIELDS
 from intake.template import template_xlsx
-from tests.conftest import cli_account, load_mini_country, migrated_engine, mini_reports, person
+from tests.conftest import MINI_END, cli_account, load_mini_country, migrated_engine, mini_reports, person
 
 NOW = datetime(2021, 6, 17, 9, 0)  # the morning after 16/06/2021
 D16 = date(2021, 6, 16)
@@ -503,7 +504,35 @@ def test_rollback_skips_values_of_batches_already_rolled_back(mini_engine):
     assert fact(mini_engine, "00001")["applications_received"] == 7 and fact(mini_engine, "00001")["batch_id"] == a.batch_id
     assert cumulative(mini_engine, "01") == 450 + 7
     rollback(mini_engine, a.batch_id, actor=person("Quản trị"))
-    assert fact(mini_engine, "00001") is None and cumulative(mini_engine, "01") == 450
+    assert fact(mini_engine, "00001") is None and cumulative(mini_engine, "01", MINI_END) == 450
+    # 16/06 holds no report any more: it leaves the calendar (next test).
+    assert calendar_end(mini_engine) == MINI_END
+
+
+def calendar_end(engine) -> date | None:
+    """The newest day of the period as pages see it (the sidebar's latest day) — checked against the rollup's."""
+    with engine.connect() as conn:
+        last = dataset_info_of(conn).last_day
+        assert conn.execute(select(func.max(unit_day.c.day))).scalar() == last
+    return last
+
+
+def test_a_rollback_that_empties_the_newest_days_takes_them_out_of_the_period(mini_engine):
+    # 16/06 and 17/06 arrive; 17/06 is rolled back: no page may open on a day nobody has reported.
+    run(mini_engine, csv_file([row(applications=7)]), "16.csv")
+    late = run(mini_engine, csv_file([row(day="17/06/2021", applications=8), row("00002", day="17/06/2021", applications=9)]), "17.csv")
+    assert calendar_end(mini_engine) == date(2021, 6, 17)
+    rollback(mini_engine, late.batch_id, actor=person("Quản trị"))
+    assert calendar_end(mini_engine) == D16
+    assert cumulative(mini_engine, "01") == 450 + 7
+    # A day that still holds one report stays, and sending the day again brings it back with its rollup.
+    again = run(mini_engine, csv_file([row(day="17/06/2021", applications=8)]), "17-lai.csv")
+    assert again.status == "accepted" and calendar_end(mini_engine) == date(2021, 6, 17)
+    assert cumulative(mini_engine, "01", date(2021, 6, 17)) == 450 + 7 + 8
+    # A rollback that restores an earlier value of the newest day keeps it.
+    fixed = run(mini_engine, csv_file([row(day="17/06/2021", applications=10)]), "17-sua.csv")
+    rollback(mini_engine, fixed.batch_id, actor=person("Quản trị"))
+    assert calendar_end(mini_engine) == date(2021, 6, 17) and cumulative(mini_engine, "01", date(2021, 6, 17)) == 450 + 7 + 8
 
 
 def test_cumulative_counts_become_daily_against_what_is_stored(mini_engine):
@@ -704,7 +733,7 @@ def test_cli_import_batches_rollback_and_template(mini_engine, monkeypatch, tmp_
         batch_id = conn.execute(select(func.max(import_batch.c.id))).scalar_one()
     undone = runner.invoke(app, ["rollback", str(batch_id)])
     assert undone.exit_code == 0 and f"Đã hủy lô #{batch_id}" in undone.output
-    assert cumulative(mini_engine, "01", date(2021, 6, 16)) == 450
+    assert cumulative(mini_engine, "01", MINI_END) == 450 and calendar_end(mini_engine) == MINI_END  # 16/06 holds nothing now
     twice = runner.invoke(app, ["rollback", str(batch_id)])
     assert twice.exit_code == 1 and "đã được hủy" in twice.output
     out = tmp_path / "mau.xlsx"
