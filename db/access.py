@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from sqlalchemy import Connection, select
+
+from db.schema import app_user
 
 
 class Role(StrEnum):
@@ -98,9 +102,29 @@ def allowed(actor: Actor | None, permission: Permission, provinces: Iterable[str
     return True
 
 
-def require(actor: Actor | None, permission: Permission, provinces: Iterable[str | None] = ()) -> Actor:
+def as_it_stands(conn: Connection, actor: Actor | None) -> Actor | None:
+    """`actor` with the role and province its account has now, read on `conn` — a browser session or a
+    token remembers them from when the person signed in. AccessDenied when the account is disabled or
+    gone. An actor without an account (the server operator) stays as it is."""
+    if actor is None or actor.user_id is None:
+        return actor
+    row = conn.execute(select(app_user.c.active, app_user.c.role, app_user.c.province_code).where(app_user.c.id == actor.user_id)).first()
+    if row is None or not row.active:
+        raise AccessDenied(
+            f"Tài khoản {actor.username} đã bị khóa hoặc không còn — đăng nhập lại bằng tài khoản đang hoạt động. Không có gì được ghi.",
+            f"Account {actor.username} is disabled or gone — sign in again with an active account. Nothing was written.",
+        )
+    return replace(actor, role=Role(row.role), province_code=row.province_code)
+
+
+def require(actor: Actor | None, permission: Permission, provinces: Iterable[str | None] = (), *, conn: Connection | None = None) -> Actor:
     """Raise AccessDenied unless `actor` may do `permission` for all of `provinces`; returns the actor
-    (never None: nobody signed in may not write). Every writer calls this inside its transaction, before it writes."""
+    (never None: nobody signed in may not write). Every writer calls this inside its transaction, before
+    it writes, with that transaction's `conn`: then the account is judged as it stands there
+    (`as_it_stands`), so a disabled account or a changed role or province counts at once, not at the
+    session's next check. Without `conn` it is the early check before any work (nothing read)."""
+    if conn is not None:
+        actor = as_it_stands(conn, actor)
     provinces = sorted({p or "" for p in provinces})
     if actor is not None and allowed(actor, permission, [p or None for p in provinces]):
         return actor

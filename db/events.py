@@ -39,7 +39,7 @@ class EventInput:
 def _clean(conn: Connection, event: EventInput, actor: Actor | None) -> dict:
     """Check the actor may edit events (AccessDenied), validate the event; return its column values.
     Raises EventError with a Vietnamese message."""
-    actor = require(actor, Permission.edit_events)
+    actor = require(actor, Permission.edit_events, conn=conn)
     label = clean_text(event.label, limit=10_000)
     if not label:
         raise EventError("Tên sự kiện không được để trống.")
@@ -98,7 +98,7 @@ def update_event(conn: Connection, event_id: int, event: EventInput, *, actor: A
 
 def delete_event(conn: Connection, event_id: int, *, actor: Actor | None, now: datetime | None = None) -> None:
     """Mark an event deleted (it leaves every chart), recording who and when."""
-    actor = require(actor, Permission.edit_events)
+    actor = require(actor, Permission.edit_events, conn=conn)
     result = conn.execute(update(annotation).where(_live(event_id)).values(deleted_by=actor.label[:AUTHOR_MAX], deleted_at=now or _now()))
     if result.rowcount != 1:
         raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")

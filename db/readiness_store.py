@@ -96,13 +96,15 @@ def current_rows(conn: Connection) -> dict[str, pl.DataFrame]:
     return {kind: stored(conn, kind).drop(*_WHO).sort(list(spec.key)) for kind, spec in KINDS.items()}
 
 
-def require_scope(actor: Actor | None, frames: dict[str, pl.DataFrame]) -> None:
+def require_scope(conn: Connection, actor: Actor | None, frames: dict[str, pl.DataFrame]) -> Actor:
     """Every row of the update must be the actor's to change: provinces' rows need the readiness
-    permission for that province, ministry rows the national one. AccessDenied otherwise, before any write."""
+    permission for that province, ministry rows the national one. AccessDenied otherwise, before any
+    write; the account is judged as it stands in this transaction (db.access.require)."""
     provinces = {p for kind in ("items", "milestones") if kind in frames for p in frames[kind]["province_code"].to_list()}
-    require(actor, Permission.edit_readiness, provinces)
+    actor = require(actor, Permission.edit_readiness, provinces, conn=conn)
     if "agencies" in frames and frames["agencies"].height:
         require(actor, Permission.edit_agencies)
+    return actor
 
 
 def _classify(frame: pl.DataFrame, current: pl.DataFrame, kind: str) -> pl.DataFrame:
@@ -148,7 +150,7 @@ def write_update(
     `actor` (none: the simulation, which writes as its `submitted_by`). Same content hash already
     imported, or nothing changed: no batch. AccessDenied (nothing written) when `actor` may not change a row."""
     if actor is not None:
-        require_scope(actor, frames)
+        actor = require_scope(conn, actor, frames)
     earlier = earlier_batch(conn, content_hash)
     if earlier is not None:
         return Outcome(UNCHANGED, duplicate_of=earlier)

@@ -112,7 +112,7 @@ def rollback(engine: Engine, batch_id: int, *, actor: Actor | None, now: datetim
     with write_transaction(engine, actor, Permission.rollback) as conn:
         now = (now or datetime.now()).replace(microsecond=0)
         batch = _refuse(conn.execute(select(import_batch).where(import_batch.c.id == batch_id)).first(), batch_id)
-        actor = require(actor, Permission.rollback, [batch.province_code])
+        actor = require(actor, Permission.rollback, [batch.province_code], conn=conn)
         who = actor.label
         removed = read_frame(conn, select(*[daily_fact.c[c] for c in _FACT]).where(daily_fact.c.batch_id == batch_id), _fact_schema())
         undo_id = conn.execute(

@@ -251,10 +251,10 @@ def write_reports(
 # --- the simulated data set's rebuild --------------------------------------------------------------
 
 
-def require_rebuild(actor: Actor | None) -> None:
+def require_rebuild(actor: Actor | None, conn: Connection | None = None) -> None:
     """Replacing every report is a national submission and a national rollback at once: the national
-    data team's or an administrator's (AccessDenied otherwise)."""
-    require(actor, Permission.submit_report, [None])
+    data team's or an administrator's (AccessDenied otherwise; with `conn`, as the account stands there)."""
+    actor = require(actor, Permission.submit_report, [None], conn=conn)
     require(actor, Permission.rollback, [None])
 
 
@@ -262,7 +262,7 @@ def clear_reports(conn: Connection, *, actor: Actor | None) -> None:
     """Remove every report, readiness update, batch, history row and rollup and the data set's facts (the
     register, the quotas and their note stay), in the caller's transaction. The caller audits the
     rebuild it is part of."""
-    require_rebuild(actor)
+    require_rebuild(actor, conn)
     readiness_store.clear_all(conn)  # readiness rows refer to their batches
     for table in (unit_day, fact_history, daily_fact, import_batch, calendar):
         conn.execute(delete(table))

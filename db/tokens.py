@@ -47,11 +47,11 @@ class TokenCaller:
     last_used_at: datetime | None
 
 
-def _may_manage(acting: Actor, owner_id: int) -> None:
+def _may_manage(conn: Connection, acting: Actor, owner_id: int) -> None:
     """A user manages their own tokens; an administrator (or the server operator) anyone's."""
     if acting.user_id is not None and acting.user_id == owner_id:
         return
-    require(acting, Permission.manage_users)
+    require(acting, Permission.manage_users, conn=conn)
 
 
 def create_token(
@@ -62,9 +62,9 @@ def create_token(
     now = now or _now()
     row = conn.execute(select(app_user).where(app_user.c.username == (username or "").strip().lower())).first()
     if row is None:
-        require(acting, Permission.manage_users)  # only an administrator learns whether a name exists
+        require(acting, Permission.manage_users, conn=conn)  # only an administrator learns whether a name exists
         raise UserError(f"Không có tài khoản «{username}».")
-    _may_manage(acting, row.id)
+    _may_manage(conn, acting, row.id)
     if not row.active:
         raise UserError(f"Tài khoản «{row.username}» đang bị khóa: không tạo được mã API.")
     label = clean_text(name, limit=64)
@@ -109,9 +109,9 @@ def revoke_token(conn: Connection, acting: Actor, token_id: int, *, now: datetim
         .where(api_token.c.id == token_id)
     ).first()
     if row is None:
-        require(acting, Permission.manage_users)  # someone else's token or none: say so only to an administrator
+        require(acting, Permission.manage_users, conn=conn)  # someone else's token or none: say so only to an administrator
         raise UserError(f"Không có mã API #{token_id}.")
-    _may_manage(acting, row.user_id)
+    _may_manage(conn, acting, row.user_id)
     if row.revoked_at is not None:
         return False
     conn.execute(update(api_token).where(api_token.c.id == token_id).values(revoked_at=now, revoked_by=acting.label))

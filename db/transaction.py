@@ -46,5 +46,5 @@ def write_transaction(engine: Engine, actor: Actor | None, permission: Permissio
     require(actor, permission)
     with engine.begin() as conn:
         serialize_writes(conn)
-        require(actor, permission)
+        require(actor, permission, conn=conn)
         yield conn

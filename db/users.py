@@ -106,7 +106,7 @@ def add_user(
     client: str | None = None,
 ) -> int:
     """Create an account (a password, a single sign-on identity, or both); returns its id."""
-    require(acting, Permission.manage_users)
+    require(acting, Permission.manage_users, conn=conn)
     username = (username or "").strip().lower()
     parsed, province = _check_fields(conn, username=username, role=role, province_code=province_code)
     name = clean_text(display_name, limit=120)
@@ -167,7 +167,7 @@ def end_sessions(conn: Connection, user_id: int, *, now: datetime | None = None)
 
 
 def set_active(conn: Connection, acting: Actor, username: str, active: bool, *, client: str | None = None) -> None:
-    require(acting, Permission.manage_users)
+    require(acting, Permission.manage_users, conn=conn)
     row = _user_row(conn, username)
     if not active and row.id == acting.user_id:
         raise UserError("Không tự khóa tài khoản của chính mình.")
@@ -179,7 +179,7 @@ def set_active(conn: Connection, acting: Actor, username: str, active: bool, *, 
 
 
 def set_role(conn: Connection, acting: Actor, username: str, role: str, province_code: str | None = None, *, client: str | None = None) -> None:
-    require(acting, Permission.manage_users)
+    require(acting, Permission.manage_users, conn=conn)
     row = _user_row(conn, username)
     parsed, province = _check_fields(conn, username=row.username, role=role, province_code=province_code)
     if row.id == acting.user_id and parsed is not Role.admin:
@@ -193,7 +193,7 @@ def set_role(conn: Connection, acting: Actor, username: str, role: str, province
 
 def reset_password(conn: Connection, acting: Actor, username: str, password: str, *, client: str | None = None) -> None:
     """Set a new password, clear the lock-out and end the account's sessions."""
-    require(acting, Permission.manage_users)
+    require(acting, Permission.manage_users, conn=conn)
     row = _user_row(conn, username)
     if problem := password_problem(password, username=row.username):
         raise UserError(problem)

@@ -320,7 +320,7 @@ def import_report(
                 return ImportResult(
                     REJECTED, name, digest, refused.problems, value_type=value_type, problem_total=refused.total, problems_complete=refused.complete
                 )
-        require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list())
+        actor = require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list(), conn=conn)
         earlier = _earlier_import(conn, digest)
         if earlier is not None:
             return _summary(UNCHANGED, name, digest, report, value_type, duplicate_of=earlier)

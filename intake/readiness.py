@@ -149,7 +149,7 @@ def submit(
 def _checked_apply(conn: Connection, parsed: Parsed, *, source_name: str, actor: Actor, now: datetime, digest: str, dry_run: bool) -> Result:
     """Inside db.transaction.write_transaction (the write lock held, the permission checked again): access
     to every row, then the row checks again (the register or stored milestones may have changed), then apply."""
-    readiness_store.require_scope(actor, parsed.frames)
+    actor = readiness_store.require_scope(conn, actor, parsed.frames)
     ref = Reference.load(conn)
     found = [
         SheetProblem(parsed.sheet_names.get(kind, SHEET[kind].title), p)

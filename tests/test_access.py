@@ -194,6 +194,57 @@ def test_a_provincial_file_with_another_provinces_row_is_refused_whole(engine):
     assert counts(engine) == before
 
 
+# Actions an account of the role below may do while it is active; each writer must read the account as
+# it stands in its own transaction, not as the session remembered it when the person signed in.
+AS_IT_STANDS = {
+    "store own file": ("province", lambda e, a: _import(e, a, FILE_A)),
+    "roll back own batch": ("province", None),  # Tỉnh A's batch, stored by the operator beforehand
+    "readiness own": ("province", lambda e, a: _readiness(e, a, READINESS_A)),
+    "edit events": ("data_team", _event),
+    "manage users": ("admin", _add_user),
+}
+
+
+@pytest.mark.parametrize("action", list(AS_IT_STANDS))
+def test_a_disabled_account_writes_nothing_even_with_a_session_that_has_not_noticed(engine, action):
+    role, act = AS_IT_STANDS[action]
+    if act is None:
+        batch_id = _stored_batch(engine, "01")
+        act = lambda e, a: batch_rollback.rollback(e, batch_id, actor=a)  # noqa: E731
+    with engine.begin() as conn:
+        province = "01" if role == "province" else None
+        users.add_user(conn, operator("test"), username="canbo-x", display_name="Cán bộ X", role=role, province_code=province, password=PASSWORD)
+        signed_in = users.find_actor(conn, "canbo-x", via="web")  # what the browser's session holds
+        users.set_active(conn, operator("test"), "canbo-x", False)
+    before = counts(engine)
+    with pytest.raises(AccessDenied) as refused:
+        act(engine, signed_in)
+    assert "canbo-x đã bị khóa" in refused.value.message_vi and refused.value.message_vi.endswith("Không có gì được ghi.")
+    assert counts(engine) == before
+    # Enabled again, the same session may write.
+    with engine.begin() as conn:
+        users.set_active(conn, operator("test"), "canbo-x", True)
+    act(engine, signed_in)
+    assert counts(engine) != before
+
+
+def test_a_role_or_province_changed_since_sign_in_counts_at_once(engine):
+    with engine.begin() as conn:
+        users.add_user(conn, operator("test"), username="canbo-y", display_name="Cán bộ Y", role="province", province_code="01", password=PASSWORD)
+        signed_in = users.find_actor(conn, "canbo-y", via="web")
+        users.set_role(conn, operator("test"), "canbo-y", "province", "02")
+    before = counts(engine)
+    with pytest.raises(AccessDenied) as moved:
+        _import(engine, signed_in, FILE_A)  # Tỉnh A's file; the account now works for Tỉnh B
+    assert "(mã 02)" in moved.value.message_vi and counts(engine) == before
+    with engine.begin() as conn:
+        users.set_role(conn, operator("test"), "canbo-y", "viewer")
+    before = counts(engine)
+    with pytest.raises(AccessDenied) as read_only:
+        _readiness(engine, signed_in, READINESS_B)
+    assert "Lãnh đạo" in read_only.value.message_vi and counts(engine) == before
+
+
 def test_policy_table():
     a = Actor(1, "a", "A", Role.province, "01")
     assert allowed(a, Permission.submit_report, ["01"]) and not allowed(a, Permission.submit_report, ["01", "02"])
