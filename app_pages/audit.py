@@ -37,7 +37,7 @@ user = first.selectbox(
     help="Chọn một tài khoản, hoặc gõ tên khác (tên gõ sai khi đăng nhập, os:TÊN của dòng lệnh trên máy chủ).",
 )
 province = second.selectbox(
-    "Tỉnh", sorted(names, key=names.get), index=None, placeholder="Mọi tỉnh", format_func=lambda c: f"{names.get(c, c)} ({c})", key="audit_province"
+    "Tỉnh", fmt.by_name(names), index=None, placeholder="Mọi tỉnh", format_func=lambda c: f"{names.get(c, c)} ({c})", key="audit_province"
 )
 action = third.selectbox(
     "Thao tác", audit_data.ACTIONS, index=None, placeholder="Mọi thao tác", format_func=audit_data.action_label, key="audit_action"

@@ -63,7 +63,7 @@ columns = {
 }
 st.dataframe(table, column_config={c: v for c, v in columns.items() if c in table.columns}, hide_index=True, key="ev_table")
 
-province_codes = sorted(names, key=names.get)
+province_codes = fmt.by_name(names)
 
 
 def _fields(prefix: str, current: dict | None = None) -> EventInput:

@@ -131,7 +131,7 @@ with chart_slot:
 with right:
     st.selectbox(
         "Mở trang tỉnh",
-        [None, *sorted(names, key=names.get)],
+        [None, *fmt.by_name(names)],
         format_func=lambda c: "— chọn tỉnh/thành phố —" if c is None else names[c],
         key="open_province",
         on_change=_on_choose,

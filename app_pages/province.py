@@ -49,7 +49,7 @@ if ctx.province not in names:
     st.info("Chọn một tỉnh/thành phố ở đây hoặc bấm vào tỉnh đó trên bản đồ.")
     st.selectbox(
         "Tỉnh/thành phố",
-        [None, *sorted(names, key=names.get)],
+        [None, *fmt.by_name(names)],
         format_func=lambda c: "— chọn —" if c is None else names[c],
         key="province_page_pick",
         on_change=_choose_province,
@@ -217,7 +217,7 @@ def ranked_units(frame: pl.DataFrame, *, level_text: str, name_label: str, rank_
 ranked_units(districts, level_text="quận/huyện", name_label="Quận/huyện", rank_label="Hạng trong tỉnh", key="district_bars", clickable=True)
 
 # --- communes of one district ------------------------------------------------------------------------
-options = [None, *sorted(district_names, key=district_names.get)]
+options = [None, *fmt.by_name(district_names)]
 wanted = st.query_params.get("district")
 chosen = st.selectbox(
     "Xem xã/phường/thị trấn của quận/huyện",

@@ -98,7 +98,7 @@ else:
 names = data.province_names(ctx.version)
 picked = st.multiselect(
     "Tỉnh trên biểu đồ (tối đa 8)",
-    sorted(names, key=names.get),
+    fmt.by_name(names),
     default=default,
     format_func=names.get,
     max_selections=8,

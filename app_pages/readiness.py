@@ -137,7 +137,7 @@ st.dataframe(rd.board_table(rd.board(ctx.version, as_of=ctx.as_of)), hide_index=
 # --- one province -----------------------------------------------------------------------------------------
 st.subheader("Chi tiết tỉnh")
 names = data.province_names(ctx.version)
-codes = sorted(names, key=names.get)
+codes = fmt.by_name(names)
 default = ctx.province or (limited["code"][0] if limited.height else codes[0])
 province = st.selectbox("Tỉnh", codes, index=codes.index(default) if default in codes else 0, format_func=names.get, key="readiness_province")
 items = rd.province_items(everything, province)

@@ -30,7 +30,7 @@ if ctx.province is None:
     st.info("Chọn tỉnh của mình một lần: tỉnh đó được tô sáng trên mọi trang và lưu trong địa chỉ trang để đánh dấu.")
     st.selectbox(
         "Tỉnh/thành phố",
-        [None, *sorted(names, key=names.get)],
+        [None, *fmt.by_name(names)],
         format_func=lambda c: "— chọn —" if c is None else names[c],
         key="pick_province",
         on_change=_choose,

@@ -22,7 +22,7 @@ if not access.allowed(Permission.manage_users):
 acting = access.actor()
 ctx = controls.current()
 names = data.province_names(ctx.version)
-province_codes = sorted(names, key=names.get)
+province_codes = fmt.by_name(names)
 
 
 def _province_label(code: str) -> str:

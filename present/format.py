@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from babel.numbers import format_decimal, format_percent
@@ -114,3 +116,33 @@ def md_text(text: object) -> str:
     line = " ".join(str(text).splitlines())
     unlinked = line.replace("://", ":" + _WORD_JOINER + "//").replace("www.", "www" + _WORD_JOINER + ".").replace("@", _WORD_JOINER + "@")
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in unlinked)
+
+
+# Vietnamese alphabetical order: ă and â after a, đ after d, ê after e, ô and ơ after o, ư after u;
+# tones only break ties (a, à, ả, ã, á, ạ). Python's own order puts every accented letter after z.
+_LETTERS = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_MODIFIED = {("a", "\u0306"): "ă", ("a", "\u0302"): "â", ("e", "\u0302"): "ê", ("o", "\u0302"): "ô", ("o", "\u031b"): "ơ", ("u", "\u031b"): "ư"}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vi_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The key that sorts names as a Vietnamese reader expects: Bạc Liêu, Bắc Giang, Bắc Kạn, Bến Tre,
+    Bình Dương, Bình Định; Cần Thơ before Đà Nẵng, Đà Nẵng before Gia Lai. Other characters (spaces,
+    digits, punctuation) come before letters, in code-point order."""
+    letters: list[str] = []  # a letter of _LETTERS, or any other character
+    tones: list[int] = []
+    for ch in unicodedata.normalize("NFD", text.lower()):
+        if ch in _TONES and tones:
+            tones[-1] = _TONES[ch]
+        elif letters and (letters[-1], ch) in _MODIFIED:
+            letters[-1] = _MODIFIED[(letters[-1], ch)]
+        elif not unicodedata.combining(ch):
+            letters.append(ch)
+            tones.append(0)
+    primary = tuple(0x110000 + _LETTERS.index(c) if c in _LETTERS else ord(c) for c in letters)
+    return primary, tuple(tones)
+
+
+def by_name(names: Mapping[str, str]) -> list[str]:
+    """The codes of `names` (code → name) in the Vietnamese alphabetical order of their names."""
+    return sorted(names, key=lambda code: (vi_sort_key(names[code]), code))

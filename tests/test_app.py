@@ -47,6 +47,17 @@ def test_overview_shows_the_national_headline_from_queries(monkeypatch, demo_sql
     assert any("5 tỉnh có nguy cơ" in md.value for md in at.markdown)
 
 
+def test_my_province_lists_the_63_in_vietnamese_alphabetical_order(monkeypatch, demo_sqlite):
+    at = run_app(monkeypatch, demo_sqlite, as_of="2021-04-27")
+    box = at.sidebar.selectbox(key="my_province")
+    assert box.options[0] == "— chưa chọn —"
+    names = list(box.options)[1:]  # as shown
+    assert len(names) == 63
+    assert names[:3] == ["An Giang", "Bà Rịa - Vũng Tàu", "Bạc Liêu"] and names[-1] == "Yên Bái"
+    # Đà Nẵng follows the C-provinces, not Yên Bái (a plain sort puts every Đ after Y).
+    assert names.index("Cần Thơ") + 1 == names.index("Đà Nẵng") and names.index("Điện Biên") < names.index("Gia Lai")
+
+
 def test_after_the_deadline_the_screen_says_how_late(monkeypatch, demo_sqlite):
     at = run_app(monkeypatch, demo_sqlite, as_of="2021-12-31")
     assert not at.exception

@@ -9,6 +9,8 @@ Mini country at 15/06/2021 (applications, target quotas): province 01 = 450 of 4
 
 from __future__ import annotations
 
+import json
+
 import io
 import shutil
 from datetime import date, datetime
@@ -478,6 +480,8 @@ def test_page_shows_the_queries_numbers(monkeypatch, demo_sqlite):
     assert [s.value for s in at.subheader][:2] == ["Tỉnh × hạng mục: đã làm / kế hoạch", "Tỉnh có thiết bị hạn chế tiến độ"]
     assert at.selectbox(key="readiness_province").value == "96"  # my province preselected
     assert len(at.get("plotly_chart")) == 2  # milestones and the province's capacity
+    for chart in at.get("plotly_chart"):  # one tick per month, so no month is named twice ("12/2020, 12/2020")
+        assert json.loads(chart.proto.spec)["layout"]["xaxis"]["dtick"] == "M1"
     assert any("Thiết bị hạn chế tiến độ" in md.value for md in at.markdown)
     assert "Dữ liệu mô phỏng" in at.caption[0].value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import polars as pl
@@ -57,3 +58,15 @@ def test_region_bars_best_on_top_with_vietnamese_percentages():
     bar = region_bars(frame, title="T", denominator_label="chỉ tiêu").data[0]
     assert list(bar.y) == ["A", "B"]  # plotly draws the last category on top: B, the best
     assert list(bar.text) == ["50,0%", "75,5%"] and list(bar.x) == [50.0, 75.5]
+
+
+def test_names_sort_in_vietnamese_alphabetical_order():
+    # ă, â after a; đ after d; ơ, ô after o; ư after u; tones only break ties (a à ả ã á ạ); a space first.
+    expected = ["An Giang", "Bà Rịa - Vũng Tàu", "Bạc Liêu", "Bắc Giang", "Bắc Kạn", "Bến Tre", "Bình Dương", "Bình Định", "Cà Mau"]
+    expected += ["Cao Bằng", "Cần Thơ", "Đà Nẵng", "Đắk Lắk", "Điện Biên", "Gia Lai", "Hà Nam", "Hà Nội", "Hải Dương", "Hòa Bình"]
+    expected += ["Hồ Chí Minh", "Hưng Yên", "Tây Ninh", "Thái Bình", "Thanh Hóa", "Yên Bái"]
+    assert sorted(reversed(expected), key=fmt.vi_sort_key) == expected
+    assert sorted(["bạ", "bá", "bã", "bả", "bà", "ba"], key=fmt.vi_sort_key) == ["ba", "bà", "bả", "bã", "bá", "bạ"]
+    # Composed (NFC) and decomposed (NFD) spellings of one name sort as one.
+    assert fmt.vi_sort_key("Đắk Lắk") == fmt.vi_sort_key(unicodedata.normalize("NFD", "Đắk Lắk"))
+    assert fmt.by_name({"48": "Đà Nẵng", "96": "Cà Mau", "64": "Gia Lai", "04": "Cao Bằng"}) == ["96", "04", "48", "64"]

@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 
 from queries.metrics import HEADLINE_METRICS, Denominator, Metric
+from present import format as fmt
 from present.labels import DENOMINATOR_CHOICE, METRIC_LABEL
 
 _KEY = "cccd_context"
@@ -61,7 +62,7 @@ def sidebar(first: date, last: date, version: str, provinces: dict[str, str], *,
             format_func=lambda d: DENOMINATOR_CHOICE[Denominator(d)],
             key="denominator",
         )
-        codes = [None, *sorted(provinces, key=lambda code: provinces[code])]
+        codes = [None, *fmt.by_name(provinces)]
         wanted = st.query_params.get("province") or home_province
         province = st.selectbox(
             "Tỉnh của tôi",

@@ -315,6 +315,13 @@ def history_table(frame: pl.DataFrame) -> pd.DataFrame:
     )
 
 
+def month_ticks(first, last: date) -> str:
+    """A tick every month (every second or third over a longer span) for a "%m/%Y" axis: left to
+    itself plotly puts weekly ticks under a month-only label, naming a month twice (12/2020, 12/2020)."""
+    months = 0 if first is None else (last.year - first.year) * 12 + last.month - first.month
+    return f"M{max(1, -(-months // 12))}"
+
+
 def milestone_figure(frame: pl.DataFrame, *, as_of: date, total: int, start: date = date(2020, 5, 1)) -> go.Figure:
     """Provinces that had reached each milestone, as step lines over time, up to the as-of date.
 
@@ -355,7 +362,7 @@ def milestone_figure(frame: pl.DataFrame, *, as_of: date, total: int, start: dat
         plot_bgcolor="#ffffff",
         hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
-        xaxis=dict(tickformat="%m/%Y", gridcolor="#e5e7eb", range=[start, as_of + timedelta(days=7)]),
+        xaxis=dict(tickformat="%m/%Y", dtick=month_ticks(start, as_of), gridcolor="#e5e7eb", range=[start, as_of + timedelta(days=7)]),
         yaxis=dict(title="Số tỉnh", range=[0, total + 2], gridcolor="#e5e7eb", dtick=10 if total > 20 else 1),
     )
     return fig
@@ -403,7 +410,7 @@ def capacity_figure(series: pl.DataFrame, *, as_of: date, required: float | None
         plot_bgcolor="#ffffff",
         hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
-        xaxis=dict(tickformat="%m/%Y", gridcolor="#e5e7eb"),
+        xaxis=dict(tickformat="%m/%Y", dtick=month_ticks(rows["day"].min(), as_of), gridcolor="#e5e7eb"),
         yaxis=dict(title="Hồ sơ/ngày", tickformat=",d", gridcolor="#e5e7eb", rangemode="tozero"),
     )
     return fig
