@@ -12,7 +12,8 @@ from db.access import AccessDenied, Permission
 from db.engine import DatabaseUnavailable
 from intake.readiness import ACCEPTED, MILESTONE_LABEL_VI, REJECTED, headline
 from queries.readiness import CARDS_PER_SET_PER_DAY, MILESTONES
-from ui import access, controls, data, readiness_data as rd
+from ui import access, controls, data, intake_data
+from ui import readiness_data as rd
 from present import format as fmt
 from present.labels import SIMULATED_LABEL
 
@@ -264,13 +265,7 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
     if result is not None:
         (st.success if result.status == ACCEPTED else st.error if result.status == REJECTED else st.info)(rd.md_escape(headline(result)))
         if result.problems:
-            st.dataframe(
-                rd.problems_table(result.problems),
-                hide_index=True,
-                width="stretch",
-                height=min(38 * (len(result.problems) + 1), 400),
-                key="readiness_problems",
-            )
+            intake_data.show_problems(rd.problems_table(result.problems), key="readiness_problems", max_height=400)
     history = rd.province_history(ctx.version, province=province)
     st.markdown(f"**Lịch sử cập nhật hạng mục của {names[province]}** (mới nhất trước)")
     st.dataframe(rd.history_table(history), hide_index=True, height=240, key="readiness_history")

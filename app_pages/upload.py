@@ -74,7 +74,7 @@ if result is not None:
         st.info(intake_data.safe_headline(result))
     if result.problems:
         shown = result.problems[: intake_data.PROBLEMS_SHOWN]  # the table shows the first ones; the CSV holds every one kept
-        st.dataframe(intake_data.problems_table(shown), hide_index=True, width="stretch", height=min(38 * (len(shown) + 1), 600))
+        intake_data.show_problems(intake_data.problems_table(shown), key="intake_problems")
         if more := intake_data.more_problems(result, len(shown)):
             st.caption(more)
         st.download_button(

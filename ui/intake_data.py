@@ -120,6 +120,20 @@ def more_problems(result: load.ImportResult, shown: int) -> str | None:
     return summary.more_problems_line(result, shown, "vi", where="tải danh sách lỗi (CSV) bên dưới")
 
 
+# Up to this many problems are drawn as a plain table whose long messages wrap, so that every word of the
+# fix can be read on screen; more go into a scrolling grid (one line per problem) and the CSV.
+PROBLEMS_READABLE = 30
+
+
+def show_problems(frame: pl.DataFrame, *, key: str, max_height: int = 600) -> None:
+    """The problem table of a check: wrapped and whole when short, a scrolling grid when long. st.table
+    reads its cells as Markdown, so every text (a problem quotes what the file holds) is made literal."""
+    if frame.height <= PROBLEMS_READABLE:
+        st.table(frame.with_columns(pl.col(pl.String).map_elements(fmt.md_text, return_dtype=pl.String)))
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (frame.height + 1), max_height), key=key)
+
+
 def problems_table(problems: list[Problem]) -> pl.DataFrame:
     """Dòng | Cột | Lỗi: one row per problem, as the officer sees the file."""
     return pl.DataFrame(
