@@ -7,7 +7,7 @@ import html
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import streamlit as st
 
@@ -125,10 +125,12 @@ def resolve() -> Access:
 
 
 def current_path() -> str:
-    """This page's path and query, for the sign-in form's way back."""
+    """This page's path and query, for the sign-in form's way back: the query as it is now (the
+    sidebar's date, metric, denominator and province), not as the page was first opened."""
     try:
         parts = urlsplit(st.context.url or "/")
-        return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+        query = urlencode(st.query_params.to_dict()) or parts.query
+        return safe_next(parts.path + (f"?{query}" if query else ""))
     except Exception:  # noqa: BLE001
         return "/"
 
