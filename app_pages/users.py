@@ -35,9 +35,17 @@ def _secret(name: str) -> str:
     return f"{name}_{st.session_state.get(_GENERATION, 0)}"
 
 
+# The new-account form's fields (but the passwords): kept after a refusal, so that only the mistake needs
+# typing again; emptied after the account is added.
+_NEW_FIELDS = ("users_new_username", "users_new_name", "users_new_province", "users_new_sso")
+
+
 def _finish(where: str, kind: str, text: str):
     """Keep the outcome for the rerun (shown next to the section it belongs to), forget the password fields, rerun."""
     st.session_state[_OUTCOME] = (where, kind, text)
+    if where == "add" and kind == "success":
+        for key in _NEW_FIELDS:
+            st.session_state.pop(key, None)
     st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
     st.rerun()
 
@@ -86,7 +94,7 @@ with st.container(border=True):
         key="users_new_sso_only",
         help="Người dùng đăng nhập bằng tài khoản của hệ thống đăng nhập một lần của Bộ; cần định danh SSO.",
     )
-    with st.form("users_add", clear_on_submit=True, border=False):
+    with st.form("users_add", border=False):
         left, right = st.columns(2)
         username = left.text_input(
             "Tên đăng nhập",

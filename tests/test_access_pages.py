@@ -195,10 +195,15 @@ def test_admin_adds_an_account_through_the_form(monkeypatch, mini_engine):
     assert any("không khớp" in e.value for e in at.error) and count(mini_engine, app_user) == before
     fill_new_account(at, username="tinhb.moi", name="Người *mới* <b>B</b>", role=Role.province, province="02", password="ngan", again="ngan")
     assert any("ít nhất 12 ký tự" in e.value for e in at.error) and count(mini_engine, app_user) == before
+    # A refusal keeps what was typed (but the passwords): only the password needs typing again.
+    kept = (at.text_input(key="users_new_username").value, at.text_input(key="users_new_name").value, at.selectbox(key="users_new_province").value)
+    assert kept == ("tinhb.moi", "Người *mới* <b>B</b>", "02")
+    assert field(at, "Mật khẩu").value == ""
 
     fill_new_account(at, username="TinhB.Moi", name="Người *mới* <b>B</b>", role=Role.province, province="02", password=PASSWORD, again=PASSWORD)
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == ["Đã thêm tài khoản tinhb.moi."], [e.value for e in at.error]
+    assert at.text_input(key="users_new_username").value == "" and at.text_input(key="users_new_name").value == ""  # ready for the next
     assert count(mini_engine, app_user) == before + 1
     row = account(mini_engine, "tinhb.moi")
     assert (row.display_name, row.role, row.province_code, row.active) == ("Người *mới* <b>B</b>", "province", "02", True)
