@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, and_, func, select
 
 import settings
 from db import audit, store
-from db.access import Actor, Permission, require
+from db.access import AccessDenied, Actor, Permission, Role, as_it_stands, require
 from db.frames import read_frame
 from db.text import clean_text
 from db.schema import admin_unit, daily_fact, import_batch
@@ -257,6 +257,33 @@ def check_file(conn: Connection, data: bytes, filename: str, *, cumulative: bool
     return check_report(raw, reference(conn), today=today, cumulative=cumulative)
 
 
+def _naming_rows(conn: Connection, refused: AccessDenied, actor: Actor | None, facts: pl.DataFrame, shown: int = 10) -> AccessDenied:
+    """A provincial officer's file with rows of other provinces: the refusal names them — which province,
+    which rows — so the officer can delete them (the writer's own message names only the codes)."""
+    try:
+        now = as_it_stands(conn, actor)
+    except AccessDenied:
+        return refused
+    if now is None or now.role is not Role.province or not now.province_code:
+        return refused
+    others = facts.filter(pl.col("province_code") != now.province_code)
+    if others.height == 0:
+        return refused
+    codes = [now.province_code, *others["province_code"].unique().sort().to_list()]
+    names = dict(conn.execute(select(admin_unit.c.code, admin_unit.c.name).where(admin_unit.c.code.in_(codes))).all())
+    parts = []
+    for (code,), rows in others.sort("_row").group_by("province_code", maintain_order=True):
+        listed = ", ".join(str(r) for r in rows["_row"].head(shown).to_list()) + (" …" if rows.height > shown else "")
+        parts.append(f"{names.get(code, code)} (mã {code}): dòng {listed}")
+    own = f"{names.get(now.province_code, now.province_code)}, mã {now.province_code}"
+    return AccessDenied(
+        f"Tài khoản {now.username} chỉ được nhập báo cáo của tỉnh mình ({own}); tệp có {others.height} dòng của tỉnh khác — "
+        f"{'; '.join(parts)}. Xóa các dòng đó rồi gửi lại, hoặc nhờ Tổ dữ liệu C06 nhập. Không có gì được ghi.",
+        f"Account {now.username} may send reports of its own province only ({now.province_code}); the file has {others.height} rows "
+        f"of other provinces — {'; '.join(p.replace('mã', 'code').replace('dòng', 'rows') for p in parts)}. Nothing was written.",
+    )
+
+
 def import_report(
     engine: Engine,
     data: bytes,
@@ -320,7 +347,10 @@ def import_report(
                 return ImportResult(
                     REJECTED, name, digest, refused.problems, value_type=value_type, problem_total=refused.total, problems_complete=refused.complete
                 )
-        actor = require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list(), conn=conn)
+        try:
+            actor = require(actor, Permission.submit_report, report.facts["province_code"].unique().to_list(), conn=conn)
+        except AccessDenied as refused:
+            raise _naming_rows(conn, refused, actor, report.facts) from None
         earlier = _earlier_import(conn, digest)
         if earlier is not None:
             return _summary(UNCHANGED, name, digest, report, value_type, duplicate_of=earlier)

@@ -190,7 +190,11 @@ def test_a_provincial_file_with_another_provinces_row_is_refused_whole(engine):
     before = counts(engine)
     with pytest.raises(AccessDenied) as refused:
         _import(engine, ROLES["province_A"], FILE_AB)
-    assert "chỉ được nhập báo cáo của tỉnh mình (mã 01)" in refused.value.message_vi and "02" in refused.value.message_vi
+    # It names the rows to delete and their province, by name as well as code.
+    assert refused.value.message_vi == (
+        "Tài khoản cán-bộ-tỉnh-a chỉ được nhập báo cáo của tỉnh mình (Tỉnh A, mã 01); tệp có 1 dòng của tỉnh khác — "
+        "Tỉnh B (mã 02): dòng 3. Xóa các dòng đó rồi gửi lại, hoặc nhờ Tổ dữ liệu C06 nhập. Không có gì được ghi."
+    )
     assert counts(engine) == before
 
 

@@ -203,7 +203,8 @@ def test_each_role_is_offered_what_it_may_do_and_refused_the_rest(site, chrome, 
         before = conn.execute(select(func.count()).select_from(import_batch)).scalar_one()
     officer.locator("input[type=file]").set_input_files(str(other))
     officer.get_by_role("button", name="Kiểm tra và nhập").click()
-    wait_for_app(officer, "chỉ được nhập báo cáo của tỉnh mình (mã 27)")
+    wait_for_app(officer, "chỉ được nhập báo cáo của tỉnh mình (Bắc Ninh, mã 27)")
+    assert "Vĩnh Phúc (mã 26): dòng 2" in officer.locator("[data-testid=stAlertContentError]").inner_text()
     officer.screenshot(path=str(ARTIFACTS / "access-refused-upload.png"))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(import_batch)).scalar_one() == before

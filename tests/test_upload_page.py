@@ -128,7 +128,8 @@ def test_a_viewer_gets_no_upload_and_another_province_is_refused_whole(monkeypat
     for dry in (True, False):
         send(at, "bao-cao.csv", GOOD, dry_run=dry)
         assert not at.exception
-        assert "chỉ được nhập báo cáo của tỉnh mình (mã 02)" in at.error[0].value and "01" in at.error[0].value
+        assert "chỉ được nhập báo cáo của tỉnh mình (Tỉnh B, mã 02)" in at.error[0].value
+        assert "Tỉnh A (mã 01): dòng 2, 3" in at.error[0].value  # which rows to delete
     assert province_01_on_16_06(mini_engine) is None and batches_and_audit(mini_engine) == before
     # Tỉnh A's own officer may, and the batch and the audit record name that person.
     at = upload_page(monkeypatch, mini_engine, person("Công an tỉnh A", role="province", province="01"))
