@@ -240,7 +240,7 @@ def test_a_role_or_province_changed_since_sign_in_counts_at_once(engine):
     before = counts(engine)
     with pytest.raises(AccessDenied) as moved:
         _import(engine, signed_in, FILE_A)  # Tỉnh A's file; the account now works for Tỉnh B
-    assert "(mã 02)" in moved.value.message_vi and counts(engine) == before
+    assert "tỉnh mình (Tỉnh B, mã 02)" in moved.value.message_vi and counts(engine) == before
     with engine.begin() as conn:
         users.set_role(conn, operator("test"), "canbo-y", "viewer")
     before = counts(engine)
@@ -269,6 +269,13 @@ def test_passwords_are_argon2id_and_the_policy_speaks_vietnamese(empty_engine):
     assert users.password_problem("aaaaaaaaaaaaaaaa") is not None
     assert users.password_problem("quantri-2021-abc", username="quantri") == "Mật khẩu không được chứa tên đăng nhập."
     assert users.password_problem(PASSWORD) is None
+    # Twelve characters that any guessing list starts with are refused, whatever their length.
+    for guessable in ("123456789012", "password1234", "qwertyuiop12", "matkhau12345"):
+        assert "quá dễ đoán" in users.password_problem(guessable), guessable
+    # The account's own name, typed without accents as Vietnamese names are in passwords, is a known word.
+    assert users.password_problem("binhnguyen2021") is None
+    assert "quá dễ đoán" in users.password_problem("binhnguyen2021", display_name="Bình Nguyễn")
+    assert "quá dễ đoán" in users.password_problem("nguyenvanduc1990", display_name="Nguyễn Văn Đức")
     with empty_engine.begin() as conn:
         users.add_user(conn, operator("t"), username="lanhdao", display_name="Lãnh đạo\u202e Bộ\x07", role="viewer", password=PASSWORD)
         with pytest.raises(users.UserError, match="ít nhất 12 ký tự"):
