@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
 
 import settings
 from db import audit
@@ -28,6 +30,7 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 0 too guessable … 4 very unguessable
 SIGN_IN_FAILED_VI = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa. Thử lại sau ít phút hoặc liên hệ quản trị hệ thống."
 USER_COLUMNS = (
     "id",
@@ -57,9 +60,18 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def password_problem(password: str, *, username: str = "") -> str | None:
+def _own_words(username: str, display_name: str) -> list[str]:
+    """Words a guesser knows of the account: its username, its name's words with and without accents
+    (a Vietnamese name is typed unaccented in a password: Nguyễn Văn Bình → nguyen, van, binh), and the name run together."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", display_name.lower().replace("đ", "d")) if not unicodedata.combining(c))
+    return [w for w in {username.lower(), *display_name.lower().split(), *plain.split(), plain.replace(" ", "")} if w]
+
+
+def password_problem(password: str, *, username: str = "", display_name: str = "") -> str | None:
     """Why a new password is refused (Vietnamese), or None. At least 12 characters — a passphrase of
-    several words is the easiest way there; not the username; not one character repeated."""
+    several words is the easiest way there; not the username; not one character repeated; and not easy
+    to guess by zxcvbn's estimate (score 3 of 4 or better: no common password, keyboard run, sequence
+    or repeated pattern of 12 characters, such as 123456789012 or password1234, passes)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return (
             f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự (hiện có {len(password)}). "
@@ -69,6 +81,11 @@ def password_problem(password: str, *, username: str = "") -> str | None:
         return "Mật khẩu không được chứa tên đăng nhập."
     if len(set(password)) < 5:
         return "Mật khẩu quá đơn giản (quá ít ký tự khác nhau)."
+    if zxcvbn(password[:100], user_inputs=_own_words(username, display_name))["score"] < MIN_PASSWORD_SCORE:
+        return (
+            "Mật khẩu quá dễ đoán (dãy số, dãy phím, mật khẩu phổ biến hay tên của chính tài khoản). "
+            "Gợi ý: dùng một cụm từ dễ nhớ gồm vài từ, ví dụ «mua thu ha noi 2021»."
+        )
     return None
 
 
@@ -114,7 +131,7 @@ def add_user(
         raise UserError("Cần họ tên hiển thị.")
     if password is None and not sso_identity:
         raise UserError("Tài khoản cần mật khẩu hoặc định danh đăng nhập một lần (SSO).")
-    if password is not None and (problem := password_problem(password, username=username)):
+    if password is not None and (problem := password_problem(password, username=username, display_name=display_name or "")):
         raise UserError(problem)
     if conn.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
         raise UserError(f"Tên đăng nhập «{username}» đã có.")
@@ -195,7 +212,7 @@ def reset_password(conn: Connection, acting: Actor, username: str, password: str
     """Set a new password, clear the lock-out and end the account's sessions."""
     require(acting, Permission.manage_users, conn=conn)
     row = _user_row(conn, username)
-    if problem := password_problem(password, username=row.username):
+    if problem := password_problem(password, username=row.username, display_name=row.display_name):
         raise UserError(problem)
     conn.execute(update(app_user).where(app_user.c.id == row.id).values(password_hash=hash_password(password), failed_attempts=0, locked_until=None))
     end_sessions(conn, row.id)

@@ -13,7 +13,8 @@ from present import format as fmt
 
 MIN_PASSWORD_LENGTH = users.MIN_PASSWORD_LENGTH
 PASSWORD_POLICY_VI = (
-    f"Mật khẩu: ít nhất {MIN_PASSWORD_LENGTH} ký tự, không chứa tên đăng nhập, không lặp một vài ký tự. "
+    f"Mật khẩu: ít nhất {MIN_PASSWORD_LENGTH} ký tự, không chứa tên đăng nhập, không lặp một vài ký tự, không dễ đoán "
+    "(dãy số, dãy phím, mật khẩu phổ biến, họ tên của người dùng). "
     "Cách dễ nhất là một cụm từ gồm vài từ, ví dụ «mua thu ha noi 2021». Mật khẩu được lưu dưới dạng băm (argon2id), "
     "không ai xem lại được; hãy trao cho người dùng qua kênh riêng. Sau "
     "nhiều lần đăng nhập sai, tài khoản bị tạm khóa ít phút."
