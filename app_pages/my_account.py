@@ -24,7 +24,7 @@ st.markdown(f"**{access.md(acting.display_name)}** ({access.md(acting.username)}
 
 st.subheader("Mã API")
 st.caption(
-    "Hệ thống của tỉnh gửi báo cáo và lấy số liệu qua API bằng mã này (`Authorization: Bearer …`, xem docs/api.md). "
+    "Hệ thống của tỉnh gửi báo cáo và lấy số liệu qua API bằng mã này (`Authorization: Bearer …`; mô tả đầy đủ các lệnh: [/api/v1/openapi.json](/api/v1/openapi.json)). "
     "Mã có quyền như tài khoản của bạn; mỗi lần gọi được ghi vào nhật ký thao tác kèm tên mã. Hệ thống chỉ lưu "
     "dạng băm của mã: mã chỉ hiện một lần khi tạo."
 )

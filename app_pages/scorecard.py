@@ -104,7 +104,7 @@ with st.container(border=True):
     else:
         st.markdown(
             f"**Để lên hạng {gap.rank}** (bằng {gap.name}, {fmt.percent(gap.coverage)}): cần thêm **{fmt.number(gap.people)} {unit}**"
-            + (f" — bằng **{fmt.number(gap.days_own_pace)} ngày** làm việc với tốc độ hiện tại." if gap.days_own_pace is not None else ".")
+            + (f" — bằng **{fmt.number(gap.days_own_pace)} ngày** với tốc độ hiện tại." if gap.days_own_pace is not None else ".")
         )
         if gap.days_to_catch_up is None:
             st.markdown(f"Nếu hai tỉnh giữ tốc độ hiện tại: **chưa bắt kịp** — {gap.name} đang tăng tỷ lệ nhanh hơn.")

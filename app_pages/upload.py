@@ -21,7 +21,9 @@ actor = access.actor()
 st.title("Nhập báo cáo")
 if not access.allowed(Permission.submit_report):
     st.warning(
-        "Tài khoản này không được nhập báo cáo. Cán bộ tỉnh và Tổ dữ liệu C06 đăng nhập bằng tài khoản của mình để nhập.", icon=":material/lock:"
+        ("Cần đăng nhập để nhập báo cáo" if actor is None else "Tài khoản này không được nhập báo cáo")
+        + ". Cán bộ tỉnh và Tổ dữ liệu C06 đăng nhập bằng tài khoản của mình để nhập.",
+        icon=":material/lock:",
     )
     st.stop()
 st.caption(

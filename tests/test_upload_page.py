@@ -148,3 +148,14 @@ def test_problem_list_export_neutralises_formulas():
 def test_template_download_is_the_intake_template():
     book = openpyxl.load_workbook(io.BytesIO(intake_data.template_bytes()))
     assert book.sheetnames == ["Báo cáo", "Hướng dẫn"]
+
+
+def test_the_upload_page_tells_a_reader_without_an_account_to_sign_in(monkeypatch, demo_sqlite):
+    monkeypatch.setenv("DATABASE_URL", demo_sqlite)  # the simulated data set: readable without signing in
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("app_pages/upload.py").run()
+    assert not at.exception
+    assert [w.value for w in at.warning if "nhập báo cáo" in w.value] == [
+        "Cần đăng nhập để nhập báo cáo. Cán bộ tỉnh và Tổ dữ liệu C06 đăng nhập bằng tài khoản của mình để nhập."
+    ]
+    assert not at.get("file_uploader")
