@@ -96,7 +96,9 @@ def _fields(prefix: str, current: dict | None = None) -> EventInput:
     return EventInput(day_from=day_from, day_to=day_to, label=label, kind=kind, provinces=tuple(provinces))
 
 
-def _attempt(action, success: str) -> None:
+def _attempt(action, success: str, *, emptied: str | None = None) -> None:
+    """Run a write; on success keep its message for the rerun and empty the form of prefix `emptied`
+    (a new event's fields, so that the same event is not added twice by a second click)."""
     try:
         action()
     except EventError as exc:
@@ -105,6 +107,8 @@ def _attempt(action, success: str) -> None:
         st.error(exc.message_vi, icon=":material/block:")
     else:
         st.session_state["ev_flash"] = success
+        for field in ("from", "to", "label", "kind", "provinces") if emptied else ():
+            st.session_state.pop(f"{emptied}_{field}", None)
         st.rerun()
 
 
@@ -119,7 +123,7 @@ st.subheader("Thêm sự kiện")
 with st.form("ev_add", clear_on_submit=False, border=True):
     new_event = _fields("ev_new")
     if st.form_submit_button("Thêm sự kiện", icon=":material/add:"):
-        _attempt(lambda: meeting_data.add_event(new_event, actor=actor), "Đã thêm sự kiện.")
+        _attempt(lambda: meeting_data.add_event(new_event, actor=actor), "Đã thêm sự kiện.", emptied="ev_new")
 
 live = frame.filter(pl.col("deleted_at").is_null()) if "deleted_at" in frame.columns else frame
 if live.height:

@@ -208,6 +208,8 @@ def test_events_page_adds_and_lists_with_author(demo_sqlite, tmp_path, monkeypat
     with make_engine(f"sqlite:///{copy}").connect() as conn:
         row = conn.execute(select(annotation).where(annotation.c.label_vi == "Kiểm tra <b>nhãn</b>")).mappings().one()
     assert row["created_by"] == "Phạm D" and row["day_from"] == date(2021, 6, 15)
+    # The form is empty again, so a second click cannot add the same event twice.
+    assert at.text_input(key="ev_new_label").value == ""
 
 
 def test_trend_figure_draws_events_as_bands_and_lines_with_escaped_labels():
