@@ -109,6 +109,7 @@ page = st.navigation(
         st.Page("app_pages/province.py", title="Trang tỉnh", icon=":material/location_city:", url_path="tinh"),
         *own_pages,
     ],
+    expanded=True,  # every page of the role listed, not the first ten and Streamlit's English "View 3 more"
 )
 if st.query_params.get("mode") == "meeting" and page is not meeting_page:
     st.switch_page(meeting_page, query_params=st.query_params.to_dict())

@@ -34,6 +34,7 @@ ACCOUNTS = {  # username: (display name, role, province)
     "bacninh": ("Cán bộ Công an tỉnh Bắc Ninh", "province", "27"),
     "lanhdao": ("Lãnh đạo Bộ", "viewer", None),
     "hostile": (HOSTILE_NAME, "province", "27"),
+    "quantri": ("Quản trị hệ thống", "admin", None),
 }
 
 
@@ -193,6 +194,15 @@ def test_each_role_is_offered_what_it_may_do_and_refused_the_rest(site, chrome, 
     assert viewer.get_by_role("button", name="Thêm sự kiện").count() == 0
     assert viewer.outside == []
     viewer.close()
+
+    # An administrator's menu holds every page; none hides behind Streamlit's English "View … more".
+    admin = offline_page(chrome, 1280, 800)
+    sign_in(admin, base, "quantri", path="/tai-khoan")
+    wait_for_app(admin, "Thêm tài khoản")
+    nav = admin.locator("[data-testid=stSidebarNav]").inner_text()
+    assert all(title in nav for title in ("Tổng quan", "Nhập báo cáo", "Tài khoản", "Nhật ký thao tác", "Tài khoản của tôi")), nav
+    assert "View" not in nav
+    admin.close()
 
     officer = offline_page(chrome, 1280, 900)
     sign_in(officer, base, "bacninh", path="/nhap-bao-cao")
