@@ -7,7 +7,7 @@ import streamlit as st
 from db.access import AccessDenied, Permission
 from db.engine import DatabaseUnavailable
 from db.rollback import RollbackError
-from intake.summary import figure_lines, restated_line
+from intake.summary import figure_lines, restated_line, suspect_line
 from ui import access, controls, intake_data
 
 _RESULT = "intake_result"
@@ -91,6 +91,8 @@ if result is not None:
         st.markdown("  \n".join(figure_lines(result)[:3]))
         if restated := restated_line(result):
             st.info(restated, icon=":material/history:")
+        if suspect := suspect_line(result):
+            st.warning(suspect, icon=":material/warning:")
         st.dataframe(intake_data.totals_table(result), hide_index=True)
 
 st.subheader("Các lô đã nhập")

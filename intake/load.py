@@ -22,7 +22,7 @@ from intake import grain
 from intake.problems import Problem
 from intake.read import FileRejected, read_table
 from intake.spec import COUNT_FIELDS, CUMULATIVE, VALUE_TYPE_LABEL_VI
-from intake.validate import Checked, ParsedReport, Reference, check_report, restate_later, to_daily
+from intake.validate import Checked, ParsedReport, Reference, check_report, looks_cumulative, restate_later, to_daily
 
 IMPORT_KINDS = ("upload", "cli", "api")  # the upload page, cli.py import, the report API
 ACCEPTED, UNCHANGED, REJECTED, DRY_RUN = "accepted", "unchanged", "rejected", "dry_run"
@@ -52,6 +52,9 @@ class ImportResult:
     rows_unchanged: int = 0
     # Later days restated so that each keeps the cumulative it reported (unit_code, day; intake.validate.restate_later).
     restated: list[tuple[str, date]] = field(default_factory=list)
+    # Daily counts at or above all the unit reported before (row, unit_code, count, value, stored before):
+    # likely running totals sent as daily counts (intake.validate.looks_cumulative); a warning only.
+    suspect_cumulative: list[tuple[int, str, str, int, int]] = field(default_factory=list)
     # A rejected file's problems are the first problems.PROBLEMS_KEPT found; these say how many there are
     # in all (None: len(problems)) and whether every check ran (False: the count is "at least").
     problem_total: int | None = None
@@ -334,6 +337,7 @@ def import_report(
             )
         else:
             daily = to_daily(parsed, pl.DataFrame())
+            suspects = looks_cumulative(parsed, grain.with_district_bases(conn, parsed.facts, stored_before(conn, parsed.facts)))
         if daily.problems:
             return ImportResult(
                 REJECTED, name, digest, daily.problems, value_type=value_type, problem_total=daily.total, problems_complete=daily.complete
@@ -342,6 +346,7 @@ def import_report(
         assert report is not None  # daily values without problems
         restated = pl.DataFrame(schema={"unit_code": pl.String, "report_date": pl.Date})
         if value_type == CUMULATIVE:
+            suspects = []
             restated, refused = restate_later(parsed, later_cumulative_days(conn, parsed.facts))
             if refused is not None:
                 return ImportResult(
@@ -360,7 +365,7 @@ def import_report(
         if changed.height == 0 and not restated_days:
             return _summary(UNCHANGED, name, digest, report, value_type, changes)
         if dry_run:
-            return _summary(DRY_RUN, name, digest, report, value_type, changes, restated=restated_days)
+            return _summary(DRY_RUN, name, digest, report, value_type, changes, restated=restated_days, suspect_cumulative=suspects)
         provinces = report.facts["province_code"].unique().to_list()
         meta = store.BatchMeta(
             kind=kind,
@@ -388,4 +393,6 @@ def import_report(
             detail={"file": name, "rows": rows.height, "kind": kind, "value_type": value_type, "restated": len(restated_days)},
             at=now,
         )
-    return _summary(ACCEPTED, name, digest, report, value_type, changes, batch_id=written.batch_ids[0], restated=restated_days)
+    return _summary(
+        ACCEPTED, name, digest, report, value_type, changes, batch_id=written.batch_ids[0], restated=restated_days, suspect_cumulative=suspects
+    )

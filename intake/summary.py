@@ -114,6 +114,45 @@ def restated_line(result: ImportResult, lang: str = "vi") -> str | None:
     return f"{verb} the daily counts of {n} later cumulative-report day{'s' if len(result.restated) != 1 else ''}, so that each keeps the cumulative it reported: {named}."
 
 
+SUSPECTS_SHOWN = 3  # rows named in the warning; the rest counted
+
+
+def suspect_line(result: ImportResult, lang: str = "vi") -> str | None:
+    """The warning for daily counts that look like running totals (intake.validate.looks_cumulative), or None."""
+    if not result.suspect_cumulative:
+        return None
+    vi = lang == "vi"
+    shown = [
+        (
+            f"Dòng {row}, {unit}, „{FIELD[count].label_vi}“: {number(value, lang)} trong ngày, trước đó cộng dồn {number(before, lang)}"
+            if vi
+            else f"Row {row}, {unit}, “{FIELD[count].label_en}”: {number(value, lang)} in one day, {number(before, lang)} in all before"
+        )
+        for row, unit, count, value, before in result.suspect_cumulative[:SUSPECTS_SHOWN]
+    ]
+    rest = len(result.suspect_cumulative) - SUSPECTS_SHOWN
+    if rest > 0:
+        shown.append(f"và {number(rest, lang)} dòng khác" if vi else f"and {number(rest, lang)} more")
+    n = number(len(result.suspect_cumulative), lang)
+    stored = result.status == ACCEPTED and result.batch_id is not None
+    if vi:
+        fix = (
+            f"Nếu đúng là số lũy kế, hủy lô #{result.batch_id} rồi gửi lại với „Số liệu lũy kế“ (hoặc ghi „lũy kế“ ở cột „Loại số liệu“)."
+            if stored
+            else "Nếu đúng là số lũy kế, bật „Số liệu lũy kế“ (hoặc ghi „lũy kế“ ở cột „Loại số liệu“) rồi gửi lại."
+        )
+        return (
+            f"Cảnh báo: {n} dòng có số trong ngày bằng hoặc lớn hơn tất cả những gì đơn vị đã báo cáo trước đó — có phải là số lũy kế? "
+            f"{'; '.join(shown)}. {fix}"
+        )
+    fix = (
+        f"If they are cumulative counts, roll back batch #{result.batch_id} and send the file again as cumulative."
+        if stored
+        else "If they are cumulative counts, send the file again as cumulative."
+    )
+    return f"Warning: {n} row(s) count at least as much in one day as the unit reported in all before — cumulative counts? {'; '.join(shown)}. {fix}"
+
+
 def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
     """Rows, units, dates and the total of each count (daily values)."""
     if result.status == REJECTED:
@@ -144,6 +183,7 @@ def figure_lines(result: ImportResult, lang: str = "vi") -> list[str]:
             else f"Dates: {days} ({number(result.days, lang)} day{'s' if result.days != 1 else ''})"
         ),
         *([restated] if (restated := restated_line(result, lang)) else []),
+        *([suspect] if (suspect := suspect_line(result, lang)) else []),
         ("Tổng số theo ngày:" if vi else "Daily totals:"),
     ]
     for column, total in result.totals.items():

@@ -574,3 +574,24 @@ def restate_later(report: ParsedReport, later: pl.DataFrame) -> tuple[pl.DataFra
     changed = ~pl.all_horizontal(pl.col(f"new_{c}").eq_missing(pl.col(c)) for c in COUNT_FIELDS)
     rows = joined.filter(changed).select("unit_code", "report_date", *[pl.col(f"new_{c}").alias(c) for c in COUNT_FIELDS], "late")
     return rows.cast(pl.Schema(rows_schema)).sort("unit_code", "report_date"), None
+
+
+# A daily count counts as "looks cumulative" only once the unit has reported this much before: early in
+# the rollout a commune may well double all it has done in one day.
+SUSPECT_MINIMUM = 200
+
+
+def looks_cumulative(report: ParsedReport, before: pl.DataFrame, minimum: int = SUSPECT_MINIMUM) -> list[tuple[int, str, str, int, int]]:
+    """Rows of a daily file whose count is at or above everything the unit reported before the file's
+    first day for it (`before`: per unit_code, the stored sums — intake.load.stored_before, widened to a
+    district's communes): almost always a running total typed as the day's count. A warning, not a
+    refusal — (row, unit_code, count, value, stored before), in row order; [] for a cumulative file."""
+    if report.value_type != DAILY or report.facts.height == 0:
+        return []
+    base = report.facts.join(before.select("unit_code", *[pl.col(c).alias(f"base_{c}") for c in COUNT_FIELDS]), on="unit_code", how="inner")
+    found = [
+        (r["_row"], r["unit_code"], c, r[c], r[f"base_{c}"])
+        for c in COUNT_FIELDS
+        for r in base.filter(pl.col(c).is_not_null() & (pl.col(f"base_{c}") >= minimum) & (pl.col(c) >= pl.col(f"base_{c}"))).iter_rows(named=True)
+    ]
+    return sorted(found)

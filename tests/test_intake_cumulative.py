@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from db.rollback import rollback
 from db.schema import daily_fact, import_batch, unit_day
-from intake.summary import figure_lines, restated_line
+from intake.summary import figure_lines, restated_line, suspect_line
 from tests.conftest import load_mini_country, person
 from tests.test_intake import HEADER, csv_file, row, run, snapshot
 
@@ -298,3 +298,35 @@ def test_a_month_of_daily_rows_then_its_cumulative_restatement_changes_nothing(c
     result = send_cumulative(country, sparse)
     assert result.status == "unchanged", [p.message() for p in result.problems]
     assert stored_daily(country) == values
+
+
+# --- a cumulative figure typed into a daily file ------------------------------------------------------
+
+
+def test_a_daily_count_at_or_above_everything_reported_before_is_flagged_as_a_likely_cumulative(country):
+    # 30 days of 10 are in (300 in all); a clerk then types the running total 310 as 31/03's daily count.
+    send_daily(country, {n: 10 for n in range(1, 31)})
+    rows = [row(commune="00001", day="31/03/2021", applications=310, delivered=0, collected=0, verified=0)]
+    checked = run(country, csv_file(rows), "ngay-31.csv", dry_run=True)
+    assert checked.status == "dry_run" and checked.suspect_cumulative == [(2, "00001", "applications_received", 310, 300)]
+    line = suspect_line(checked)
+    assert line == (
+        "Cảnh báo: 1 dòng có số trong ngày bằng hoặc lớn hơn tất cả những gì đơn vị đã báo cáo trước đó — có phải là số "
+        "lũy kế? Dòng 2, 00001, „Số hồ sơ tiếp nhận“: 310 trong ngày, trước đó cộng dồn 300. Nếu đúng là số lũy kế, bật „Số "
+        "liệu lũy kế“ (hoặc ghi „lũy kế“ ở cột „Loại số liệu“) rồi gửi lại."
+    )
+    stored = run(country, csv_file(rows), "ngay-31.csv")
+    assert stored.status == "accepted" and stored.suspect_cumulative == checked.suspect_cumulative  # a warning: stored
+    assert f"hủy lô #{stored.batch_id}" in suspect_line(stored) and suspect_line(stored) in figure_lines(stored)
+
+
+def test_an_ordinary_day_or_a_short_history_raises_no_warning(country):
+    send_daily(country, {n: 10 for n in range(1, 31)})
+    ordinary = run(country, csv_file([row(commune="00001", day="31/03/2021", applications=12, delivered=0, collected=0, verified=0)]), "a.csv")
+    assert ordinary.status == "accepted" and ordinary.suspect_cumulative == [] and suspect_line(ordinary) is None
+    # A commune with little reported yet (below 200 in all) may well double it in one day.
+    send_daily(country, {1: 40, 2: 50}, commune="00002")
+    early = run(country, csv_file([row(commune="00002", day="03/03/2021", applications=120, delivered=0, collected=0, verified=0)]), "b.csv")
+    assert early.status == "accepted" and early.suspect_cumulative == []
+    # A file sent as cumulative is converted, not flagged.
+    assert send_cumulative(country, {31: 330}, name="luy-ke-31.csv").suspect_cumulative == []

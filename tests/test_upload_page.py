@@ -159,3 +159,14 @@ def test_the_upload_page_tells_a_reader_without_an_account_to_sign_in(monkeypatc
         "Cần đăng nhập để nhập báo cáo. Cán bộ tỉnh và Tổ dữ liệu C06 đăng nhập bằng tài khoản của mình để nhập."
     ]
     assert not at.get("file_uploader")
+
+
+def test_a_running_total_sent_as_a_daily_count_is_stored_with_a_warning(monkeypatch, mini_engine):
+    at = upload_page(monkeypatch, mini_engine)
+    send(at, "16.csv", (HEADER + "\n16/06/2021,01,001,00001,100,1,2,3\n").encode())  # 150 before 16/06, 250 after it
+    assert at.success and not [w for w in at.warning if "Cảnh báo" in w.value]
+    send(at, "17.csv", (HEADER + "\n17/06/2021,01,001,00001,260,1,2,3\n").encode())  # the running total, typed as the day's
+    assert at.success[0].value.startswith("Đã nhập tệp „17.csv“")
+    [warning] = [w.value for w in at.warning if "Cảnh báo" in w.value]
+    assert "có phải là số lũy kế? Dòng 2, 00001, „Số hồ sơ tiếp nhận“: 260 trong ngày, trước đó cộng dồn 250" in warning
+    assert "hủy lô #" in warning

@@ -375,6 +375,11 @@ def import_answer(result, *, json_rows: bool) -> tuple[int, dict]:
         "rows_unchanged": result.rows_unchanged,
         # Later cumulative-report days restated to keep the cumulative they reported (docs/intake.md).
         "restated": [{"unit_code": code, "report_date": day} for code, day in result.restated],
+        # Daily counts at or above all the unit reported before: likely cumulative counts (a warning; docs/intake.md).
+        "suspect_cumulative": [
+            {"row": row, "unit_code": unit, "count": count, "value": value, "stored_before": before}
+            for row, unit, count, value, before in result.suspect_cumulative
+        ],
         "units": result.units,
         "provinces": result.provinces,
         "date_from": result.date_from,

@@ -76,6 +76,21 @@ def openapi_document() -> dict:
                     "properties": {"unit_code": {"type": "string"}, "report_date": {"type": "string", "format": "date"}},
                 },
             },
+            "suspect_cumulative": {
+                "type": "array",
+                "description": "a warning, the file is stored: rows of a daily file whose count is at or above all the unit "
+                "reported before (at least 200) — most likely running totals; roll the batch back and send it as cumulative if so",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "row": {"type": "integer"},
+                        "unit_code": {"type": "string"},
+                        "count": {"type": "string"},
+                        "value": {"type": "integer"},
+                        "stored_before": {"type": "integer"},
+                    },
+                },
+            },
             "provinces": {"type": "array", "items": {"type": "string"}},
             "message_vi": {"type": "string"},
             "message_en": {"type": "string"},
