@@ -130,19 +130,21 @@ def calendar_bounds(conn: Connection) -> tuple[date | None, date | None]:
     return first, last
 
 
-def trim_calendar(conn: Connection) -> list[date]:
+def trim_calendar(conn: Connection) -> None:
     """Take the newest days that no longer hold any report out of the period — the calendar and their
     rollup rows — after a rollback removed the last reports of those days, so that no page opens on a
-    day nobody has reported. Returns the days taken out (oldest first)."""
+    day nobody has reported. Costs one short lookup when the newest day still holds a report (the
+    usual case); only when it does not is the newest report day searched for."""
     _, last = calendar_bounds(conn)
+    if last is None or conn.execute(select(daily_fact.c.unit_code).where(daily_fact.c.report_date == last).limit(1)).first():
+        return
     newest_report = conn.execute(select(func.max(daily_fact.c.report_date))).scalar()
-    if last is None or (newest_report is not None and newest_report >= last):
-        return []
-    after = calendar.c.day > newest_report if newest_report is not None else calendar.c.day.is_not(None)
-    gone = [r[0] for r in conn.execute(select(calendar.c.day).where(after).order_by(calendar.c.day))]
-    conn.execute(delete(unit_day).where(unit_day.c.day > newest_report) if newest_report is not None else delete(unit_day))
-    conn.execute(delete(calendar).where(after))
-    return gone
+    if newest_report is None:  # nothing reported at all any more
+        conn.execute(delete(unit_day))
+        conn.execute(delete(calendar))
+        return
+    conn.execute(delete(unit_day).where(unit_day.c.day > newest_report))
+    conn.execute(delete(calendar).where(calendar.c.day > newest_report))
 
 
 def _extend_calendar(conn: Connection, first: date, last: date) -> tuple[date | None, list[date], bool]:

@@ -330,3 +330,14 @@ def test_an_ordinary_day_or_a_short_history_raises_no_warning(country):
     assert early.status == "accepted" and early.suspect_cumulative == []
     # A file sent as cumulative is converted, not flagged.
     assert send_cumulative(country, {31: 330}, name="luy-ke-31.csv").suspect_cumulative == []
+
+
+def test_rolling_back_the_only_report_leaves_a_database_with_no_reports(country):
+    # The first file of a new database, rolled back: no period is left, so the dashboard opens on the
+    # upload page again ("Chưa có báo cáo nào"), not on a day without reports.
+    from tests.test_intake import calendar_end
+
+    first = send_cumulative(country, {5: 50})
+    assert calendar_end(country) == day(5)
+    rollback(country, first.batch_id, actor=person("Quản trị"))
+    assert calendar_end(country) is None
