@@ -104,7 +104,7 @@ def _attempt(action, success: str, *, emptied: str | None = None) -> None:
     except EventError as exc:
         st.error(str(exc))
     except AccessDenied as exc:
-        st.error(exc.message_vi, icon=":material/block:")
+        st.error(access.refused(exc), icon=":material/block:")
     else:
         st.session_state["ev_flash"] = success
         for field in ("from", "to", "label", "kind", "provinces") if emptied else ():

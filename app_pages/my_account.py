@@ -45,7 +45,7 @@ with st.form("my_account_create", clear_on_submit=True):
         try:
             st.session_state[_NEW] = tokens_data.create(acting, name=name, days=int(days))
         except (UserError, AccessDenied) as exc:
-            st.session_state[_OUTCOME] = ("error", exc.message_vi)
+            st.session_state[_OUTCOME] = ("error", access.refused(exc))
         st.rerun()
 
 frame = tokens_data.my_tokens(acting)
@@ -67,5 +67,5 @@ if live:
             tokens_data.revoke(acting, int(chosen))
             st.session_state[_OUTCOME] = ("success", f"Đã thu hồi mã API #{chosen}: mọi lần gọi sau bằng mã này bị từ chối.")
         except (UserError, AccessDenied) as exc:
-            st.session_state[_OUTCOME] = ("error", exc.message_vi)
+            st.session_state[_OUTCOME] = ("error", access.refused(exc))
         st.rerun()

@@ -219,7 +219,7 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
             except DatabaseUnavailable as exc:
                 st.error(f"Không ghi được vào cơ sở dữ liệu, không có gì được ghi. ({exc.cause.__class__.__name__})")
             except AccessDenied as exc:
-                st.error(exc.message_vi, icon=":material/block:")
+                st.error(access.refused(exc), icon=":material/block:")
             else:
                 if st.session_state[_RESULT].status == ACCEPTED:
                     st.rerun()
@@ -256,7 +256,7 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
                 st.error(f"Không ghi được vào cơ sở dữ liệu, không có gì được ghi. ({exc.cause.__class__.__name__})")
             except AccessDenied as exc:
                 st.session_state.pop(_RESULT, None)
-                st.error(exc.message_vi, icon=":material/block:")
+                st.error(access.refused(exc), icon=":material/block:")
             else:
                 if st.session_state[_RESULT].status == ACCEPTED:
                     st.rerun()

@@ -58,7 +58,7 @@ if st.button("Kiểm tra" if dry_run else "Kiểm tra và nhập", type="primary
         st.error(f"Không ghi được vào cơ sở dữ liệu, không có dòng nào được ghi. Thử lại sau. ({exc.cause.__class__.__name__})")
     except AccessDenied as exc:
         st.session_state.pop(_RESULT, None)
-        st.error(exc.message_vi, icon=":material/block:")
+        st.error(access.refused(exc), icon=":material/block:")
     else:
         # The session keeps the first problems for the table and the full list only as CSV bytes
         # (100.000 problem objects would hold ~95 MB of the server's memory per session).
@@ -122,7 +122,7 @@ for batch in batch_list.iter_rows(named=True):
                 try:
                     undone = intake_data.rollback_batch(batch["id"], actor=actor)
                 except (RollbackError, AccessDenied) as exc:
-                    st.error(exc.message_vi)
+                    st.error(access.refused(exc))
                 else:
                     st.session_state.pop(_CONFIRM, None)
                     st.session_state[_ROLLBACK_DONE] = intake_data.rollback_message(undone)

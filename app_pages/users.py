@@ -54,7 +54,7 @@ def _attempt(where: str, action, success: str) -> None:
     try:
         action()
     except (UserError, AccessDenied) as exc:
-        _finish(where, "error", exc.message_vi)
+        _finish(where, "error", access.refused(exc))
     else:
         _finish(where, "success", success)
 

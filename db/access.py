@@ -67,6 +67,7 @@ class Actor:
     role: Role
     province_code: str | None = None
     via: str = "web"  # web | sso | cli | api
+    client: str | None = None  # the address the person acts from (browser or API caller), for the audit log
 
     @property
     def label(self) -> str:
@@ -81,12 +82,24 @@ def operator(username: str | None = None) -> Actor:
 
 
 class AccessDenied(PermissionError):
-    """The role does not allow this; nothing was written. The message is meant for people."""
+    """The role does not allow this; nothing was written. The message is meant for people; who was
+    refused what (`actor`, `permission`, `provinces`) is kept for the audit log (db.audit.record_refusal)."""
 
-    def __init__(self, message_vi: str, message_en: str):
+    def __init__(
+        self,
+        message_vi: str,
+        message_en: str,
+        *,
+        actor: Actor | None = None,
+        permission: Permission | None = None,
+        provinces: tuple[str, ...] = (),
+    ):
         super().__init__(message_en)
         self.message_vi = message_vi
         self.message_en = message_en
+        self.actor = actor
+        self.permission = permission
+        self.provinces = provinces
 
     def message(self, lang: str = "vi") -> str:
         return self.message_vi if lang == "vi" else self.message_en
@@ -113,6 +126,7 @@ def as_it_stands(conn: Connection, actor: Actor | None) -> Actor | None:
         raise AccessDenied(
             f"Tài khoản {actor.username} đã bị khóa hoặc không còn — đăng nhập lại bằng tài khoản đang hoạt động. Không có gì được ghi.",
             f"Account {actor.username} is disabled or gone — sign in again with an active account. Nothing was written.",
+            actor=actor,
         )
     return replace(actor, role=Role(row.role), province_code=row.province_code)
 
@@ -123,24 +137,30 @@ def require(actor: Actor | None, permission: Permission, provinces: Iterable[str
     it writes, with that transaction's `conn`: then the account is judged as it stands there
     (`as_it_stands`), so a disabled account or a changed role or province counts at once, not at the
     session's next check. Without `conn` it is the early check before any work (nothing read)."""
-    if conn is not None:
-        actor = as_it_stands(conn, actor)
     provinces = sorted({p or "" for p in provinces})
+    if conn is not None:
+        try:
+            actor = as_it_stands(conn, actor)
+        except AccessDenied as gone:
+            gone.permission, gone.provinces = permission, tuple(provinces)
+            raise
     if actor is not None and allowed(actor, permission, [p or None for p in provinces]):
         return actor
     action = _ACTION_VI[permission]
     if actor is None:
-        raise AccessDenied(f"Cần đăng nhập để {action}.", f"Sign in to {permission.value}.")
-    if permission in _GRANTS[actor.role] and actor.role is Role.province:
+        vi, en = f"Cần đăng nhập để {action}.", f"Sign in to {permission.value}."
+    elif permission in _GRANTS[actor.role] and actor.role is Role.province:
         others = [p for p in provinces if p != actor.province_code]
         where = ", ".join(p or "toàn quốc" for p in others)
-        raise AccessDenied(
+        vi = (
             f"Tài khoản {actor.username} chỉ được {action} của tỉnh mình (mã {actor.province_code}); "
-            f"yêu cầu này có số liệu của: {where}. Không có gì được ghi.",
-            f"Account {actor.username} may {permission.value} for its own province ({actor.province_code}) only; "
-            f"this request touches: {', '.join(p or 'national' for p in others)}. Nothing was written.",
+            f"yêu cầu này có số liệu của: {where}. Không có gì được ghi."
         )
-    raise AccessDenied(
-        f"Vai trò «{ROLE_LABEL_VI[actor.role]}» không được {action}. Không có gì được ghi.",
-        f"Role {actor.role.value} may not {permission.value}. Nothing was written.",
-    )
+        en = (
+            f"Account {actor.username} may {permission.value} for its own province ({actor.province_code}) only; "
+            f"this request touches: {', '.join(p or 'national' for p in others)}. Nothing was written."
+        )
+    else:
+        vi = f"Vai trò «{ROLE_LABEL_VI[actor.role]}» không được {action}. Không có gì được ghi."
+        en = f"Role {actor.role.value} may not {permission.value}. Nothing was written."
+    raise AccessDenied(vi, en, actor=actor, permission=permission, provinces=tuple(provinces))

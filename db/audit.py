@@ -8,7 +8,7 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy import Connection, insert, select
 
-from db.access import Actor
+from db.access import AccessDenied, Actor
 from db.frames import read_frame
 from db.schema import audit_log, app_user
 
@@ -27,11 +27,14 @@ ACTION_LABEL_VI = {
     "event_delete": "xóa sự kiện",
     "user_add": "thêm tài khoản",
     "user_change": "sửa tài khoản",
+    "user_disable": "khóa tài khoản",
+    "user_enable": "mở khóa tài khoản",
     "user_password": "đặt lại mật khẩu",
     "demo_build": "dựng dữ liệu mô phỏng",
     "token_create": "tạo mã API",
     "token_revoke": "thu hồi mã API",
     "api_call": "gọi API",
+    "refused": "bị từ chối",
 }
 
 
@@ -48,9 +51,12 @@ def record(
     at: datetime | None = None,
 ) -> None:
     """Append one record in the caller's transaction (so a write and its record stand or fall together).
-    `actor_name` names an actor that is not a user (a failed sign-in's typed name)."""
+    `actor_name` names an actor that is not a user (a failed sign-in's typed name). `client` defaults
+    to the address the actor acts from (`Actor.client`: the browser's, the API caller's)."""
     if action not in ACTION_LABEL_VI:
         raise ValueError(f"unknown audit action {action!r}")
+    if client is None and actor is not None:
+        client = actor.client
     conn.execute(
         insert(audit_log).values(
             at=(at or datetime.now()).replace(microsecond=0),
@@ -62,6 +68,26 @@ def record(
             detail=None if detail is None else json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
             client=None if client is None else client[:64],
         )
+    )
+
+
+def record_refusal(conn: Connection, refused: AccessDenied, *, client: str | None = None) -> None:
+    """A write that the role, the province or a disabled account did not allow, on its own transaction
+    (`conn`: the refused write's transaction has rolled back). Who tried (or "chưa đăng nhập"), what
+    (the permission, in `target`), for which provinces, and the message the person was shown."""
+    actor = refused.actor
+    provinces = [p for p in refused.provinces if p]
+    own = actor.province_code if actor is not None else None
+    others = [p for p in provinces if p != own]
+    record(
+        conn,
+        actor,
+        "refused",
+        province_code=next(iter(others or provinces), None),
+        target=refused.permission.value if refused.permission is not None else None,
+        detail={"provinces": ", ".join(provinces) or None, "message": refused.message_vi[:500]},
+        actor_name="(chưa đăng nhập)",
+        client=client,
     )
 
 

@@ -66,6 +66,14 @@ def _clean(conn: Connection, event: EventInput, actor: Actor | None) -> dict:
     }
 
 
+def _where(values: dict) -> dict:
+    """The audit record's province (an event of one province) and detail (its label, and its provinces
+    when there are several), from an event's column values."""
+    codes = values["provinces"].split(",") if values["provinces"] else []
+    detail = {"label": values["label_vi"]} | ({"provinces": values["provinces"]} if len(codes) > 1 else {})
+    return {"province_code": codes[0] if len(codes) == 1 else None, "detail": detail}
+
+
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
@@ -78,7 +86,7 @@ def add_event(conn: Connection, event: EventInput, *, actor: Actor | None, now: 
     key = result.inserted_primary_key
     assert key is not None  # a single-row insert
     event_id = int(key[0])
-    audit.record(conn, actor, "event_add", target=f"event #{event_id}", detail={"label": values["label_vi"]}, at=now)
+    audit.record(conn, actor, "event_add", target=f"event #{event_id}", at=now, **_where(values))
     return event_id
 
 
@@ -93,13 +101,14 @@ def update_event(conn: Connection, event_id: int, event: EventInput, *, actor: A
     result = conn.execute(update(annotation).where(_live(event_id)).values(**values, updated_by=author, updated_at=now or _now()))
     if result.rowcount != 1:
         raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")
-    audit.record(conn, actor, "event_edit", target=f"event #{event_id}", detail={"label": values["label_vi"]}, at=now)
+    audit.record(conn, actor, "event_edit", target=f"event #{event_id}", at=now, **_where(values))
 
 
 def delete_event(conn: Connection, event_id: int, *, actor: Actor | None, now: datetime | None = None) -> None:
     """Mark an event deleted (it leaves every chart), recording who and when."""
     actor = require(actor, Permission.edit_events, conn=conn)
+    row = conn.execute(select(annotation.c.label_vi, annotation.c.provinces).where(_live(event_id))).first()
     result = conn.execute(update(annotation).where(_live(event_id)).values(deleted_by=actor.label[:AUTHOR_MAX], deleted_at=now or _now()))
-    if result.rowcount != 1:
+    if row is None or result.rowcount != 1:
         raise EventError(f"Không có sự kiện số {event_id} (hoặc đã bị xóa).")
-    audit.record(conn, actor, "event_delete", target=f"event #{event_id}", at=now)
+    audit.record(conn, actor, "event_delete", target=f"event #{event_id}", at=now, **_where({"label_vi": row.label_vi, "provinces": row.provinces}))

@@ -192,7 +192,7 @@ def set_active(conn: Connection, acting: Actor, username: str, active: bool, *, 
     conn.execute(update(app_user).where(app_user.c.id == row.id).values(**values))
     if not active:
         end_sessions(conn, row.id)
-    audit.record(conn, acting, "user_change", province_code=row.province_code, target=row.username, detail={"active": active}, client=client)
+    audit.record(conn, acting, "user_enable" if active else "user_disable", province_code=row.province_code, target=row.username, client=client)
 
 
 def set_role(conn: Connection, acting: Actor, username: str, role: str, province_code: str | None = None, *, client: str | None = None) -> None:

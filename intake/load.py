@@ -284,6 +284,9 @@ def _naming_rows(conn: Connection, refused: AccessDenied, actor: Actor | None, f
         f"{'; '.join(parts)}. Xóa các dòng đó rồi gửi lại, hoặc nhờ Tổ dữ liệu C06 nhập. Không có gì được ghi.",
         f"Account {now.username} may send reports of its own province only ({now.province_code}); the file has {others.height} row(s) "
         f"of other provinces — {'; '.join(p.replace('mã', 'code').replace('dòng', 'rows') for p in parts)}. Nothing was written.",
+        actor=refused.actor,
+        permission=refused.permission,
+        provinces=refused.provinces,
     )
 
 

@@ -403,8 +403,9 @@ def test_cli_users_and_audit(engine, monkeypatch):
     assert runner.invoke(cli_app, ["users", "set-role", "canbo-b", "--role", "data_team"]).exit_code == 0
     reset = runner.invoke(cli_app, ["users", "reset-password", "canbo-b", "--password-stdin"], input="mot-mat-khau-moi-2021\n")
     assert reset.exit_code == 0
-    audit = runner.invoke(cli_app, ["audit", "--action", "user_change", "--csv"])
-    assert audit.exit_code == 0 and audit.output.count("user_change") == 3 and "canbo-b" in audit.output
+    for action in ("user_disable", "user_enable", "user_change"):
+        audit = runner.invoke(cli_app, ["audit", "--action", action, "--csv"])
+        assert audit.exit_code == 0 and audit.output.count(action) == 1 and "canbo-b" in audit.output
     everything = runner.invoke(cli_app, ["audit"]).output
     assert "user_add" in everything and "user_password" in everything and PASSWORD not in everything
     assert "mot-mat-khau-moi-2021" not in everything

@@ -249,11 +249,10 @@ def test_admin_disables_enables_changes_role_and_resets_a_password(monkeypatch, 
     at.button(key="users_enable_tinha.test").click().run()
     assert account(mini_engine, "tinha.test").active is True
     assert [s.value for s in at.success] == ["Đã mở khóa tài khoản tinha.test."]
-    changes = audit_rows(mini_engine, "user_change")
-    assert [(r.user_id, r.target, r.detail) for r in changes[-2:]] == [
-        (ids["quantri.test"], "tinha.test", '{"active": false}'),
-        (ids["quantri.test"], "tinha.test", '{"active": true}'),
-    ]
+    # Each is its own action in the log, so "who disabled this account" is one filter.
+    assert [(r.user_id, r.target) for r in audit_rows(mini_engine, "user_disable")] == [(ids["quantri.test"], "tinha.test")]
+    assert [(r.user_id, r.target) for r in audit_rows(mini_engine, "user_enable")] == [(ids["quantri.test"], "tinha.test")]
+    assert audit_rows(mini_engine, "user_change") == []
 
     # Role and province: province 01 → province 03, then data team (no province); sessions end each time.
     token = new_session(mini_engine, "tinha.test")
@@ -291,6 +290,37 @@ def test_admin_disables_enables_changes_role_and_resets_a_password(monkeypatch, 
     reset = audit_rows(mini_engine, "user_password")[-1]
     assert (reset.user_id, reset.target) == (ids["quantri.test"], "tinha.test")
     assert NEW_PASSWORD not in (reset.detail or "")
+
+
+def test_writes_name_the_address_and_a_refused_write_is_logged(monkeypatch, mini_engine):
+    """Every write's record carries the browser's address (not only sign-ins); a write refused because
+    the account was disabled meanwhile is itself a record, under that account, with what it tried."""
+    ids = add_accounts(mini_engine)
+    monkeypatch.setattr(ui_access, "client_address", lambda: "10.0.0.7")
+    at = open_page(signed_in(monkeypatch, mini_engine, "c06.test"), "app_pages/events.py")
+    at.text_input(key="ev_new_label").set_value("Kiểm tra máy cấp thẻ")
+    at.multiselect(key="ev_new_provinces").set_value(["01"])
+    button(at, "Thêm sự kiện").click().run()
+    assert not at.exception and any("Đã thêm sự kiện" in s.value for s in at.success)
+    added = audit_rows(mini_engine, "event_add")[-1]
+    assert (added.user_id, added.client, added.province_code) == (ids["c06.test"], "10.0.0.7", "01")
+
+    with mini_engine.begin() as conn:
+        users.set_active(conn, operator("test"), "c06.test", False)
+    at.text_input(key="ev_new_label").set_value("Sự kiện thứ hai")
+    button(at, "Thêm sự kiện").click().run()
+    assert not at.exception and "đã bị khóa" in at.error[0].value
+    assert len(audit_rows(mini_engine, "event_add")) == 1
+    refused = audit_rows(mini_engine, "refused")
+    assert [(r.user_id, r.actor, r.target, r.client) for r in refused] == [(ids["c06.test"], "c06.test", "edit_events", "10.0.0.7")]
+    assert "đã bị khóa" in refused[0].detail
+
+    # The audit page shows it in words.
+    at = open_page(signed_in(monkeypatch, mini_engine, "quantri.test"), AUDIT_PAGE)
+    at.selectbox(key="audit_action").set_value("refused").run()
+    shown = at.dataframe[0].value
+    assert list(shown["Thao tác"]) == ["bị từ chối"] and list(shown["Tài khoản"]) == ["c06.test"]
+    assert "đã bị khóa" in shown["Chi tiết"][0] and list(shown["Địa chỉ máy"]) == ["10.0.0.7"]
 
 
 # --- the audit log page ----------------------------------------------------------------------------

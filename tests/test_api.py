@@ -179,7 +179,8 @@ def test_a_good_report_is_stored_visible_and_idempotent(api):
             select(audit_log).where(audit_log.c.action == "report_import", audit_log.c.target == f"batch #{answer['batch_id']}")
         ).one()
     assert batch.submitted_by == "Người tinh01 (API «he-thong-tinh01»)" and batch.province_code == "01"
-    assert imported.actor == "tinh01"
+    assert (imported.actor, imported.client) == ("tinh01", "127.0.0.1")  # the caller's address, as on the call's own record
+    assert calls[0].client == "127.0.0.1"
     assert [json.loads(c.detail)["token"] for c in calls] == ["he-thong-tinh01"] * 2
     assert json.loads(calls[1].detail)["batch"] == answer["batch_id"] and calls[1].target == "POST /api/v1/reports"
 
@@ -352,6 +353,12 @@ def test_another_province_is_refused_whole_and_nothing_is_written(api):
     viewer = api.send("lanhdao", csv_of("19/06/2021,01,001,00001,1,1,1,1"))
     assert viewer.status_code == 403
     assert api.written() == before
+    # Each refusal is in the audit log with what the caller was told.
+    with api.engine.connect() as conn:
+        calls = conn.execute(select(audit_log).where(audit_log.c.action == "api_call").order_by(audit_log.c.id.desc()).limit(3)).all()
+    refusals = [json.loads(c.detail) for c in calls]
+    assert [r["status"] for r in refusals] == [403] * 3 and [c.actor for c in calls] == ["lanhdao", "tinh01", "tinh01"]
+    assert "không được nhập báo cáo" in refusals[0]["message"] and "chỉ được nhập báo cáo của tỉnh mình" in refusals[1]["message"]
 
 
 def test_idempotency_key_replays_the_first_answer(api):

@@ -18,6 +18,7 @@ from db.schema import audit_log, import_batch, unit_day
 from intake.problems import Problem
 from present.format import md_text
 from tests.conftest import person, sign_in_apptest
+from ui import access as ui_access
 from ui import intake_data
 
 TIMEOUT = 180
@@ -124,18 +125,27 @@ def test_a_viewer_gets_no_upload_and_another_province_is_refused_whole(monkeypat
     assert "không được nhập báo cáo" in at.warning[0].value and not at.get("file_uploader")
     before = batches_and_audit(mini_engine)
     # Tỉnh B's officer sends Tỉnh A's file: refused with a Vietnamese message, nothing written, even in a dry run.
+    monkeypatch.setattr(ui_access, "client_address", lambda: "10.0.0.7")
     at = upload_page(monkeypatch, mini_engine, person("Công an tỉnh B", role="province", province="02"))
     for dry in (True, False):
         send(at, "bao-cao.csv", GOOD, dry_run=dry)
         assert not at.exception
         assert "chỉ được nhập báo cáo của tỉnh mình (Tỉnh B, mã 02)" in at.error[0].value
         assert "Tỉnh A (mã 01): dòng 2, 3" in at.error[0].value  # which rows to delete
-    assert province_01_on_16_06(mini_engine) is None and batches_and_audit(mini_engine) == before
+    # Nothing stored; the two attempts are in the audit log, under the officer, with the province they touched.
+    assert province_01_on_16_06(mini_engine) is None and batches_and_audit(mini_engine) == (before[0], before[1] + 2)
+    with mini_engine.connect() as conn:
+        refused = conn.execute(select(audit_log).where(audit_log.c.action == "refused")).all()
+    assert [(r.actor, r.province_code, r.target, r.client) for r in refused] == [("công-an-tỉnh-b", "01", "submit_report", "10.0.0.7")] * 2
+    assert "dòng 2, 3" in refused[0].detail
     # Tỉnh A's own officer may, and the batch and the audit record name that person.
     at = upload_page(monkeypatch, mini_engine, person("Công an tỉnh A", role="province", province="01"))
     send(at, "bao-cao.csv", GOOD)
     assert at.success[0].value.startswith("Đã nhập tệp „bao-cao.csv“")
     assert province_01_on_16_06(mini_engine) == 465
+    with mini_engine.connect() as conn:
+        stored = conn.execute(select(audit_log).where(audit_log.c.action == "report_import")).all()[-1]
+    assert (stored.actor, stored.province_code, stored.client) == ("công-an-tỉnh-a", "01", "10.0.0.7")
 
 
 def test_problem_list_export_neutralises_formulas():

@@ -4,21 +4,24 @@ sign-in prompt, and the sidebar's account box. Pages ask `actor()` and `allowed(
 from __future__ import annotations
 
 import html
+import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode, urlsplit
 
 import streamlit as st
 
-from db import users
-from db.access import ROLE_LABEL_VI, Actor, Permission, Role
+from db import audit, users
+from db.access import ROLE_LABEL_VI, AccessDenied, Actor, Permission, Role
 from db.access import allowed as _allowed
 from queries.dataset import public_read_of
 from ui import data
 from present import format as fmt
 from web import session_cookie as sc
 from web.session_cookie import SIGN_IN_PATH, SIGN_OUT_PATH, safe_next, sso_configured
+
+log = logging.getLogger(__name__)
 
 _KEY = "cccd_access"
 # How long a verified session is trusted within one Streamlit session before the database is asked
@@ -118,10 +121,25 @@ def resolve() -> Access:
     if actor is None:
         sso = _from_sso()
         actor = sso if isinstance(sso, Actor) else None
+    if actor is not None:
+        actor = replace(actor, client=client_address())  # every write's audit record names the address
     public = data.run_query(public_read_of)
     result = Access(actor=actor, public=public, cookie=raw if actor and actor.via == "web" else None, checked_at=now)
     st.session_state[_KEY] = result
     return result
+
+
+def refused(exc: Exception) -> str:
+    """The message to show for a write that was refused (`exc`: AccessDenied, or another error with a
+    Vietnamese `message_vi`). A refusal by role, province or a disabled account is also written to the
+    audit log, on its own transaction (the refused write's has rolled back); if that fails, the server
+    log says so and the person still gets the message."""
+    if isinstance(exc, AccessDenied):
+        try:
+            data.run_write(audit.record_refusal, exc, client=client_address())
+        except Exception:  # noqa: BLE001 - the refusal is shown all the same
+            log.exception("refusal not written to the audit log")
+    return getattr(exc, "message_vi", str(exc))
 
 
 def current_path() -> str:

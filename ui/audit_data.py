@@ -31,6 +31,11 @@ _DETAIL_KEY_VI = {
     "value_type": "kiểu số liệu",
     "label": "nhãn",
     "undo_batch": "lô hủy",
+    "provinces": "các tỉnh",
+    "message": "thông báo",
+    "status": "mã trả lời",
+    "error": "lỗi",
+    "token": "mã API",
 }
 _REASON_VI = {
     "bad_credentials": "sai tên hoặc mật khẩu",

@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import PurePath
 
@@ -184,7 +184,8 @@ def endpoint(handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
         outcome = Outcome(INTERNAL.response())
         try:
             raw = _bearer(request)
-            found = await run_in_threadpool(lambda: _caller(raw)) if raw else None
+            client = client_of(request)
+            found = await run_in_threadpool(lambda: _caller(raw, client)) if raw else None
             if found is None:
                 raise UNAUTHORIZED
             handler = handlers.get(request.method)
@@ -211,7 +212,8 @@ def endpoint(handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
             outcome = Outcome(exc.response(), detail={"error": exc.code})
         except AccessDenied as exc:
             outcome = Outcome(
-                answer({"error": "forbidden", "message_vi": exc.message_vi, "message_en": exc.message_en}, 403), detail={"error": "forbidden"}
+                answer({"error": "forbidden", "message_vi": exc.message_vi, "message_en": exc.message_en}, 403),
+                detail={"error": "forbidden", "message": exc.message_vi[:500]},
             )
         except (DatabaseUnavailable, DBAPIError):
             log.exception("API %s %s: database error", request.method, request.url.path)
@@ -231,9 +233,11 @@ def endpoint(handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Resp
     return serve
 
 
-def _caller(raw: str) -> tokens.TokenCaller | None:
+def _caller(raw: str, client: str | None) -> tokens.TokenCaller | None:
+    """The token's account, acting from the caller's address (so a report's audit record names it too)."""
     with engine().connect() as conn:
-        return tokens.caller(conn, raw)
+        found = tokens.caller(conn, raw)
+    return None if found is None else replace(found, actor=replace(found.actor, client=client))
 
 
 # --- POST /reports --------------------------------------------------------------------------------
