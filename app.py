@@ -52,7 +52,15 @@ if not info.has_reports:
     st.stop()
 
 names = data.province_names(version)
-ctx = controls.sidebar(info.first_day, info.last_day, version, names, home_province=state.actor.province_code if state.actor else None)
+ctx = controls.sidebar(
+    info.first_day,
+    info.last_day,
+    version,
+    names,
+    home_province=state.actor.province_code if state.actor else None,
+    settled=info.settled_day,
+    last_completeness=info.last_day_completeness,
+)
 access.sidebar_box(state, names)
 if info.simulated:
     st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")

@@ -58,6 +58,13 @@ national = {
     for m in HEADLINE_METRICS
     for d in Denominator
 }
+if not ctx.settled:
+    arrived = national[(ctx.metric, ctx.denominator)]["completeness"]
+    st.warning(
+        f"Báo cáo ngày {fmt.day(ctx.as_of)} đang về: mới có **{fmt.percent(arrived)}** số xã gửi. Các tỉnh chưa gửi hiện "
+        "không có số trong ngày, tốc độ và trạng thái thấp hơn thực tế — chọn ngày trước đó trong thanh bên để xem số đã đủ.",
+        icon=":material/hourglass_top:",
+    )
 days_left = national[(HEADLINE_METRICS[0], Denominator.target)]["days_left"]
 st.subheader(fmt.deadline_phrase(days_left, DEADLINE))
 

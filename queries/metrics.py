@@ -16,6 +16,10 @@ PACE_WINDOW_DAYS = 7
 AT_RISK_RATIO = 0.8
 # A unit whose as-of-day report covers fewer of its units than this is marked "incomplete".
 COMPLETENESS_THRESHOLD = 0.95
+# A day is "settled" — the pages open on it by default — once at least this share of the communes
+# expected nationally have reported it. A day still arriving (a morning with a few provinces in) would
+# show most provinces with no count for the day, a lower pace and a worse status than they have.
+SETTLED_SHARE = 0.5
 
 
 class Metric(StrEnum):

@@ -94,3 +94,31 @@ def test_uninitialised_and_empty_databases(monkeypatch, tmp_path):
     # …and the first report can be uploaded right there (the rest of the app has nothing to show yet).
     assert at.title[0].value == "Nhập báo cáo"
     assert "Tải mẫu báo cáo (Excel)" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_a_morning_with_a_few_reports_in_opens_on_the_day_most_have_sent(monkeypatch, mini_engine):
+    """The first reports of 16/06 (2 of the 5 communes) make it the newest day, but the pages open on
+    15/06 and say 16/06 is arriving; chosen anyway, 16/06 is marked as not yet complete, with its share."""
+    from tests.test_queries import _report_16_06
+
+    _report_16_06(mini_engine, [("00001", "01"), ("00002", "01")])
+    url = mini_engine.url.render_as_string(hide_password=False)
+    sign_in_apptest(monkeypatch, person("Lãnh đạo", role="viewer"))
+    at = run_app(monkeypatch, url)
+    assert not at.exception
+    assert at.date_input(key="as_of").value == date(2021, 6, 15) and at.query_params["as_of"] == "2021-06-15"
+    notes = " ".join(c.value for c in at.sidebar.caption)
+    assert "Báo cáo mới đang về — ngày 16/06/2021: 40,0% số xã đã gửi; mặc định mở ngày 15/06/2021" in notes
+    assert not at.warning
+
+    at = run_app(monkeypatch, url, as_of="2021-06-16")
+    assert not at.exception and at.date_input(key="as_of").value == date(2021, 6, 16)
+    assert "Ngày 16/06/2021 chưa đủ báo cáo" in at.sidebar.warning[0].value and "Ngày gần nhất đã đủ: 15/06/2021" in at.sidebar.warning[0].value
+    headline = [w.value for w in at.main.warning]
+    assert len(headline) == 1 and "Báo cáo ngày 16/06/2021 đang về: mới có **40,0%** số xã gửi" in headline[0]
+
+    # Once most have sent it, 16/06 is where the pages open, without a note.
+    _report_16_06(mini_engine, [("00004", "03")])
+    at = run_app(monkeypatch, url)
+    assert at.date_input(key="as_of").value == date(2021, 6, 16) and not at.warning
+    assert "đang về" not in " ".join(c.value for c in at.sidebar.caption)

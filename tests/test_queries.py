@@ -165,3 +165,47 @@ def test_most_at_risk_orders_by_pace_against_required(mini_engine):
     # Target goal: A has achieved it and is left out; C 45/45.3 = 0.99 before B (120/7)/5 = 3.4.
     assert most_at_risk(target, n=5)["code"].to_list() == ["03", "02"]
     assert eligible["region_name"].to_list() == ["Tây Nguyên", "Đồng bằng sông Hồng", "Đồng bằng sông Hồng"]
+
+
+def _report_16_06(engine, communes: list[tuple[str, str]]) -> None:
+    """Reports for 16/06 (one day after the mini country's last) of `communes`: (commune code, province code)."""
+    from datetime import datetime
+
+    provinces = sorted({p for _, p in communes})
+    batches = [
+        store.BatchMeta(kind="cli", source_name=f"{p}-16-06.csv", submitted_by="test", received_at=datetime(2021, 6, 16, 9), province_code=p)
+        for p in provinces
+    ]
+    rows = [
+        {
+            "batch_index": provinces.index(p),
+            "unit_code": c,
+            "report_date": date(2021, 6, 16),
+            "applications_received": 5,
+            "cards_produced": None,
+            "cards_delivered": 0,
+            "records_collected": 0,
+            "records_verified": 0,
+        }
+        for c, p in communes
+    ]
+    with engine.begin() as conn:
+        store.write_reports(conn, pl.DataFrame(rows), batches)
+
+
+def test_the_pages_open_on_the_newest_day_most_communes_have_reported(mini_engine):
+    """Settled day = newest day with ≥ half of the communes expected reported (5 communes in the mini
+    country; 15/06: 4 of 5 reported). A morning's first report makes 16/06 the newest day, not the default."""
+    from queries.dataset import dataset_info_of
+
+    with mini_engine.connect() as conn:
+        info = dataset_info_of(conn)
+    assert (info.last_day, info.settled_day, info.last_day_completeness) == (MINI_END, MINI_END, pytest.approx(4 / 5))
+    _report_16_06(mini_engine, [("00001", "01"), ("00002", "01")])  # 2 of 5: still arriving
+    with mini_engine.connect() as conn:
+        info = dataset_info_of(conn)
+    assert (info.last_day, info.settled_day, info.last_day_completeness) == (date(2021, 6, 16), MINI_END, pytest.approx(2 / 5))
+    _report_16_06(mini_engine, [("00004", "03")])  # 3 of 5: settled
+    with mini_engine.connect() as conn:
+        info = dataset_info_of(conn)
+    assert (info.last_day, info.settled_day, info.last_day_completeness) == (date(2021, 6, 16), date(2021, 6, 16), pytest.approx(3 / 5))

@@ -22,6 +22,7 @@ class Context:
     version: str
     province: str | None = None  # "my province": highlighted everywhere, kept in ?province=
     province_name: str | None = None
+    settled: bool = True  # most communes have reported the as-of day (queries.dataset.settled_day_of)
 
 
 def _from_url(name: str, allowed: list[str], default: str) -> str:
@@ -29,25 +30,51 @@ def _from_url(name: str, allowed: list[str], default: str) -> str:
     return value if value in allowed else default
 
 
-def _date_from_url(first: date, last: date) -> date:
+def _date_from_url(first: date, last: date, default: date) -> date:
     raw = st.query_params.get("as_of")
     try:
-        value = date.fromisoformat(raw) if raw else last
+        value = date.fromisoformat(raw) if raw else default
     except ValueError:
-        value = last
+        value = default
     return min(max(value, first), last)
 
 
-def sidebar(first: date, last: date, version: str, provinces: dict[str, str], *, home_province: str | None = None) -> Context:
+def _arrival_note(as_of: date, settled: date, last: date, last_completeness: float | None) -> None:
+    """Under the date: the newest day while its reports are still coming in (the pages open on the
+    settled day), or a warning when the chosen day is one of those."""
+    share = "" if last_completeness is None else f" — ngày {fmt.day(last)}: {fmt.percent(last_completeness)} số xã đã gửi"
+    if as_of > settled:
+        st.warning(
+            f"Ngày {fmt.day(as_of)} chưa đủ báo cáo (chưa đến một nửa số xã): số của các tỉnh chưa gửi thấp hơn thực tế. "
+            f"Ngày gần nhất đã đủ: {fmt.day(settled)}.",
+            icon=":material/hourglass_top:",
+        )
+    elif settled < last:
+        st.caption(f"Báo cáo mới đang về{share}; mặc định mở ngày {fmt.day(settled)}, ngày gần nhất đa số xã đã gửi.")
+
+
+def sidebar(
+    first: date,
+    last: date,
+    version: str,
+    provinces: dict[str, str],
+    *,
+    home_province: str | None = None,
+    settled: date | None = None,
+    last_completeness: float | None = None,
+) -> Context:
     """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…&province=48),
-    then the latest day. `provinces` maps code → name; `home_province` (a provincial account's own)
-    is "my province" when the URL names none."""
+    then the settled day (the newest day most communes have reported; `last` when not given).
+    `provinces` maps code → name; `home_province` (a provincial account's own) is "my province" when
+    the URL names none."""
     metrics = [m.value for m in HEADLINE_METRICS]
     denominators = [d.value for d in Denominator]
+    settled = min(settled or last, last)
     with st.sidebar:
         as_of = st.date_input(
-            "Số liệu đến ngày", value=_date_from_url(first, last), min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of"
+            "Số liệu đến ngày", value=_date_from_url(first, last, settled), min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of"
         )
+        _arrival_note(as_of, settled, last, last_completeness)
         metric = st.selectbox(
             "Chỉ số",
             metrics,
@@ -86,6 +113,7 @@ def sidebar(first: date, last: date, version: str, provinces: dict[str, str], *,
         version=version,
         province=province,
         province_name=provinces.get(province) if province else None,
+        settled=as_of <= settled,
     )
     st.session_state[_KEY] = ctx
     return ctx
