@@ -59,7 +59,7 @@ ctx = controls.sidebar(
     names,
     home_province=state.actor.province_code if state.actor else None,
     settled=info.settled_day,
-    last_completeness=info.last_day_completeness,
+    last_counts=(info.last_day_reported, info.last_day_expected),
 )
 access.sidebar_box(state, names)
 if info.simulated:

@@ -59,9 +59,13 @@ national = {
     for d in Denominator
 }
 if not ctx.settled:
-    arrived = national[(ctx.metric, ctx.denominator)]["completeness"]
+    arrived = (
+        controls.arrived(info.last_day_reported, info.last_day_expected)
+        if ctx.as_of == info.last_day
+        else f"{fmt.percent(national[(ctx.metric, ctx.denominator)]['completeness'])} số xã"
+    )
     st.warning(
-        f"Báo cáo ngày {fmt.day(ctx.as_of)} đang về: mới có **{fmt.percent(arrived)}** số xã gửi. Các tỉnh chưa gửi hiện "
+        f"Báo cáo ngày {fmt.day(ctx.as_of)} đang về: mới có **{arrived}** gửi. Các tỉnh chưa gửi hiện "
         "không có số trong ngày, tốc độ và trạng thái thấp hơn thực tế — chọn ngày trước đó trong thanh bên để xem số đã đủ.",
         icon=":material/hourglass_top:",
     )

@@ -22,7 +22,8 @@ class DatasetInfo:
     first_day: date | None
     last_day: date | None
     settled_day: date | None  # the day the pages open on: the newest day most communes have reported (settled_day_of)
-    last_day_completeness: float | None  # communes that reported the newest day ÷ communes expected, nationally
+    last_day_reported: int | None  # communes that reported the newest day, nationally (district-grain units' communes counted)
+    last_day_expected: int | None  # … of the communes expected that day
     last_received_at: datetime | None
     built_at: str | None
     quota_note: str | None
@@ -31,32 +32,42 @@ class DatasetInfo:
     def has_reports(self) -> bool:
         return self.last_day is not None
 
+    @property
+    def last_day_completeness(self) -> float | None:
+        """The newest day's national completeness (queries.metrics.completeness: reported ÷ expected, ≤ 1)."""
+        if not self.last_day_expected:
+            return None
+        return min((self.last_day_reported or 0) / self.last_day_expected, 1.0)
 
-def settled_day_of(conn: Connection, last: date | None) -> tuple[date | None, float | None]:
-    """The default as-of date and the newest day's national completeness.
+
+def settled_day_of(conn: Connection, last: date | None) -> tuple[date | None, int | None, int | None]:
+    """The default as-of date, and the communes reported and expected nationally on the newest day.
 
     Settled day = the newest day, up to `last`, on which the communes that reported ÷ the communes
     expected, summed over the provinces (queries.metrics.completeness nationally), is at least
     SETTLED_SHARE; a day with none expected counts as settled. If no day of the last
     SETTLED_LOOKBACK_DAYS qualifies, `last` itself (nothing better to open on)."""
     if last is None:
-        return None, None
-    rows = conn.execute(
-        select(unit_day.c.day, func.sum(unit_day.c.units_reported), func.sum(unit_day.c.units_expected))
-        .where(unit_day.c.level == "province", unit_day.c.day.between(last - timedelta(days=SETTLED_LOOKBACK_DAYS), last))
-        .group_by(unit_day.c.day)
-        .order_by(unit_day.c.day.desc())
-    ).all()
-    newest = next(((int(r or 0) / int(e)) if e else None for d, r, e in rows if d == last), None)
-    settled = next((d for d, r, e in rows if int(r or 0) >= SETTLED_SHARE * int(e or 0)), last)
-    return settled, None if newest is None else min(newest, 1.0)
+        return None, None, None
+    rows = [
+        (day, int(reported or 0), int(expected or 0))
+        for day, reported, expected in conn.execute(
+            select(unit_day.c.day, func.sum(unit_day.c.units_reported), func.sum(unit_day.c.units_expected))
+            .where(unit_day.c.level == "province", unit_day.c.day.between(last - timedelta(days=SETTLED_LOOKBACK_DAYS), last))
+            .group_by(unit_day.c.day)
+            .order_by(unit_day.c.day.desc())
+        )
+    ]
+    newest = next(((reported, expected) for day, reported, expected in rows if day == last), (None, None))
+    settled = next((day for day, reported, expected in rows if reported >= SETTLED_SHARE * expected), last)
+    return settled, *newest
 
 
 def dataset_info_of(conn: Connection) -> DatasetInfo:
     """Read the data set's facts: period from the calendar, freshness from the newest batch."""
     info = dict(conn.execute(select(dataset_info.c.key, dataset_info.c.value)).all())
     first, last = conn.execute(select(func.min(calendar.c.day), func.max(calendar.c.day))).one()
-    settled, newest = settled_day_of(conn, last)
+    settled, reported, expected = settled_day_of(conn, last)
     # The newest report: readiness updates and rollbacks are batches too, but not reports.
     received = conn.execute(
         select(func.max(import_batch.c.received_at)).where(import_batch.c.status == "active", import_batch.c.kind.notin_(["readiness", "rollback"]))
@@ -67,7 +78,8 @@ def dataset_info_of(conn: Connection) -> DatasetInfo:
         first_day=first,
         last_day=last,
         settled_day=settled,
-        last_day_completeness=newest,
+        last_day_reported=reported,
+        last_day_expected=expected,
         last_received_at=received,
         built_at=info.get("built_at"),
         quota_note=info.get("quota_note"),

@@ -108,14 +108,14 @@ def test_a_morning_with_a_few_reports_in_opens_on_the_day_most_have_sent(monkeyp
     assert not at.exception
     assert at.date_input(key="as_of").value == date(2021, 6, 15) and at.query_params["as_of"] == "2021-06-15"
     notes = " ".join(c.value for c in at.sidebar.caption)
-    assert "Báo cáo mới đang về — ngày 16/06/2021: 40,0% số xã đã gửi; mặc định mở ngày 15/06/2021" in notes
+    assert "Báo cáo mới đang về — ngày 16/06/2021: 2/5 xã (40,0%) đã gửi; mặc định mở ngày 15/06/2021" in notes
     assert not at.warning
 
     at = run_app(monkeypatch, url, as_of="2021-06-16")
     assert not at.exception and at.date_input(key="as_of").value == date(2021, 6, 16)
     assert "Ngày 16/06/2021 chưa đủ báo cáo" in at.sidebar.warning[0].value and "Ngày gần nhất đã đủ: 15/06/2021" in at.sidebar.warning[0].value
     headline = [w.value for w in at.main.warning]
-    assert len(headline) == 1 and "Báo cáo ngày 16/06/2021 đang về: mới có **40,0%** số xã gửi" in headline[0]
+    assert len(headline) == 1 and "Báo cáo ngày 16/06/2021 đang về: mới có **2/5 xã (40,0%)** gửi" in headline[0]
 
     # Once most have sent it, 16/06 is where the pages open, without a note.
     _report_16_06(mini_engine, [("00004", "03")])

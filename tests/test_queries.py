@@ -200,11 +200,12 @@ def test_the_pages_open_on_the_newest_day_most_communes_have_reported(mini_engin
 
     with mini_engine.connect() as conn:
         info = dataset_info_of(conn)
-    assert (info.last_day, info.settled_day, info.last_day_completeness) == (MINI_END, MINI_END, pytest.approx(4 / 5))
+    assert (info.last_day, info.settled_day, info.last_day_reported, info.last_day_expected) == (MINI_END, MINI_END, 4, 5)
     _report_16_06(mini_engine, [("00001", "01"), ("00002", "01")])  # 2 of 5: still arriving
     with mini_engine.connect() as conn:
         info = dataset_info_of(conn)
     assert (info.last_day, info.settled_day, info.last_day_completeness) == (date(2021, 6, 16), MINI_END, pytest.approx(2 / 5))
+    assert (info.last_day_reported, info.last_day_expected) == (2, 5)
     _report_16_06(mini_engine, [("00004", "03")])  # 3 of 5: settled
     with mini_engine.connect() as conn:
         info = dataset_info_of(conn)

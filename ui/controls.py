@@ -39,10 +39,18 @@ def _date_from_url(first: date, last: date, default: date) -> date:
     return min(max(value, first), last)
 
 
-def _arrival_note(as_of: date, settled: date, last: date, last_completeness: float | None) -> None:
+def arrived(reported: int | None, expected: int | None) -> str:
+    """'1/10.603 xã (0,01%)': communes that reported a day out of those expected."""
+    if not expected:
+        return ""
+    share = min((reported or 0) / expected, 1.0)
+    return f"{fmt.number(reported or 0)}/{fmt.number(expected)} xã ({fmt.percent(share, 2 if 0 < share < 0.01 else 1)})"
+
+
+def _arrival_note(as_of: date, settled: date, last: date, last_counts: tuple[int | None, int | None]) -> None:
     """Under the date: the newest day while its reports are still coming in (the pages open on the
     settled day), or a warning when the chosen day is one of those."""
-    share = "" if last_completeness is None else f" — ngày {fmt.day(last)}: {fmt.percent(last_completeness)} số xã đã gửi"
+    share = f" — ngày {fmt.day(last)}: {arrived(*last_counts)} đã gửi" if last_counts[1] else ""
     if as_of > settled:
         st.warning(
             f"Ngày {fmt.day(as_of)} chưa đủ báo cáo (chưa đến một nửa số xã): số của các tỉnh chưa gửi thấp hơn thực tế. "
@@ -61,7 +69,7 @@ def sidebar(
     *,
     home_province: str | None = None,
     settled: date | None = None,
-    last_completeness: float | None = None,
+    last_counts: tuple[int | None, int | None] = (None, None),
 ) -> Context:
     """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…&province=48),
     then the settled day (the newest day most communes have reported; `last` when not given).
@@ -74,7 +82,7 @@ def sidebar(
         as_of = st.date_input(
             "Số liệu đến ngày", value=_date_from_url(first, last, settled), min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of"
         )
-        _arrival_note(as_of, settled, last, last_completeness)
+        _arrival_note(as_of, settled, last, last_counts)
         metric = st.selectbox(
             "Chỉ số",
             metrics,
