@@ -711,3 +711,17 @@ def test_item_history_names_who_sent_each_update(country):
         assert R.tables_present(conn)
     assert history.height == 4 and set(history["submitted_by"]) == {"Nhóm dữ liệu C06"}
     assert set(history["source_name"]) == {"san-sang.csv"} and history["received_at"][0] == NOW
+
+
+def test_an_unfinished_item_is_not_shown_with_a_completion_date():
+    """The stored done_date is the day the count was reached: for 3 of 5 it is not a completion date."""
+    from ui.readiness_data import items_table
+
+    frame = pl.DataFrame(
+        [
+            {"item": item, "planned": 5, "done": done, "planned_date": date(2021, 5, 1), "done_date": day, "light": R.OVERDUE, "ratio": done / 5}
+            for item, done, day in zip(R.ITEMS[:3], (3, 5, 0), (date(2021, 6, 1), date(2021, 5, 20), None), strict=True)
+        ]
+    )
+    shown = items_table(frame).set_index("Hạng mục")["Ngày hoàn thành"].to_list()
+    assert shown[:3] == ["chưa xong (số đến 01/06/2021)", "20/05/2021", "—"]

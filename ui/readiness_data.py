@@ -247,6 +247,16 @@ def board_table(frame: pl.DataFrame) -> Styler:
     return table.style.apply(lambda _col: [STATUS_STYLE[s] for s in statuses], subset=["Trạng thái"])
 
 
+def done_day_text(r: dict) -> str:
+    """An item's "Ngày hoàn thành": the day it was finished, or — while done < planned — that it is not
+    finished, with the day its count was reached (the stored done_date speaks for the count, not for an end)."""
+    if r["done_date"] is None:
+        return fmt.DASH
+    if r["planned"] and (r["done"] or 0) < r["planned"]:
+        return f"chưa xong (số đến {fmt.day(r['done_date'])})"
+    return fmt.day(r["done_date"])
+
+
 def items_table(frame: pl.DataFrame) -> pd.DataFrame:
     """One province's items on the date: Hạng mục, Kế hoạch, Đã hoàn thành, Tỷ lệ, dates, Tình trạng."""
     rows = {r["item"]: r for r in frame.iter_rows(named=True)}
@@ -261,7 +271,7 @@ def items_table(frame: pl.DataFrame) -> pd.DataFrame:
                 "Đã hoàn thành": fmt.number(r["done"]) if r else fmt.DASH,
                 "Tỷ lệ": fmt.percent(r["ratio"], 0) if r else fmt.DASH,
                 "Ngày kế hoạch": fmt.day(r["planned_date"]) if r else fmt.DASH,
-                "Ngày hoàn thành": fmt.day(r["done_date"]) if r else fmt.DASH,
+                "Ngày hoàn thành": done_day_text(r) if r else fmt.DASH,
                 "Tình trạng": f"{LIGHT_MARK[light]} {LIGHT_LABEL[light]}",
             }
         )
