@@ -11,6 +11,7 @@ from ui import access, controls, data, tokens_data
 
 _NEW = "my_account_new_token"  # the token just made: shown on the next run only, then forgotten
 _OUTCOME = "my_account_outcome"
+_CONFIRM = "my_account_revoke_confirm"  # the token id whose revocation waits for "Xác nhận thu hồi"
 
 st.title("Tài khoản của tôi")
 acting = access.actor()
@@ -63,9 +64,23 @@ if live:
         format_func=lambda i: next(f"#{r['id']} {r['name']} ({r['prefix']}…)" for r in live if r["id"] == i),
     )
     if right.button("Thu hồi", icon=":material/block:", key="my_account_revoke"):
-        try:
-            tokens_data.revoke(acting, int(chosen))
-            st.session_state[_OUTCOME] = ("success", f"Đã thu hồi mã API #{chosen}: mọi lần gọi sau bằng mã này bị từ chối.")
-        except (UserError, AccessDenied) as exc:
-            st.session_state[_OUTCOME] = ("error", access.refused(exc))
-        st.rerun()
+        st.session_state[_CONFIRM] = int(chosen)
+    pending = next((r for r in live if r["id"] == st.session_state.get(_CONFIRM)), None)
+    if pending is not None:
+        with st.container(border=True):
+            st.warning(
+                f"Thu hồi mã API #{pending['id']} «{access.md(pending['name'])}»: mọi hệ thống đang dùng mã này bị từ chối ngay "
+                "từ lần gọi sau, và không mở lại được (tạo mã mới nếu cần)."
+            )
+            yes, no = st.columns(2)
+            if yes.button("Xác nhận thu hồi", type="primary", key="my_account_revoke_yes"):
+                st.session_state.pop(_CONFIRM, None)
+                try:
+                    tokens_data.revoke(acting, int(pending["id"]))
+                    st.session_state[_OUTCOME] = ("success", f"Đã thu hồi mã API #{pending['id']}: mọi lần gọi sau bằng mã này bị từ chối.")
+                except (UserError, AccessDenied) as exc:
+                    st.session_state[_OUTCOME] = ("error", access.refused(exc))
+                st.rerun()
+            if no.button("Thôi", key="my_account_revoke_no"):
+                st.session_state.pop(_CONFIRM, None)
+                st.rerun()

@@ -171,7 +171,15 @@ def test_my_account_page_makes_a_token_shown_once_and_revokes_it(mini_engine, mo
         assert tokens.caller(conn, shown[0]).token_name == "he-thong-tinh"
     at.run()  # the next run no longer shows it
     assert [c.value for c in at.code] == []
+    # Revoking asks first (a provincial system stops at once); "Thôi" leaves the token working.
     next(b for b in at.button if b.label == "Thu hồi").click().run()
+    assert not at.exception and "Thu hồi mã API #" in at.warning[0].value and "he-thong-tinh" in at.warning[0].value
+    next(b for b in at.button if b.label == "Thôi").click().run()
+    with mini_engine.connect() as conn:
+        assert tokens.caller(conn, shown[0]) is not None
+    assert not at.warning
+    next(b for b in at.button if b.label == "Thu hồi").click().run()
+    next(b for b in at.button if b.label == "Xác nhận thu hồi").click().run()
     assert not at.exception, at.exception
     assert any("Đã thu hồi mã API" in s.value for s in at.success)
     with mini_engine.connect() as conn:
