@@ -19,6 +19,7 @@ COUNT = "#,##0"
 RATE = "#,##0"
 PERCENT = "0.0%"
 DAY = "dd/mm/yyyy"
+TITLE_ROW_PT = 20
 COLUMN_FORMATS = {
     "cumulative": COUNT,
     "denominator": COUNT,
@@ -115,6 +116,7 @@ def _write_sheet(
     wrapped = book.add_format({"text_wrap": True, "valign": "top"})
     sheet = book.add_worksheet(name)
     sheet.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
+    sheet.set_row(0, TITLE_ROW_PT)  # as tall as its 14 pt type (a row keeps 15 pt where it is not set)
     sheet.write_string(1, 0, f"Số liệu đến ngày {fmt.day(as_of)}", bold)
     for j, column in enumerate(columns):
         sheet.write_string(3, j, headers[column], header)
@@ -122,7 +124,7 @@ def _write_sheet(
     rows = [[_cell(row, column) for column in columns] for row in frame.iter_rows(named=True)]
     for cells in rows:
         for j, value in enumerate(cells):
-            shown[j].append(_shown(value, COLUMN_FORMATS.get(columns[j])))
+            shown[j].append(_shown(value, COLUMN_FORMATS.get(columns[j], COUNT)))
     widths = [column_width(headers[c], texts) for c, texts in zip(columns, shown, strict=True)]
     for i, cells in enumerate(rows, start=4):
         for j, (column, value) in enumerate(zip(columns, cells, strict=True)):
@@ -133,8 +135,8 @@ def _write_sheet(
                 sheet.write_string(i, j, value, wrapped if len(value) > widths[j] - 2 else None)
             elif isinstance(value, date):
                 sheet.write_datetime(i, j, value, formats.get(column, formats["projected_completion"]))
-            else:
-                sheet.write_number(i, j, value, formats.get(column))
+            else:  # a number of a column without its own format is a count
+                sheet.write_number(i, j, value, formats.get(column, formats["cumulative"]))
     sheet.freeze_panes(4, freeze_cols)
     for j, width in enumerate(widths):
         sheet.set_column(j, j, width)

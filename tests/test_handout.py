@@ -162,3 +162,9 @@ def test_readiness_sheet_has_the_readiness_export(handout):
     lights = {r[R["equipment_sets_light"]] for r in rows}
     assert lights <= {"Đã xong", "Đang thực hiện", "Quá hạn", "Chưa báo cáo"} and "Đã xong" in lights
     assert {r[R["ready"]] for r in rows} <= {"Có", "Không"}
+    # Every number shows as Excel shows a count (1.234), none as 1234.56789; the title's row fits its 14 pt type.
+    sheet = book[READINESS_SHEET]
+    for column in (headers.index(R["capacity_per_day"]), headers.index(planned), headers.index(R["pace"])):
+        cells = [sheet.cell(row=5 + i, column=column + 1) for i in range(63)]
+        assert {c.number_format for c in cells if isinstance(c.value, int | float)} == {"#,##0"}, headers[column]
+    assert sheet.row_dimensions[1].height >= 18
