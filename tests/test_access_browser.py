@@ -207,6 +207,10 @@ def test_each_role_is_offered_what_it_may_do_and_refused_the_rest(site, chrome, 
     officer = offline_page(chrome, 1280, 900)
     sign_in(officer, base, "bacninh", path="/nhap-bao-cao")
     wait_for_app(officer, "Người gửi:")
+    # Streamlit's uploader speaks Vietnamese (web.ui_strings), nothing of its English left.
+    dropzone = officer.locator("[data-testid=stFileUploaderDropzone]").first.inner_text()
+    assert "Chọn tệp" in dropzone and "mỗi tệp" in dropzone and "CSV, XLSX" in dropzone, dropzone
+    assert "Upload" not in dropzone and "per file" not in dropzone
     other = tmp_path / "vinh-phuc.csv"
     other.write_text(HEADER + "\n16/06/2021,26,243,08707,7,1,2,3\n", encoding="utf-8")
     with engine.connect() as conn:

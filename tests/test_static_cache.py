@@ -93,3 +93,21 @@ def test_fonts_and_images_go_as_they_are(server):
     status, headers, body = fetch(server + "/static/media/" + font.name, **{"Accept-Encoding": "gzip"})
     assert status == 200 and "Content-Encoding" not in headers and body == font.read_bytes()
     assert headers["Content-Type"] == "font/woff2"
+
+
+def test_streamlits_own_english_is_served_in_vietnamese(server):
+    """Each piece of web.ui_strings is in the pinned Streamlit's bundle exactly once (a new Streamlit
+    that moved one fails here), and the served bundle — gzipped or plain — has the Vietnamese instead."""
+    from web.ui_strings import TRANSLATIONS
+
+    scripts = [f for f in (BUNDLES / "js").iterdir() if f.suffix == ".js"]
+    for prefix, english, vietnamese in TRANSLATIONS:
+        counts = {f.name: f.read_bytes().count(english.encode()) for f in scripts if f.name.startswith(prefix)}
+        assert list(counts.values()) == [1], (prefix, english, counts)
+    uploader = next(f for f in scripts if f.name.startswith("FileUploader."))
+    _, headers, body = fetch(server + "/static/js/" + uploader.name, **{"Accept-Encoding": "gzip"})
+    served = gzip.decompress(body)
+    assert "`Chọn tệp`".encode() in served and "`Tối đa ${T(t,D.Byte,0)} mỗi tệp`".encode() in served
+    assert b":`Upload`" not in served and b"per file" not in served
+    _, plain_headers, plain = fetch(server + "/static/js/" + uploader.name)
+    assert plain == served and plain_headers["Etag"] == headers["Etag"]

@@ -15,7 +15,8 @@ sign-in style sheet, meeting mode's keys) goes the same way, but is revalidated 
 
 Only files that exist in those folders when the server starts are served (an index built once; nothing
 in the request becomes a file-system path; a file changed in static/ is served anew after a restart).
-Everything else passes through to Streamlit unchanged.
+Everything else passes through to Streamlit unchanged. Streamlit's JavaScript gets the Vietnamese of
+`web.ui_strings` as it is loaded (its widgets' own English: "Upload", "Download as CSV"…).
 Memory: the compressed files plus fonts and images as they are — about 10 MB per process for
 Streamlit's whole folder, all loaded at server start by `Store.load_all` (asgi.py; 0.6 s of one
 core) so that no visitor waits for a compression.
@@ -36,10 +37,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from web.ui_strings import translate
+
 # (URL prefix, folder, Cache-Control). Streamlit's bundles: the same contract as its own static handler
 # (hashed names, cached for a year). The app's folder: revalidated by ETag.
+STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static" / "static"
 FOLDERS = [
-    ("/static/", Path(streamlit.__file__).parent / "static" / "static", b"public, immutable, max-age=31536000"),
+    ("/static/", STREAMLIT_STATIC, b"public, immutable, max-age=31536000"),
     ("/app/static/", Path(__file__).resolve().parent.parent / "static", b"no-cache"),
 ]
 # Compression level: 6 costs about 0.1 s once for the 4.7 MB Plotly bundle, and its output is within
@@ -58,6 +62,7 @@ class Asset:
     content_type: bytes
     etag: bytes
     cache_control: bytes
+    plain: bytes | None = None  # the uncompressed body when it differs from the file (web.ui_strings)
 
 
 def asset_index(folders=FOLDERS) -> dict[str, tuple[Path, bytes]]:
@@ -73,13 +78,15 @@ def asset_index(folders=FOLDERS) -> dict[str, tuple[Path, bytes]]:
 
 def _load(path: Path, cache_control: bytes) -> Asset:
     raw = path.read_bytes()
+    translated = translate(path.name, raw) if path.suffix == ".js" and path.is_relative_to(STREAMLIT_STATIC) else raw
+    plain, raw = (translated if translated != raw else None), translated
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     compressible = content_type.startswith(COMPRESSIBLE)
     if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
         content_type += "; charset=utf-8"
     etag = b'"' + hashlib.sha256(raw).hexdigest()[:32].encode() + b'"'
     body = gzip.compress(raw, GZIP_LEVEL, mtime=0) if compressible else raw
-    return Asset(body, compressible, path, content_type.encode(), etag, cache_control)
+    return Asset(body, compressible, path, content_type.encode(), etag, cache_control, plain)
 
 
 class Store:
@@ -132,7 +139,10 @@ class StaticBundles:
             await send({"type": "http.response.body", "body": b""})
             return
         send_gzip = asset.gzipped and "gzip" in headers.get("accept-encoding", "")
-        body = asset.body if send_gzip or not asset.gzipped else await run_in_threadpool(asset.path.read_bytes)
+        if send_gzip or not asset.gzipped:
+            body = asset.body
+        else:
+            body = asset.plain if asset.plain is not None else await run_in_threadpool(asset.path.read_bytes)
         response_headers = [*common, (b"content-type", asset.content_type), (b"content-length", str(len(body)).encode())]
         if send_gzip:
             response_headers.append((b"content-encoding", b"gzip"))

@@ -1,0 +1,57 @@
+"""Vietnamese for the English that Streamlit's own widgets draw (it has no language setting).
+
+The file uploader's "Upload" button and "20.0MB per file" line, the table toolbar's "Show/hide columns",
+"Download as CSV", "Search" and "Fullscreen", a table column's menu, and the empty list of a select box
+are written into Streamlit's JavaScript bundles as text. `web.static_cache` serves those bundles from
+memory; as it loads one, it puts the Vietnamese below in place of the English — each an exact piece of
+the bundle, never a pattern, and only in the bundles named. Streamlit is pinned: a new version that no
+longer has one of these pieces is caught by `tests/test_static_cache.py` (every piece found exactly
+once), and the English then simply stays.
+
+What is still English: the date picker's month and weekday names (Base Web's calendar, from its own
+locale data), the ⋮ menu's items, and messages of rare cases (a file refused by the browser before it
+reaches the app: the app's own limits and messages come first).
+"""
+
+from __future__ import annotations
+
+# (the bundle's file name up to its content hash, English as written in the bundle, Vietnamese)
+TRANSLATIONS: tuple[tuple[str, str, str], ...] = (
+    # The file uploader: its button, the size line under it, the text while a file is dragged over it.
+    ("FileUploader.", "label:l?`Upload directories`:`Upload`", "label:l?`Tải thư mục lên`:`Chọn tệp`"),
+    ("FileUploader.", "`${T(t,D.Byte,0)} per file`", "`Tối đa ${T(t,D.Byte,0)} mỗi tệp`"),
+    (
+        "FileUploader.",
+        "l?`Drag and drop directories here`:t?`Drag and drop files here`:`Drag and drop a file here`",
+        "l?`Thả thư mục vào đây`:t?`Thả các tệp vào đây`:`Thả tệp vào đây`",
+    ),
+    ("FileUploader.", '"aria-label":`Add files`', '"aria-label":`Thêm tệp`'),
+    # The table's toolbar and a column's menu.
+    ("DataFrame.", "label:`Show/hide columns`", "label:`Ẩn/hiện cột`"),
+    ("DataFrame.", "label:`Download as CSV`", "label:`Tải về (CSV)`"),
+    ("DataFrame.", "label:`Search`", "label:`Tìm`"),
+    ("DataFrame.", "`Sort ascending`", "`Sắp xếp tăng dần`"),
+    ("DataFrame.", "`Sort descending`", "`Sắp xếp giảm dần`"),
+    ("DataFrame.", "`Pin column`", "`Ghim cột`"),
+    ("DataFrame.", "`Unpin column`", "`Bỏ ghim cột`"),
+    ("DataFrame.", "`Hide column`", "`Ẩn cột`"),
+    ("DataFrame.", "`Autosize`", "`Vừa nội dung`"),
+    ("DataFrame.", "`Format`]", "`Định dạng`]"),
+    ("DataFrame.", 'title:`Copy column name`,"aria-label":`Copy column name`', 'title:`Chép tên cột`,"aria-label":`Chép tên cột`'),
+    # The full-screen button of the toolbar that tables share with other elements.
+    ("Toolbar.", "label:`Fullscreen`", "label:`Toàn màn hình`"),
+    ("Toolbar.", "label:`Close fullscreen`", "label:`Thoát toàn màn hình`"),
+    # Select boxes: nothing matches what was typed.
+    ("Selectbox.", "renderEmptyState:()=>r(Ae,{children:`No results`})", "renderEmptyState:()=>r(Ae,{children:`Không có kết quả`})"),
+    ("Multiselect.", "if(t.maxSelections===0)return`No results`", "if(t.maxSelections===0)return`Không có kết quả`"),
+    ("Multiselect.", "Remove an option first.`}return`No results`", "Remove an option first.`}return`Không có kết quả`"),
+    ("Multiselect.", '"aria-label":`Clear all`', '"aria-label":`Xóa hết`'),
+)
+
+
+def translate(name: str, body: bytes) -> bytes:
+    """`body` of the bundle file `name` with its pieces in Vietnamese (unchanged when none is for it)."""
+    for prefix, english, vietnamese in TRANSLATIONS:
+        if name.startswith(prefix):
+            body = body.replace(english.encode(), vietnamese.encode())
+    return body
