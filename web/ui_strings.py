@@ -1,12 +1,12 @@
 """Vietnamese for the English that Streamlit's own widgets draw (it has no language setting).
 
 The file uploader's "Upload" button and "20.0MB per file" line, the table toolbar's "Show/hide columns",
-"Download as CSV", "Search" and "Fullscreen", a table column's menu, and the empty list of a select box
-are written into Streamlit's JavaScript bundles as text. `web.static_cache` serves those bundles from
+"Download as CSV", "Search" and "Fullscreen", a table column's menu, and a select box's "Choose options"
+and empty list are written into Streamlit's JavaScript bundles as text. `web.static_cache` serves those bundles from
 memory; as it loads one, it puts the Vietnamese below in place of the English — each an exact piece of
 the bundle, never a pattern, and only in the bundles named. Streamlit is pinned: a new version that no
 longer has one of these pieces is caught by `tests/test_static_cache.py` (every piece found exactly
-once), and the English then simply stays.
+once among the bundles named), and the English then simply stays.
 
 What is still English: the date picker's month and weekday names (Base Web's calendar, from its own
 locale data), the ⋮ menu's items, and messages of rare cases (a file refused by the browser before it
@@ -41,7 +41,12 @@ TRANSLATIONS: tuple[tuple[str, str, str], ...] = (
     # The full-screen button of the toolbar that tables share with other elements.
     ("Toolbar.", "label:`Fullscreen`", "label:`Toàn màn hình`"),
     ("Toolbar.", "label:`Close fullscreen`", "label:`Thoát toàn màn hình`"),
-    # Select boxes: nothing matches what was typed.
+    # Select boxes: the placeholder of an empty one, and nothing matching what was typed.
+    (
+        "utils.",
+        "e=r?`Add options`:`Add an option`:(e=`No options to select`,i=!0):e=n?r?`Choose or add options`:`Choose or add an option`:r?`Choose options`:`Choose an option`",
+        "e=r?`Thêm các mục`:`Thêm một mục`:(e=`Không có mục nào để chọn`,i=!0):e=n?r?`Chọn hoặc thêm các mục`:`Chọn hoặc thêm một mục`:r?`Chọn các mục`:`Chọn một mục`",
+    ),
     ("Selectbox.", "renderEmptyState:()=>r(Ae,{children:`No results`})", "renderEmptyState:()=>r(Ae,{children:`Không có kết quả`})"),
     ("Multiselect.", "if(t.maxSelections===0)return`No results`", "if(t.maxSelections===0)return`Không có kết quả`"),
     ("Multiselect.", "Remove an option first.`}return`No results`", "Remove an option first.`}return`Không có kết quả`"),
