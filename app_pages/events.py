@@ -129,14 +129,19 @@ live = frame.filter(pl.col("deleted_at").is_null()) if "deleted_at" in frame.col
 if live.height:
     st.subheader("Sửa hoặc xóa")
     rows = {r["id"]: r for r in live.iter_rows(named=True)}
+    ids = list(rows)
+    # The picker is a new widget whenever the events change (the key carries their stamp): a kept widget
+    # would go on showing an edited event under its old name. The chosen event is remembered apart.
     chosen_id = st.selectbox(
         "Sự kiện",
-        list(rows),
-        key="ev_pick",
+        ids,
+        index=ids.index(st.session_state["ev_chosen"]) if st.session_state.get("ev_chosen") in rows else 0,
+        key="ev_pick_" + "_".join(meeting_data.events_stamp()),
         format_func=lambda i: f"#{i} · {fmt.day(rows[i]['day_from'])}"
         + (f"–{fmt.day(rows[i]['day_to'])}" if rows[i]["day_to"] else "")
         + f" · {rows[i]['label_vi']}",
     )
+    st.session_state["ev_chosen"] = chosen_id
     current = rows[chosen_id]
     with st.form(f"ev_edit_{chosen_id}", border=True):
         edited = _fields(f"ev_edit_{chosen_id}", current)

@@ -289,3 +289,24 @@ def test_cookies_are_secure_when_the_request_came_over_https(site):
     )
     [session] = [c for c in cookies if c.startswith("cccd_session=")]
     assert status == 303 and "secure" in session.lower() and "httponly" in session.lower()
+
+
+def test_an_edited_event_is_listed_under_its_new_name_at_once(site, chrome):
+    """After "Lưu thay đổi", the event picker names the event as it now is (a kept widget showed the old name)."""
+    base, _ = site
+    page = offline_page(chrome, 1280, 900)
+    sign_in(page, base, "quantri", path="/su-kien")
+    wait_for_app(page, "Sửa hoặc xóa")
+    picker = page.locator("[data-testid=stSelectbox]").filter(has_text="Sự kiện").locator("input").first
+    before = picker.input_value()
+    assert before.startswith("#1 · ")
+    label = page.locator("[data-testid=stTextInput]").filter(has_text="Tên ngắn").nth(1).locator("input")
+    label.fill("Tết (đã sửa)")
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    wait_for_app(page, "Đã sửa sự kiện #1.")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stSelectbox] input')].some(e => e.value.endsWith('Tết (đã sửa)'))", timeout=60_000
+    )
+    assert picker.input_value().startswith("#1 · ") and picker.input_value().endswith("Tết (đã sửa)")
+    assert page.outside == []
+    page.close()
