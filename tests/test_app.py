@@ -122,3 +122,19 @@ def test_a_morning_with_a_few_reports_in_opens_on_the_day_most_have_sent(monkeyp
     at = run_app(monkeypatch, url)
     assert at.date_input(key="as_of").value == date(2021, 6, 16) and not at.warning
     assert "đang về" not in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_a_provincial_account_that_looked_at_another_province_gets_back_in_one_click(monkeypatch, demo_sqlite):
+    """A map click or a link makes another province "mine" (?province=); the sidebar then offers the
+    account's own province back, and takes it in one click."""
+    sign_in_apptest(monkeypatch, person("Công an tỉnh Cà Mau", role="province", province="96"))
+    at = run_app(monkeypatch, demo_sqlite, as_of="2021-04-27")
+    assert at.sidebar.selectbox(key="my_province").value == "96" and not [b for b in at.sidebar.button if b.key == "my_province_home"]
+    at = run_app(monkeypatch, demo_sqlite, as_of="2021-04-27", province="48")
+    assert at.sidebar.selectbox(key="my_province").value == "48"
+    back = at.sidebar.button(key="my_province_home")
+    assert back.label == "Về Cà Mau (tỉnh của tài khoản)"
+    back.click().run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="my_province").value == "96" and at.query_params["province"] == "96"
+    assert not [b for b in at.sidebar.button if b.key == "my_province_home"]

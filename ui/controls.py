@@ -61,6 +61,11 @@ def _arrival_note(as_of: date, settled: date, last: date, last_counts: tuple[int
         st.caption(f"Báo cáo mới đang về{share}; mặc định mở ngày {fmt.day(settled)}, ngày gần nhất đa số xã đã gửi.")
 
 
+def _back_home(code: str) -> None:
+    # A callback runs before the script, so the keyed selector may still be set.
+    st.session_state["my_province"] = code
+
+
 def sidebar(
     first: date,
     last: date,
@@ -107,6 +112,16 @@ def sidebar(
             help="Tô sáng tỉnh này trên mọi trang; lưu trong địa chỉ trang để đánh dấu (bookmark).",
             key="my_province",
         )
+        if home_province in provinces and province != home_province:
+            # A click on the map (or a link) made another province "mine": one click back to the account's own.
+            st.button(
+                f"Về {provinces[home_province]} (tỉnh của tài khoản)",
+                icon=":material/undo:",
+                type="tertiary",
+                key="my_province_home",
+                on_click=_back_home,
+                args=(home_province,),
+            )
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["metric"] = metric
     st.query_params["denominator"] = denominator
