@@ -208,7 +208,11 @@ def ranked_units(frame: pl.DataFrame, *, level_text: str, name_label: str, rank_
     table = ranking_table(frame.select(TABLE_COLUMNS))
     st.dataframe(
         ranking_styler(table),
-        column_config={**ranking_column_config(table), "name": name_label, "rank": rank_label},
+        # Rank and name stay in view when the table scrolls sideways.
+        column_config={
+            c: st.column_config.Column(label, pinned=c in ("rank", "name"))
+            for c, label in {**ranking_column_config(table), "name": name_label, "rank": rank_label}.items()
+        },
         hide_index=True,
         height=min(36 * (len(table) + 1) + 4, 760),
     )

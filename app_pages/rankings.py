@@ -49,7 +49,8 @@ st.markdown(
 table = ranking_table(frame)
 st.dataframe(
     ranking_styler(table, my_province=my_province),
-    column_config=ranking_column_config(table),
+    # Rank and name stay in view when the table scrolls sideways (a 1280 px screen shows about nine columns).
+    column_config={c: st.column_config.Column(label, pinned=c in ("rank", "name")) for c, label in ranking_column_config(table).items()},
     hide_index=True,
     height=min(38 * (frame.height + 1), 2400),
 )

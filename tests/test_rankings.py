@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from datetime import date
@@ -34,6 +35,10 @@ def test_rankings_page_lists_every_province_and_keeps_my_province_in_the_url(mon
     assert at.title[0].value == "Xếp hạng 63 tỉnh/thành phố"
     table = at.dataframe[0].value
     assert len(table) == 63  # provinces without reports are ranked too (coverage 0), never dropped
+    # Rank and province stay in view when the table scrolls sideways, under their Vietnamese headers.
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert {c for c, v in columns.items() if v.get("pinned")} == {"rank", "name"}
+    assert (columns["rank"]["label"], columns["name"]["label"]) == ("Hạng", "Tỉnh/thành phố")
     assert at.sidebar.selectbox(key="my_province").value == "48"
     assert at.query_params["province"] == "48"
     labels = [b.proto.label for b in at.get("download_button")]
