@@ -192,7 +192,7 @@ def import_file(
         raise typer.Exit(1)
     data = path.read_bytes()
     engine = _engine()
-    with _database_errors(), _access_errors():
+    with _database_errors(), _access_errors(engine):
         result = import_report(engine, data, path.name, actor=_actor(engine), cumulative=cumulative, dry_run=dry_run, kind="cli")
     if problems_csv is not None and result.problems:
         frame = neutralise_formulas(problems_frame(result.problems, lang.value))
@@ -264,7 +264,7 @@ def rollback_batch(
 
     engine = _engine()
     try:
-        with _database_errors(), _access_errors():
+        with _database_errors(), _access_errors(engine):
             done = rollback(engine, batch_id, actor=_actor(engine))
     except RollbackError as exc:
         typer.echo(exc.message(lang.value))
@@ -422,7 +422,7 @@ def events_add(
     event = _event_input(day_from, day_to, label, kind, provinces)
     engine = _engine()
     actor = _actor(engine)
-    with _database_errors(), _access_errors(), engine.begin() as conn:
+    with _database_errors(), _access_errors(engine), engine.begin() as conn:
         new_id = _event_errors(lambda: add_event(conn, event, actor=actor))
     typer.echo(f"Đã thêm sự kiện #{new_id}.")
 
@@ -442,7 +442,7 @@ def events_edit(
     event = _event_input(day_from, day_to, label, kind, provinces)
     engine = _engine()
     actor = _actor(engine)
-    with _database_errors(), _access_errors(), engine.begin() as conn:
+    with _database_errors(), _access_errors(engine), engine.begin() as conn:
         _event_errors(lambda: update_event(conn, event_id, event, actor=actor))
     typer.echo(f"Đã sửa sự kiện #{event_id}.")
 
@@ -456,7 +456,7 @@ def events_delete(
 
     engine = _engine()
     actor = _actor(engine)
-    with _database_errors(), _access_errors(), engine.begin() as conn:
+    with _database_errors(), _access_errors(engine), engine.begin() as conn:
         _event_errors(lambda: delete_event(conn, event_id, actor=actor))
     typer.echo(f"Đã xóa sự kiện #{event_id}.")
 
@@ -479,7 +479,7 @@ def readiness_import(
         typer.echo(f"lỗi: không có tệp {path}", err=True)
         raise typer.Exit(2)
     engine = _engine()
-    with _database_errors(), _access_errors():
+    with _database_errors(), _access_errors(engine):
         result = import_file(engine, path.read_bytes(), path.name, actor=_actor(engine), dry_run=dry_run)
     for line in result_lines(result):
         typer.echo(line)

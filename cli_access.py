@@ -26,7 +26,7 @@ def _run(write):
     engine = make()
     actor = acting(engine)
     try:
-        with database_errors(), access_errors(), engine.begin() as conn:
+        with database_errors(), access_errors(engine), engine.begin() as conn:
             return write(conn, actor)
     except UserError as exc:
         typer.echo(f"lỗi: {exc.message_vi}", err=True)

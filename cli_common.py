@@ -80,12 +80,18 @@ def actor(engine):
 
 
 @contextmanager
-def access_errors():
-    """A refusal by role or province is one Vietnamese line and exit 1 (nothing was written)."""
+def access_errors(engine=None):
+    """A refusal by role or province is one Vietnamese line and exit 1 (nothing was written); with the
+    command's `engine`, the refusal is also written to the audit log (db.audit.record_refusal), once
+    the refused transaction — inside this block — has rolled back."""
+    from db import audit
     from db.access import AccessDenied
 
     try:
         yield
     except AccessDenied as exc:
+        if engine is not None:
+            with engine.begin() as conn:
+                audit.record_refusal(conn, exc)
         typer.echo(f"lỗi: {exc.message_vi}", err=True)
         raise typer.Exit(1) from None

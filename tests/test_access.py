@@ -395,6 +395,8 @@ def test_cli_users_and_audit(engine, monkeypatch):
     # --as: the account's role and province apply at the command line too.
     path_refused = runner.invoke(cli_app, ["--as", "canbo-b", "events", "add", "--from", "2021-06-01", "--label", "X"])
     assert path_refused.exit_code == 1 and "không được sửa sự kiện" in path_refused.output
+    refusals = runner.invoke(cli_app, ["audit", "--action", "refused", "--csv"]).output  # the attempt is on record
+    assert refusals.count("canbo-b") == 1 and "edit_events" in refusals and "không được sửa sự kiện" in refusals
     assert runner.invoke(cli_app, ["users", "disable", "canbo-b"]).exit_code == 0
     assert runner.invoke(cli_app, ["--as", "canbo-b", "batches"]).exit_code == 0  # reading needs no account check
     gone = runner.invoke(cli_app, ["--as", "canbo-b", "rollback", "1"])
