@@ -11,6 +11,7 @@ from ui import controls, data
 from present import format as fmt
 from ui import quality_data as qd
 from present.labels import SIMULATED_LABEL
+from exports.spreadsheet import XLSX_MIME
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)
@@ -127,7 +128,17 @@ else:
     styler, labels = qd.outliers_table(followup, my_province=my_province)
     st.dataframe(styler, column_config=labels, column_order=list(labels), hide_index=True, height=min(36 * (followup.height + 1), 460))
 st.caption(qd.SPIKE_RULE_VI)
-st.download_button(
+left, right = st.columns(2)
+left.download_button(
+    "Tải danh sách cần kiểm tra (Excel)",
+    data=lambda: qd.followup_xlsx(ctx.version, as_of=as_of, simulated=info.simulated),
+    file_name=f"can-kiem-tra-{as_of.isoformat()}.xlsx",
+    mime=XLSX_MIME,
+    icon=":material/table_view:",
+    key="followup_xlsx",
+    on_click="ignore",
+)
+right.download_button(
     "Tải danh sách cần kiểm tra (CSV)",
     data=qd.followup_csv(ctx.version, as_of=as_of),
     file_name=f"can-kiem-tra-{as_of.isoformat()}.csv",

@@ -58,6 +58,18 @@ def rankings_xlsx(frame: pl.DataFrame, *, as_of: date, title: str, notes: list[s
     return buffer.getvalue()
 
 
+def table_xlsx(frame: pl.DataFrame, headers: dict[str, str], *, sheet: str, title: str, as_of: date, simulated: bool, source: str = SOURCE) -> bytes:
+    """A table for people as a one-sheet workbook, laid out like the rankings sheet: title, as-of date,
+    `headers` (column → Vietnamese header, in order), numbers as counts and dates as dd/mm/yyyy, codes
+    kept as text (Excel would drop a CSV's leading zeros), printable (exports/print_setup.py)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    facts = PageFacts(title, f"Số liệu đến ngày {fmt.day(as_of)}", simulated, source)
+    _write_sheet(book, sheet, frame, [c for c in headers if c in frame.columns], headers, title=title, as_of=as_of, freeze_cols=1, facts=facts)
+    book.close()
+    return buffer.getvalue()
+
+
 def _cell(row: dict, column: str):
     if column == "status":
         return STATUS_LABEL[Status(row["status"])]

@@ -263,7 +263,7 @@ def test_quality_page_on_the_simulated_data_set(monkeypatch, demo_sqlite):
     followup = tables[-1]
     assert "kind_vi" in followup.columns and "Tăng đột biến trong ngày" in set(followup["kind_vi"])
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Tải danh sách cần kiểm tra (CSV)"]
+    assert labels == ["Tải danh sách cần kiểm tra (Excel)", "Tải danh sách cần kiểm tra (CSV)"]
 
 
 def test_timeliness_toggle_and_csv(monkeypatch, demo_sqlite):
@@ -282,6 +282,33 @@ def test_timeliness_toggle_and_csv(monkeypatch, demo_sqlite):
     csv = quality_data.neutralise_formulas(quality_data.followup_export(rows)).write_csv()
     frame = pl.read_csv(io.StringIO(csv))
     assert frame.height == rows.height and {"kind", "kind_vi", "unit_name", "value", "limit", "check_vi"} <= set(frame.columns)
+
+
+def test_followup_list_in_excel_keeps_codes_as_text_and_dates_as_dates(monkeypatch, demo_sqlite):
+    """The officers' list opens in Excel with Vietnamese headers, every case, the commune code with its
+    leading zeros (a CSV loses them there) and the day as a date."""
+    import openpyxl
+
+    from ui import quality_data
+
+    day = planted_day(demo_sqlite)
+    engine = make_engine(demo_sqlite)
+    with engine.connect() as conn:
+        rows = quality.outliers(conn, as_of=day)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", demo_sqlite)
+    version = quality_data.data.data_version()
+    sheet = openpyxl.load_workbook(io.BytesIO(quality_data.followup_xlsx(version, as_of=day, simulated=True)))["Cần kiểm tra"]
+    assert sheet["A1"].value == "Số liệu bất thường cần kiểm tra — Dữ liệu mô phỏng"
+    assert sheet["A2"].value == f"Số liệu đến ngày {day:%d/%m/%Y}"
+    headers = [c.value for c in sheet[4]]
+    assert headers == list(quality_data.FOLLOWUP_XLSX_HEADERS.values())
+    body = [dict(zip(headers, (c for c in row), strict=True)) for row in sheet.iter_rows(min_row=5)]
+    assert len(body) == rows.height
+    first = body[0]
+    assert first["Mã đơn vị"].data_type == "s" and first["Mã đơn vị"].value == rows["unit_code"][0] and len(first["Mã đơn vị"].value) == 5
+    assert first["Mã tỉnh"].value == rows["province_code"][0] and first["Ngày"].number_format == "dd/mm/yyyy"
+    assert first["Ngày"].value.date() == rows["day"][0] and first["Giá trị"].number_format == "#,##0"
 
 
 def test_followup_csv_neutralises_formulas():

@@ -12,12 +12,13 @@ import polars as pl
 import streamlit as st
 from pandas.io.formats.style import Styler
 
+from exports.spreadsheet import table_xlsx
 from queries import quality
 from queries.export import neutralise_formulas
 from queries.metrics import COMPLETENESS_THRESHOLD, Metric
 from ui import data
 from present import format as fmt
-from present.labels import METRIC_LABEL
+from present.labels import METRIC_LABEL, SIMULATED_LABEL
 
 # --- cache -----------------------------------------------------------------------------------------
 
@@ -68,6 +69,33 @@ def outliers_frame(version: str, *, as_of: date, limit: int = quality.OUTLIER_LI
 def followup_csv(version: str, *, as_of: date) -> bytes:
     """The follow-up list as CSV (UTF-8 with BOM so Excel reads the diacritics; formulas neutralised)."""
     return ("\ufeff" + neutralise_formulas(followup_export(outliers_frame(version, as_of=as_of))).write_csv()).encode("utf-8")
+
+
+# The Excel list's columns and headers, in order (codes as text: Excel would drop their leading zeros).
+FOLLOWUP_XLSX_HEADERS = {
+    "kind_vi": "Loại",
+    "province_code": "Mã tỉnh",
+    "province_name": "Tỉnh/thành phố",
+    "district_name": "Quận/huyện",
+    "unit_code": "Mã đơn vị",
+    "unit_name": "Đơn vị",
+    "day": "Ngày",
+    "metric_vi": "Chỉ số",
+    "value": "Giá trị",
+    "expected": "Mức dự kiến",
+    "limit": "Ngưỡng",
+    "batch_id": "Lô",
+    "submitted_by": "Người gửi",
+    "check_vi": "Cần kiểm tra",
+}
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def followup_xlsx(version: str, *, as_of: date, simulated: bool) -> bytes:
+    """The follow-up list as an Excel sheet with Vietnamese headers, for the provinces' officers."""
+    title = "Số liệu bất thường cần kiểm tra" + (f" — {SIMULATED_LABEL}" if simulated else "")
+    frame = followup_export(outliers_frame(version, as_of=as_of))
+    return table_xlsx(frame, FOLLOWUP_XLSX_HEADERS, sheet="Cần kiểm tra", title=title, as_of=as_of, simulated=simulated)
 
 
 # --- words -----------------------------------------------------------------------------------------
