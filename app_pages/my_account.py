@@ -66,21 +66,17 @@ if live:
     if right.button("Thu hồi", icon=":material/block:", key="my_account_revoke"):
         st.session_state[_CONFIRM] = int(chosen)
     pending = next((r for r in live if r["id"] == st.session_state.get(_CONFIRM)), None)
-    if pending is not None:
-        with st.container(border=True):
-            st.warning(
-                f"Thu hồi mã API #{pending['id']} «{access.md(pending['name'])}»: mọi hệ thống đang dùng mã này bị từ chối ngay "
-                "từ lần gọi sau, và không mở lại được (tạo mã mới nếu cần)."
-            )
-            yes, no = st.columns(2)
-            if yes.button("Xác nhận thu hồi", type="primary", key="my_account_revoke_yes"):
-                st.session_state.pop(_CONFIRM, None)
-                try:
-                    tokens_data.revoke(acting, int(pending["id"]))
-                    st.session_state[_OUTCOME] = ("success", f"Đã thu hồi mã API #{pending['id']}: mọi lần gọi sau bằng mã này bị từ chối.")
-                except (UserError, AccessDenied) as exc:
-                    st.session_state[_OUTCOME] = ("error", access.refused(exc))
-                st.rerun()
-            if no.button("Thôi", key="my_account_revoke_no"):
-                st.session_state.pop(_CONFIRM, None)
-                st.rerun()
+    if pending is not None and controls.confirmed(
+        _CONFIRM,
+        f"Thu hồi mã API #{pending['id']} «{access.md(pending['name'])}»: mọi hệ thống đang dùng mã này bị từ chối ngay "
+        "từ lần gọi sau, và không mở lại được (tạo mã mới nếu cần).",
+        "Xác nhận thu hồi",
+        key="my_account_revoke",
+    ):
+        st.session_state.pop(_CONFIRM, None)
+        try:
+            tokens_data.revoke(acting, int(pending["id"]))
+            st.session_state[_OUTCOME] = ("success", f"Đã thu hồi mã API #{pending['id']}: mọi lần gọi sau bằng mã này bị từ chối.")
+        except (UserError, AccessDenied) as exc:
+            st.session_state[_OUTCOME] = ("error", access.refused(exc))
+        st.rerun()

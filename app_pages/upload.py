@@ -111,23 +111,19 @@ for batch in batch_list.iter_rows(named=True):
         and action.button("Hủy lô", key=f"intake_rollback_{batch['id']}")
     ):
         st.session_state[_CONFIRM] = batch["id"]
-    if st.session_state.get(_CONFIRM) == batch["id"]:
-        with st.container(border=True):
-            st.warning(
-                f"Hủy lô #{batch['id']}: số liệu của lô này bị gỡ ra và số liệu trước đó (nếu có) được khôi phục. "
-                "Việc hủy được ghi lại (người thực hiện, thời điểm)."
-            )
-            yes, no = st.columns(2)
-            if yes.button("Xác nhận hủy lô", type="primary", key="intake_rollback_yes"):
-                try:
-                    undone = intake_data.rollback_batch(batch["id"], actor=actor)
-                except (RollbackError, AccessDenied) as exc:
-                    st.error(access.refused(exc))
-                else:
-                    st.session_state.pop(_CONFIRM, None)
-                    st.session_state[_ROLLBACK_DONE] = intake_data.rollback_message(undone)
-                    st.rerun()
-            if no.button("Thôi", key="intake_rollback_no"):
-                st.session_state.pop(_CONFIRM, None)
-                st.rerun()
+    if st.session_state.get(_CONFIRM) == batch["id"] and controls.confirmed(
+        _CONFIRM,
+        f"Hủy lô #{batch['id']}: số liệu của lô này bị gỡ ra và số liệu trước đó (nếu có) được khôi phục. "
+        "Việc hủy được ghi lại (người thực hiện, thời điểm).",
+        "Xác nhận hủy lô",
+        key="intake_rollback",
+    ):
+        try:
+            undone = intake_data.rollback_batch(batch["id"], actor=actor)
+        except (RollbackError, AccessDenied) as exc:
+            st.error(access.refused(exc))
+        else:
+            st.session_state.pop(_CONFIRM, None)
+            st.session_state[_ROLLBACK_DONE] = intake_data.rollback_message(undone)
+            st.rerun()
 st.caption(f"Tối đa {intake_data.BATCH_LIST_LIMIT} lô gần nhất (tải lên, dòng lệnh, hủy lô); lô của dữ liệu mô phỏng không hiện ở đây.")

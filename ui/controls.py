@@ -142,6 +142,21 @@ def sidebar(
     return ctx
 
 
+def confirmed(state_key: str, message: str, yes_label: str, *, key: str) -> bool:
+    """The second step of an action that cannot be undone from the page: `message` in a bordered
+    warning with `yes_label` (True once clicked) and "Thôi" (forgets `state_key`, the pending choice,
+    and reruns). Buttons keyed `{key}_yes` and `{key}_no`."""
+    with st.container(border=True):
+        st.warning(message)
+        yes, no = st.columns(2)
+        if yes.button(yes_label, type="primary", key=f"{key}_yes"):
+            return True
+        if no.button("Thôi", key=f"{key}_no"):
+            st.session_state.pop(state_key, None)
+            st.rerun()
+    return False
+
+
 def current() -> Context:
     """The context app.py set for this run."""
     return st.session_state[_KEY]
