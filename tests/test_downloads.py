@@ -20,7 +20,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {
     "app_pages/overview.py": ({}, ["Tải bài trình chiếu (PowerPoint)", "Tải bảng số liệu (Excel)"]),
     "app_pages/rankings.py": ({}, ["Tải bảng (Excel)", "Tải bảng (CSV)"]),
-    "app_pages/quality.py": ({}, ["Tải danh sách cần kiểm tra (CSV)"]),
+    "app_pages/quality.py": ({}, ["Tải danh sách cần kiểm tra (Excel)", "Tải danh sách cần kiểm tra (CSV)"]),
     "app_pages/readiness.py": ({}, ["Tải mẫu trống (Excel)", "Tải mẫu kèm số liệu hiện có"]),
     "app_pages/upload.py": ({}, ["Tải mẫu báo cáo (Excel)"]),
     "app_pages/meeting.py": ({"slide": "7", "denominator": "target"}, ["Tải bài trình chiếu (PowerPoint)", "Tải bảng số liệu (Excel)"]),
