@@ -46,7 +46,7 @@ _GRANTS: dict[Role, set[Permission]] = {
     Role.admin: set(Permission),
 }
 
-_ACTION_VI = {
+PERMISSION_LABEL_VI = {  # what each permission lets a person do, in words (messages, the audit page)
     Permission.submit_report: "nhập báo cáo",
     Permission.rollback: "hủy lô báo cáo",
     Permission.edit_readiness: "cập nhật mức sẵn sàng",
@@ -146,7 +146,7 @@ def require(actor: Actor | None, permission: Permission, provinces: Iterable[str
             raise
     if actor is not None and allowed(actor, permission, [p or None for p in provinces]):
         return actor
-    action = _ACTION_VI[permission]
+    action = PERMISSION_LABEL_VI[permission]
     if actor is None:
         vi, en = f"Cần đăng nhập để {action}.", f"Sign in to {permission.value}."
     elif permission in _GRANTS[actor.role] and actor.role is Role.province:

@@ -321,6 +321,7 @@ def test_writes_name_the_address_and_a_refused_write_is_logged(monkeypatch, mini
     shown = at.dataframe[0].value
     assert list(shown["Thao tác"]) == ["bị từ chối"] and list(shown["Tài khoản"]) == ["c06.test"]
     assert "đã bị khóa" in shown["Chi tiết"][0] and list(shown["Địa chỉ máy"]) == ["10.0.0.7"]
+    assert list(shown["Đối tượng"]) == ["sửa sự kiện trên biểu đồ"]  # the permission in words, not its code
 
 
 # --- the audit log page ----------------------------------------------------------------------------

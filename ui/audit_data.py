@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 from db import audit, users
-from db.access import ROLE_LABEL_VI, Role
+from db.access import PERMISSION_LABEL_VI, ROLE_LABEL_VI, Permission, Role
 from queries.export import neutralise_formulas
 from ui import data
 from present import format as fmt
@@ -93,9 +93,12 @@ def detail_text(detail: str | None) -> str:
 
 
 def target_text(target: str | None) -> str:
-    """'batch #12' → 'lô #12'; a username or anything else as it is."""
+    """'batch #12' → 'lô #12'; a refused permission ('submit_report') → what it allows ('nhập báo cáo');
+    a username or anything else as it is."""
     if not target:
         return ""
+    if target in Permission.__members__:
+        return PERMISSION_LABEL_VI[Permission(target)]
     for english, vietnamese in _TARGET_VI:
         if target.startswith(english):
             return vietnamese + target.removeprefix(english)
