@@ -139,16 +139,21 @@ def _write_sheet(
             shown[j].append(_shown(value, COLUMN_FORMATS.get(columns[j], COUNT)))
     widths = [column_width(headers[c], texts) for c, texts in zip(columns, shown, strict=True)]
     for i, cells in enumerate(rows, start=4):
+        lines = 1
         for j, (column, value) in enumerate(zip(columns, cells, strict=True)):
             if value is None:
                 sheet.write_blank(i, j, None)
             elif isinstance(value, str):
-                # Text longer than its column wraps onto a second line (the row grows) instead of running under the next column.
-                sheet.write_string(i, j, value, wrapped if len(value) > widths[j] - 2 else None)
+                # Text longer than its column wraps onto more lines instead of running under the next column.
+                fits = len(value) <= widths[j] - 2
+                sheet.write_string(i, j, value, None if fits else wrapped)
+                lines = lines if fits else max(lines, wrapped_lines(value, widths[j] - 1, bold=False))
             elif isinstance(value, date):
                 sheet.write_datetime(i, j, value, formats.get(column, formats["projected_completion"]))
             else:  # a number of a column without its own format is a count
                 sheet.write_number(i, j, value, formats.get(column, formats["cumulative"]))
+        if lines > 1:  # the row as tall as its wrapped text (LibreOffice and a printout do not grow it)
+            sheet.set_row(i, ROW_PT * lines)
     sheet.freeze_panes(4, freeze_cols)
     for j, width in enumerate(widths):
         sheet.set_column(j, j, width)

@@ -309,6 +309,8 @@ def test_followup_list_in_excel_keeps_codes_as_text_and_dates_as_dates(monkeypat
     assert first["Mã đơn vị"].data_type == "s" and first["Mã đơn vị"].value == rows["unit_code"][0] and len(first["Mã đơn vị"].value) == 5
     assert first["Mã tỉnh"].value == rows["province_code"][0] and first["Ngày"].number_format == "dd/mm/yyyy"
     assert first["Ngày"].value.date() == rows["day"][0] and first["Giá trị"].number_format == "#,##0"
+    # The long "what to check" text wraps, and its row is as tall as the lines it takes (not drawn over the next row).
+    assert first["Cần kiểm tra"].alignment.wrap_text and sheet.row_dimensions[5].height >= 30
 
 
 def test_followup_csv_neutralises_formulas():
