@@ -35,8 +35,11 @@ def main_bundle(server: str) -> str:
 
 
 def test_a_bundle_arrives_gzipped_and_equal_to_the_file(server):
+    from web.ui_strings import translate
+
     path = main_bundle(server)
-    on_disk = (BUNDLES / path.removeprefix("/static/")).read_bytes()
+    # The entry bundle as on disk, with web.ui_strings' Vietnamese in place (its ⋮ menu, the widgets' language).
+    on_disk = translate(Path(path).name, (BUNDLES / path.removeprefix("/static/")).read_bytes())
     status, headers, body = fetch(server + path, **{"Accept-Encoding": "gzip"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(body) == on_disk and len(body) < len(on_disk) / 2
@@ -111,3 +114,29 @@ def test_streamlits_own_english_is_served_in_vietnamese(server):
     assert b":`Upload`" not in served and b"per file" not in served
     _, plain_headers, plain = fetch(server + "/static/js/" + uploader.name)
     assert plain == served and plain_headers["Etag"] == headers["Etag"]
+
+
+def test_the_calendar_and_the_menu_speak_vietnamese_in_an_english_browser(server, browser):
+    """A browser set to English (en-US): the date picker still names months and weekdays in
+    Vietnamese and starts its weeks on Monday, and the ⋮ menu offers "In trang" and no English recorder."""
+    require_chromium()
+    page = offline_page(browser, 1280, 800, locale="en-US")
+    assert page.evaluate("navigator.language") == "en-US"
+    page.goto(server + "/xep-hang?as_of=2021-04-27", timeout=180_000)
+    page.locator("[data-testid=stDateInput]").first.wait_for(timeout=180_000)
+    page.locator("[data-testid=stDateInput]").first.click()
+    calendar = page.locator("[data-testid=stDateInputCalendar]")
+    calendar.wait_for(timeout=30_000)
+    text = calendar.inner_text()
+    assert "Tháng 4" in text and "April" not in text, text
+    weekdays = re.findall(r"\b(T[2-7]|CN)\b", text)
+    assert weekdays[:7] == ["T2", "T3", "T4", "T5", "T6", "T7", "CN"], text
+    page.keyboard.press("Escape")
+    page.locator("[data-testid=stMainMenu]").click()
+    menu = page.locator("[data-testid=stMainMenuPopover]")
+    menu.wait_for(timeout=30_000)
+    items = menu.inner_text()
+    assert "In trang" in items and "Làm bằng Streamlit" in items, items
+    assert not re.search(r"Print|Record|Made with", items), items
+    assert page.outside == [] and page.locator('[data-testid="stException"]').count() == 0
+    page.close()

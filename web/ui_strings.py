@@ -8,9 +8,11 @@ the bundle, never a pattern, and only in the bundles named. Streamlit is pinned:
 longer has one of these pieces is caught by `tests/test_static_cache.py` (every piece found exactly
 once among the bundles named), and the English then simply stays.
 
-What is still English: the date picker's month and weekday names (Base Web's calendar, from its own
-locale data), the ⋮ menu's items, and messages of rare cases (a file refused by the browser before it
-reaches the app: the app's own limits and messages come first).
+The language Streamlit hands its widgets is Vietnamese whatever the browser's ("vi-VN" in place of
+`navigator.language`): the date picker's calendar names months and weekdays in Vietnamese and starts
+the week on Monday. The ⋮ menu prints ("In trang") and names Streamlit's version in Vietnamese; its
+screen recorder, English throughout, is left out. What is still English: messages of rare cases (a
+file refused by the browser before it reaches the app: the app's own limits and messages come first).
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ TRANSLATIONS: tuple[tuple[str, str, str], ...] = (
     ("Multiselect.", "if(t.maxSelections===0)return`No results`", "if(t.maxSelections===0)return`Không có kết quả`"),
     ("Multiselect.", "Remove an option first.`}return`No results`", "Remove an option first.`}return`Không có kết quả`"),
     ("Multiselect.", '"aria-label":`Clear all`', '"aria-label":`Xóa hết`'),
+    # The language Streamlit hands its widgets (the browser's, else): the date picker's calendar names its
+    # months and weekdays in it and starts its weeks on the locale's first day (Monday in Vietnam).
+    ("index.", "locale:window.navigator.language,formsData", "locale:`vi-VN`,formsData"),
+    # The ⋮ menu: "Print", and the line naming Streamlit's version. Its screen recorder is left out: its
+    # dialog is English throughout, and a browser records a screen without it.
+    ("index.", "label:`Print`,onClick:t}", "label:`In trang`,onClick:t}"),
+    ("index.", "if(OT.isSupportedBrowser()){let t=eE[e]||`Record screen`", "if(!1){let t=eE[e]||`Record screen`"),
+    ("index.", "[`Made with Streamlit v`,tE(r)]", "[`Làm bằng Streamlit v`,tE(r)]"),
 )
 
 
