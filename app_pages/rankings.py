@@ -69,7 +69,8 @@ if info.simulated:
 left, right = st.columns(2)
 left.download_button(
     "Tải bảng (Excel)",
-    data=rankings_xlsx(
+    # Built when asked for, not on every run (a formatted workbook costs more than the page's own table).
+    data=lambda: rankings_xlsx(
         frame,
         as_of=ctx.as_of,
         title=f"Xếp hạng tỉnh/thành — {METRIC_LABEL[ctx.metric]} ({unit}) so với {denominator_label(ctx.metric, ctx.denominator)}",

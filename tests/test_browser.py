@@ -69,6 +69,31 @@ def test_rankings_in_chromium(server, browser, width, height):
     page.close()
 
 
+def test_rankings_workbook_downloads_in_chromium(server, browser):
+    """The Excel file is made when the button is pressed (not on every run of the page), and arrives whole."""
+    import io
+
+    from openpyxl import load_workbook
+
+    page = offline_page(browser, 1280, 720)
+    page.goto(f"{server}/xep-hang?as_of=2021-06-15&metric=cards_delivered", timeout=180_000)
+    page.get_by_text("Xếp hạng 63 tỉnh/thành phố").wait_for(timeout=180_000)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Tải bảng (Excel)").click()
+    assert download.value.suggested_filename == "xep-hang-cards_delivered-2021-06-15.xlsx"
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    sheet = book["Xếp hạng"]
+    cells = [str(c.value) for row in sheet.iter_rows(max_row=6) for c in row if c.value is not None]
+    assert cells[:2] == [
+        "Xếp hạng tỉnh/thành — Thẻ CCCD đã trả cho công dân (thẻ) so với công dân từ 14 tuổi (ước tính)",
+        "Số liệu đến ngày 15/06/2021",
+    ]
+    names = [c.value for c in sheet["C"]][4:]
+    assert len(names) == 63 and names[0] == "Đà Nẵng" and "Hà Nội" in names
+    assert page.outside == [], f"requests left the machine: {page.outside}"
+    page.close()
+
+
 @pytest.mark.parametrize("width,height", VIEWPORTS)
 def test_scorecard_in_chromium(server, browser, width, height):
     page = offline_page(browser, width, height)
