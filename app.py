@@ -62,6 +62,7 @@ ctx = controls.sidebar(
     last_counts=(info.last_day_reported, info.last_day_expected),
 )
 access.sidebar_box(state, names)
+controls.print_layout()
 if info.simulated:
     st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")
 

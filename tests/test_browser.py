@@ -69,6 +69,30 @@ def test_rankings_in_chromium(server, browser, width, height):
     page.close()
 
 
+def test_a_page_prints_its_content_without_the_sidebar_or_buttons(server, browser):
+    """ "In trang" (the ⋮ menu) or Ctrl+P: the paper gets the page's own content, across the sheet."""
+    page = offline_page(browser, 1280, 900)
+    page.goto(f"{server}/?as_of=2021-04-27", timeout=180_000)
+    page.get_by_text("Còn 65 ngày đến hạn 01/07/2021").first.wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.is_visible() and page.get_by_role("button", name="Tải bảng số liệu (Excel)").is_visible()
+    page.emulate_media(media="print")
+    assert not sidebar.is_visible()
+    assert not page.get_by_role("button", name="Tải bảng số liệu (Excel)").is_visible()
+    assert not page.locator('[data-testid="stPageLink"]').first.is_visible()
+    assert page.locator("h1").first.is_visible() and page.locator('[data-testid="stMetric"]').first.is_visible()
+    # The content starts at the sheet's left edge, where the sidebar was.
+    assert page.locator("h1").first.bounding_box()["x"] < 100
+    # The date and the simulated label are on the paper with the numbers.
+    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
+    assert "27/04/2021" in caption and "Dữ liệu mô phỏng" in caption
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert page.outside == [], f"requests left the machine: {page.outside}"
+    page.close()
+
+
 def test_rankings_workbook_downloads_in_chromium(server, browser):
     """The Excel file is made when the button is pressed (not on every run of the page), and arrives whole."""
     import io

@@ -142,6 +142,29 @@ def sidebar(
     return ctx
 
 
+# What the ⋮ menu's "In trang" (or Ctrl+P) puts on paper: the page's own content across the sheet's width —
+# not the sidebar, the header, buttons, links to other pages or download buttons — with a card row, a metric
+# or a chart never cut between two sheets. Each page's caption carries its as-of date and the simulated label.
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+  header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stSkipToContent"], [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stPageLink"],
+  [data-testid="stElementToolbar"] { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stHorizontalBlock"], [data-testid="stMetric"], [data-testid="app-chart"], .js-plotly-plot,
+  [data-testid="stAlert"] { break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+}
+</style>"""
+
+
+def print_layout() -> None:
+    """The print style sheet above, once per run (app.py)."""
+    st.html(PRINT_CSS)
+
+
 def confirmed(state_key: str, message: str, yes_label: str, *, key: str) -> bool:
     """The second step of an action that cannot be undone from the page: `message` in a bordered
     warning with `yes_label` (True once clicked) and "Thôi" (forgets `state_key`, the pending choice,
