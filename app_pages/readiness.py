@@ -14,10 +14,13 @@ from intake.readiness import ACCEPTED, MILESTONE_LABEL_VI, REJECTED, headline
 from queries.readiness import CARDS_PER_SET_PER_DAY, MILESTONES
 from ui import access, controls, data, intake_data
 from ui import readiness_data as rd
+from ui.chart import chart
 from present import format as fmt
 from present.labels import SIMULATED_LABEL
 
 _RESULT = "readiness_result"
+# Drawn with plotly.js's basic bundle (ui/chart.py), not Streamlit's 4,7 MB Plotly chunk: both are lines.
+CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ctx = controls.current()
@@ -106,9 +109,9 @@ st.caption(
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Mốc triển khai")
-    st.plotly_chart(
+    chart(
         rd.milestone_figure(rd.timeline(ctx.version, until=ctx.as_of), as_of=ctx.as_of, total=total),
-        config={"displaylogo": False, "locale": "vi"},
+        config=CHART_CONFIG,
         key="readiness_milestones",
     )
 with right:
@@ -165,9 +168,9 @@ with left:
     )
 with right:
     series = rd.province_capacity_series(ctx.version, province=province, until=ctx.as_of)
-    st.plotly_chart(
+    chart(
         rd.capacity_figure(series, as_of=ctx.as_of, required=check["required_daily_rate"]),
-        config={"displaylogo": False, "locale": "vi"},
+        config=CHART_CONFIG,
         key="readiness_capacity_chart",
     )
 

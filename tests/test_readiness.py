@@ -9,8 +9,6 @@ Mini country at 15/06/2021 (applications, target quotas): province 01 = 450 of 4
 
 from __future__ import annotations
 
-import json
-
 import io
 import shutil
 from datetime import date, datetime
@@ -40,6 +38,7 @@ from db.schema import (
 from intake import readiness as intake
 from queries import readiness as R
 from db.access import AccessDenied
+from tests.chart_support import chart_data, chart_keys
 from tests.conftest import load_mini_country, mini_reports, person, sign_in_apptest
 
 NOW = datetime(2021, 6, 17, 9, 0)
@@ -479,9 +478,14 @@ def test_page_shows_the_queries_numbers(monkeypatch, demo_sqlite):
     assert metrics["Thiếu thiết bị"] == str(len(limited)) and limited == ["Cà Mau"]
     assert [s.value for s in at.subheader][:2] == ["Tỉnh × hạng mục: đã làm / kế hoạch", "Tỉnh có thiết bị hạn chế tiến độ"]
     assert at.selectbox(key="readiness_province").value == "96"  # my province preselected
-    assert len(at.get("plotly_chart")) == 2  # milestones and the province's capacity
-    for chart in at.get("plotly_chart"):  # one tick per month, so no month is named twice ("12/2020, 12/2020")
-        assert json.loads(chart.proto.spec)["layout"]["xaxis"]["dtick"] == "M1"
+    # Milestones and the province's capacity, drawn with the app's basic plotly.js bundle (no Streamlit Plotly chunk).
+    assert chart_keys(at) == ["readiness_milestones", "readiness_capacity_chart"] and not at.get("plotly_chart")
+    for key in chart_keys(at):  # one tick per month, so no month is named twice ("12/2020, 12/2020")
+        drawn = chart_data(at, key)
+        assert drawn["figure"]["layout"]["xaxis"]["dtick"] == "M1" and "plotly-basic-" in drawn["bundle"]
+    # Ten months of milestones in a narrow column: every month ticked, every second one named, level.
+    axis = chart_data(at, "readiness_milestones")["figure"]["layout"]["xaxis"]
+    assert (axis["ticklabelstep"], axis["tickangle"]) == (2, 0)
     assert any("Thiết bị hạn chế tiến độ" in md.value for md in at.markdown)
     assert "Dữ liệu mô phỏng" in at.caption[0].value
 
