@@ -372,7 +372,16 @@ def milestone_figure(frame: pl.DataFrame, *, as_of: date, total: int, start: dat
         plot_bgcolor="#ffffff",
         hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
-        xaxis=dict(tickformat="%m/%Y", dtick=month_ticks(start, as_of), gridcolor="#e5e7eb", range=[start, as_of + timedelta(days=7)]),
+        # A tick every month but a label every second month past half a year: in the page's narrow column
+        # twelve "05/2020" labels turned sideways and ran under the legend.
+        xaxis=dict(
+            tickformat="%m/%Y",
+            dtick=month_ticks(start, as_of),
+            ticklabelstep=2 if (as_of.year - start.year) * 12 + as_of.month - start.month > 6 else 1,
+            tickangle=0,
+            gridcolor="#e5e7eb",
+            range=[start, as_of + timedelta(days=7)],
+        ),
         yaxis=dict(title="Số tỉnh", range=[0, total + 2], gridcolor="#e5e7eb", dtick=10 if total > 20 else 1),
     )
     return fig
