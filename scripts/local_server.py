@@ -30,15 +30,17 @@ def streamlit_server(
     address: str | None = "127.0.0.1",
     env: dict[str, str] | None = None,
     port: int | None = None,
+    script: Path | None = None,
 ) -> Iterator[str]:
     """`streamlit run asgi.py` (the app with its sign-in routes, as run.sh serves it) on a free port against `database_url`, listening on `address` (None: on
     every address, as run.sh does); yields its base URL once its health check answers. Output goes to
-    `log` (a file: an undrained pipe would block a chatty server once full), or nowhere."""
+    `log` (a file: an undrained pipe would block a chatty server once full), or nowhere. `script`: another
+    Streamlit script run the same way from the project root (its settings), such as scripts/one_chart_app.py."""
     port = port or free_port()
     listen = ["--server.address", address] if address else []
     with open(log, "wb") if log else open(os.devnull, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "asgi.py"), "--server.port", str(port), *listen],
+            [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "asgi.py"), "--server.port", str(port), *listen],
             cwd=ROOT,
             env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
             stdout=out,

@@ -60,11 +60,15 @@ def test_the_smallest_bundle_that_draws_every_trace_is_chosen():
     assert bundle_traces("geo") >= {"choropleth", "scattergeo", "scatter"} and "bar" not in bundle_traces("geo")
     assert bundle_for({"bar", "scatter"}) == "basic" and bundle_for({"scatter"}) == "basic" and bundle_for(set()) == "basic"
     assert bundle_for({"choropleth", "scatter"}) == "geo"
-    # A figure neither bundle draws is refused where it is sent, not drawn blank in the browser.
+    # The data-quality heat map: the cartesian bundle, the largest, only when the smaller two cannot.
+    assert "heatmap" in bundle_traces("cartesian") and "heatmap" not in bundle_traces("basic") | bundle_traces("geo")
+    assert figure_json(go.Figure(go.Heatmap(z=[[1]]), layout={"height": 300})).bundle == "cartesian"
+    assert [path.stat().st_size for path in BUNDLES.values()] == sorted(path.stat().st_size for path in BUNDLES.values())
+    # A figure no bundle draws is refused where it is sent, not drawn blank in the browser.
     with pytest.raises(ValueError, match="st.plotly_chart"):
         bundle_for({"bar", "choropleth"})
     with pytest.raises(ValueError, match="st.plotly_chart"):
-        figure_json(go.Figure(go.Heatmap(z=[[1]]), layout={"height": 300}))
+        figure_json(go.Figure(data=[go.Heatmap(z=[[1]]), go.Choropleth(locations=["a"], z=[1])], layout={"height": 300}))
 
 
 def _frame(url: str, **kw):

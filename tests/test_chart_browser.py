@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 
-from tests.browser_support import offline_page, require_chromium
+from scripts import local_server
+from tests.browser_support import ARTIFACTS, offline_page, require_chromium
 from tests.test_quality import planted_day
-from ui.chart import THEME
+from ui.chart import ROOT, THEME
 
 require_chromium()
 
@@ -16,19 +17,38 @@ WAIT_MS = 180_000
 AS_OF = "2021-06-15"
 
 
-def test_the_theme_sent_is_the_one_st_plotly_chart_draws_with(server, browser, demo_sqlite):
-    """The data-quality page keeps st.plotly_chart (a heat map is in neither bundle): the template
-    Streamlit's front end resolves there is the one ui/chart_theme.json holds. When Streamlit or the
-    app's theme changes it, this fails; recapture the file from `gd.layout.template` on that page."""
+def test_the_theme_sent_is_the_one_st_plotly_chart_draws_with(browser, demo_sqlite):
+    """The one-chart app (scripts/one_chart_app.py, run from the project root with the dashboard's
+    .streamlit/config.toml) draws with st.plotly_chart in Streamlit's theme: the template Streamlit's front
+    end resolves there is the one ui/chart_theme.json holds. When Streamlit or the app's theme changes it,
+    this fails; recapture the file from `gd.layout.template` on that page."""
     page = offline_page(browser, 1280, 720)
-    page.goto(f"{server}/chat-luong?as_of={planted_day(demo_sqlite).isoformat()}", timeout=WAIT_MS)
-    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=WAIT_MS)
-    drawn = json.loads(page.evaluate("JSON.stringify(document.querySelector('.js-plotly-plot').layout.template)"))
+    with local_server.streamlit_server(demo_sqlite, log=ARTIFACTS / "server-one-chart.log", script=ROOT / "scripts" / "one_chart_app.py") as base:
+        page.goto(base, timeout=WAIT_MS)
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=WAIT_MS)
+        drawn = json.loads(page.evaluate("JSON.stringify(document.querySelector('.js-plotly-plot').layout.template)"))
     assert drawn["layout"] == THEME["layout"]
-    # Streamlit also colours icicle and sankey text when a figure sets its font colour, as this heat map
-    # does; no chart of the component's has those traces. Every other trace type's defaults are equal.
+    # Streamlit also colours icicle and sankey text when a figure sets its font colour (the app's figures
+    # do, this one does not); no chart of the component's has those traces. Every other trace type's defaults are equal.
     skip = {"icicle", "sankey"}
     assert {k: v for k, v in drawn["data"].items() if k not in skip} == {k: v for k, v in THEME["data"].items() if k not in skip}
+    assert page.outside == []
+    page.close()
+
+
+def test_the_quality_heat_map_comes_from_the_cartesian_bundle(server, browser, demo_sqlite):
+    page = offline_page(browser, 1280, 900)
+    fetched: list[str] = []
+    page.on("response", lambda r: fetched.append(r.url) if "/static/" in r.url else None)
+    page.goto(f"{server}/chat-luong?as_of={planted_day(demo_sqlite).isoformat()}", timeout=WAIT_MS)
+    page.locator(".js-plotly-plot .heatmaplayer image, .js-plotly-plot .heatmaplayer .hm").first.wait_for(state="attached", timeout=WAIT_MS)
+    # One row per province, the Vietnamese title and hover format of ui/quality_data.py.
+    layout = json.loads(page.evaluate("JSON.stringify(document.querySelector('.js-plotly-plot').layout)"))
+    assert len(page.evaluate("document.querySelector('.js-plotly-plot').data[0].y")) == 63 and layout["height"] == 16 * 63 + 90
+    vendor = sorted({url.rsplit("/", 1)[-1] for url in fetched if "/app/static/vendor/" in url})
+    assert vendor == ["plotly-cartesian-4.1.1.min.js"], vendor
+    assert not [url for url in fetched if "/PlotlyChart." in url]  # Streamlit's 4,7 MB chunk: never asked for
+    assert page.locator('[data-testid="stException"]').count() == 0 and page.get_by_text("Không tải được thư viện").count() == 0
     assert page.outside == []
     page.close()
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from db import store
 from db.engine import make_engine
 from queries import quality
+from tests.chart_support import chart_data
 from tests.conftest import MINI_END, MINI_START, mini_daily_applications
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -232,8 +233,7 @@ def open_quality(monkeypatch, url: str, **params) -> AppTest:
 
 
 def heatmap_of(at: AppTest) -> dict:
-    chart = next(c for c in at.get("plotly_chart") if "quality_heatmap" in c.proto.id)
-    return json.loads(chart.proto.spec)
+    return chart_data(at, "quality_heatmap")["figure"]
 
 
 def test_quality_page_on_the_simulated_data_set(monkeypatch, demo_sqlite):

@@ -4,14 +4,13 @@
 first shape is drawn: on a 2-core machine that alone took longer than the map page's 3-second budget
 (docs/map.md), and it was most of a new visitor's wait on the overview, rankings, scorecard and
 province pages (issue 15, docs/benchmarks.md). Their figures need few trace types, which plotly.js
-ships as partial bundles: "basic" (bar, scatter, pie; 1,2 MB) and "geo" (choropleth, scattergeo,
-scatter; 1,4 MB). This custom component (Streamlit components v2, no iframe) draws the same
+ships as partial bundles: "basic" (bar, scatter, pie; 1,2 MB), "geo" (choropleth, scattergeo,
+scatter; 1,4 MB) and "cartesian" (basic's traces and heatmap, box, histogram, contour…; 1,5 MB). This custom component (Streamlit components v2, no iframe) draws the same
 `go.Figure` with the smallest bundle that holds every trace of the figure (`bundle_for`), served by
 the app from static/vendor/ (no CDN), and hands a click on a shape, marker or bar back to Python in
 the shape of Streamlit's plotly selection event, so `present.maps.clicked_code` reads both.
 
-Pages whose charts are in neither bundle (the data-quality heat map) or that stretch a chart to the
-screen's height (meeting mode) keep `st.plotly_chart`.
+Meeting mode, which stretches a chart to the screen's height, keeps `st.plotly_chart`.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ VENDOR = ROOT / "static" / "vendor"
 BUNDLES = {
     "basic": VENDOR / "plotly-basic-4.1.1.min.js",
     "geo": VENDOR / "plotly-geo-4.1.1.min.js",
+    "cartesian": VENDOR / "plotly-cartesian-4.1.1.min.js",
 }
 # The topology plotly.js asks for as a geo subplot's base layer ("world_110m" at the default
 # resolution): the app's empty one, handed over with the figure so that nothing is fetched.
