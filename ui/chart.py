@@ -5,10 +5,11 @@ first shape is drawn: on a 2-core machine that alone took longer than the map pa
 (docs/map.md), and it was most of a new visitor's wait on the overview, rankings, scorecard and
 province pages (issue 15, docs/benchmarks.md). Their figures need few trace types, which plotly.js
 ships as partial bundles: "basic" (bar, scatter, pie; 1,2 MB), "geo" (choropleth, scattergeo,
-scatter; 1,4 MB) and "cartesian" (basic's traces and heatmap, box, histogram, contour…; 1,5 MB). This custom component (Streamlit components v2, no iframe) draws the same
-`go.Figure` with the smallest bundle that holds every trace of the figure (`bundle_for`), served by
-the app from static/vendor/ (no CDN), and hands a click on a shape, marker or bar back to Python in
-the shape of Streamlit's plotly selection event, so `present.maps.clicked_code` reads both.
+scatter; 1,4 MB) and "cartesian" (basic's traces and heatmap, box, histogram, contour…; 1,5 MB).
+This custom component (Streamlit components v2, no iframe) draws the same `go.Figure` with the
+smallest bundle that holds every trace of the figure (`bundle_for`), served by the app from
+static/vendor/ (no CDN), and hands a click on a shape, marker or bar back to Python in the shape of
+Streamlit's plotly selection event, so `present.maps.clicked_code` reads both.
 
 Meeting mode, which stretches a chart to the screen's height, keeps `st.plotly_chart`.
 """

@@ -325,11 +325,15 @@ def history_table(frame: pl.DataFrame) -> pd.DataFrame:
     )
 
 
+def months_between(first, last: date) -> int:
+    """Calendar months from `first` to `last` (05/2020 → 03/2021: 10); 0 when `first` is None."""
+    return 0 if first is None else (last.year - first.year) * 12 + last.month - first.month
+
+
 def month_ticks(first, last: date) -> str:
     """A tick every month (every second or third over a longer span) for a "%m/%Y" axis: left to
     itself plotly puts weekly ticks under a month-only label, naming a month twice (12/2020, 12/2020)."""
-    months = 0 if first is None else (last.year - first.year) * 12 + last.month - first.month
-    return f"M{max(1, -(-months // 12))}"
+    return f"M{max(1, -(-months_between(first, last) // 12))}"
 
 
 def milestone_figure(frame: pl.DataFrame, *, as_of: date, total: int, start: date = date(2020, 5, 1)) -> go.Figure:
@@ -377,7 +381,7 @@ def milestone_figure(frame: pl.DataFrame, *, as_of: date, total: int, start: dat
         xaxis=dict(
             tickformat="%m/%Y",
             dtick=month_ticks(start, as_of),
-            ticklabelstep=2 if (as_of.year - start.year) * 12 + as_of.month - start.month > 6 else 1,
+            ticklabelstep=2 if months_between(start, as_of) > 6 else 1,
             tickangle=0,
             gridcolor="#e5e7eb",
             range=[start, as_of + timedelta(days=7)],
