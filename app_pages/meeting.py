@@ -13,12 +13,12 @@ from exports.slides import Slide, table_html
 from exports.spreadsheet import XLSX_MIME, handout_file_name
 from ui import controls, data, meeting_data
 from present import format as fmt
-from ui.chart import static_url
+from ui.chart import chart, static_url
 from present.labels import SIMULATED_LABEL, STATUS_COLOR
 
 AUTO_CHOICES = [0, 15, 30, 60]  # seconds per slide; 0 = advance by hand only
 SHARED_PARAMS = ("as_of", "metric", "denominator", "province")
-CHART_CONFIG = {"displayModeBar": False, "locale": "vi", "topojsonURL": static_url("topojson/"), "scrollZoom": False, "responsive": True}
+CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False}
 
 # Chrome off, type large (nothing under 24 px at 1280×720), high contrast, and a slide that always
 # fits one screen: the figure takes the height the header, message and footer leave.
@@ -29,7 +29,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 [data-testid="stStatusWidget"], [data-testid="stBottom"] { display: none !important; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #ffffff; }
 /* A 1920×1080 projector shows the 1280×720 composition 1.5× larger: text by zoom, charts by a
-   transform (Plotly measures its box in layout pixels, which zoom would confuse). */
+   transform (Plotly measures its box in layout pixels, which zoom would confuse). The chart (ui.chart,
+   no height of its own) fills the box .st-key-mt_figure is given. */
 :root { --mt-zoom: 1; }
 @media (min-width: 1700px) and (min-height: 950px) { :root { --mt-zoom: 1.5; } }
 [data-testid="stMainBlockContainer"] { padding: 12px 28px calc(84px * var(--mt-zoom)) 28px !important; max-width: 100% !important; }
@@ -62,7 +63,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 .st-key-mt_figure { --mt-height: max(260px, calc(100vh - var(--mt-reserved, 250px) * var(--mt-zoom)));
   flex: 0 0 auto !important; width: calc(100% / var(--mt-zoom)) !important; height: calc(var(--mt-height) / var(--mt-zoom)); }
 .st-key-mt_figure .js-plotly-plot { transform: scale(var(--mt-zoom)); transform-origin: top left; }
-.st-key-mt_figure [data-testid="stPlotlyChart"] { height: 100%; }
+.st-key-mt_figure .st-key-mt_chart { height: 100%; }
 .st-key-mt_footer { position: fixed; left: 28px; bottom: 10px; z-index: 100; background: #ffffff; }
 .st-key-mt_footer button { min-height: 48px; padding: 4px 18px; }
 .stApp [data-testid="stIconMaterial"] { font-size: 28px !important; }
@@ -138,10 +139,12 @@ def _numbers_html(slide: Slide, columns: int) -> str:
 
 
 def _figure(slide: Slide, reserved: int) -> None:
-    figure = type(slide.figure)(slide.figure)  # the cached slide is shared: draw a copy
+    figure = meeting_data.slide_figure(ctx.version, **params, key=slide.key)
+    if figure is None:
+        return
     with st.container(key="mt_figure"):
         st.html(f"<style>.st-key-mt_figure {{ --mt-reserved: {reserved}px; }}</style>")
-        st.plotly_chart(figure, config=CHART_CONFIG, theme=None, key=f"mt_chart_{slide.key}", height="stretch")
+        chart(figure, config=CHART_CONFIG, key=f"mt_chart_{slide.key}")
 
 
 def _body(slide: Slide) -> None:

@@ -115,6 +115,22 @@ def test_the_cartesian_charts_of_the_pages_go_to_the_basic_bundle(demo_sqlite):
         assert spec["data"] == json.loads(figure.to_json())["data"]  # the traces as built, unchanged
 
 
+def test_a_chart_has_a_height_of_its_own_or_takes_its_containers():
+    bars = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"title": {"text": "t"}, "template": "plotly_white"})
+    with pytest.raises(ValueError, match="height"):
+        figure_json(bars)  # neither a height nor stretch: the chart would collapse to plotly's default
+    stretched = figure_json(bars, stretch=True, themed=False)
+    assert stretched.height is None
+    spec = json.loads(stretched.spec)
+    # Its own template and title (meeting mode's projector style), not Streamlit's theme.
+    assert spec["layout"]["template"] == json.loads(bars.to_json())["layout"]["template"] != THEME
+    assert spec["layout"]["title"]["text"] == "t" and "height" not in spec["layout"]
+    bars.update_layout(height=300)
+    with pytest.raises(ValueError, match="height"):
+        figure_json(bars, stretch=True)  # a fixed height would fight the container's
+    assert figure_json(bars).height == 300
+
+
 def pl_trend(url: str):
     engine = make_engine(url)
     with engine.connect() as conn:

@@ -98,12 +98,32 @@ def check_slide(page, slide, *, name: str, width: int, height: int) -> None:
     assert page.evaluate(OVERFLOW) == [], slide.key
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert not page.locator('header[data-testid="stHeader"]').is_visible()
+    if slide.figure is not None:
+        # The chart fills the height the slide leaves for it (drawn at 1/zoom and scaled up by the page's CSS).
+        box = page.locator(".st-key-mt_figure").bounding_box()
+        plot = page.locator(".st-key-mt_figure .js-plotly-plot .main-svg").first.bounding_box()
+        assert box["height"] >= 260 and plot["height"] >= 0.95 * box["height"] - 2, (slide.key, box, plot)
+
+
+def fetched_urls(page) -> list[str]:
+    """Every URL the page asks for from now on (the list grows as it loads)."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def assert_charts_from_the_apps_bundles(urls: list[str]) -> None:
+    """The slides' charts are drawn by the app's plotly.js partial bundles (ui/chart.py), never by
+    Streamlit's 4,7 MB Plotly chunk (what st.plotly_chart loads)."""
+    assert [url for url in urls if "/app/static/vendor/plotly-" in url]
+    assert not [url for url in urls if "/PlotlyChart." in url]
 
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
 def test_every_national_slide_reads_from_the_back_of_the_room(server, browser, expected, width, height):
     slides = expected["national"]
     page = offline_page(browser, width, height)
+    urls = fetched_urls(page)
     page.goto(f"{server}/?as_of=2021-04-27&denominator=target&mode=meeting", timeout=180_000)
     for n, slide in enumerate(slides, start=1):
         wait_for_slide(page, slide, n, len(slides))
@@ -111,6 +131,7 @@ def test_every_national_slide_reads_from_the_back_of_the_room(server, browser, e
         assert re.search(rf"[?&]slide={n}(&|$)", page.url) and "as_of=2021-04-27" in page.url and "/hop" in page.url
         if n < len(slides):
             page.keyboard.press("ArrowRight")
+    assert_charts_from_the_apps_bundles(urls)
     assert page.outside == [], f"requests left the machine: {page.outside}"
     page.close()
 
@@ -120,6 +141,7 @@ def test_every_director_slide_reads_from_the_back_of_the_room(server, browser, e
     slides = expected["director"]
     page = offline_page(browser, width, height)
     # ?mode=meeting on another page's URL: the meeting opens with the same date and province.
+    urls = fetched_urls(page)
     page.goto(f"{server}/xep-hang?as_of=2021-06-15&province=48&mode=meeting", timeout=180_000)
     for n, slide in enumerate(slides, start=1):
         wait_for_slide(page, slide, n, len(slides))
@@ -127,6 +149,7 @@ def test_every_director_slide_reads_from_the_back_of_the_room(server, browser, e
         assert "province=48" in page.url and "as_of=2021-06-15" in page.url
         if n < len(slides):
             page.keyboard.press("PageDown")
+    assert_charts_from_the_apps_bundles(urls)
     assert page.outside == [], f"requests left the machine: {page.outside}"
     page.close()
 

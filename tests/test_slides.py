@@ -209,3 +209,23 @@ def test_meeting_mode_with_a_province_shows_the_directors_slides(monkeypatch, de
     assert not at.exception
     body = _html(at)
     assert "Đà Nẵng — hồ sơ CCCD đã thu nhận" in body and "1/6" in body
+
+
+@pytest.mark.parametrize("slide,bundle", [("2", "plotly-geo-"), ("6", "plotly-basic-")])
+def test_meeting_charts_fill_the_screen_with_the_apps_bundles_in_the_slides_own_style(monkeypatch, demo_sqlite, slide, bundle):
+    from tests.chart_support import chart_data
+    from ui.chart import THEME
+
+    at = run_meeting(monkeypatch, demo_sqlite, as_of="2021-04-27", mode="meeting", slide=slide, denominator="target")
+    assert not at.exception
+    # Not st.plotly_chart, whose 4,7 MB Plotly chunk a projector laptop would load at the first chart slide.
+    assert at.get("plotly_chart") == []
+    data = chart_data(at)
+    assert bundle in data["bundle"] and "/app/static/vendor/" in data["bundle"]
+    # No fixed height: the chart takes the height the slide leaves (the container is sized by the page's CSS).
+    assert data["height"] is None and "height" not in data["figure"]["layout"]
+    # The slide's own projector style, as in the deck: large type, white, no title; not the pages' theme.
+    layout = data["figure"]["layout"]
+    assert layout["template"] != THEME and layout["font"]["size"] == FONT_PX and layout["paper_bgcolor"] == "#ffffff"
+    assert layout["title"]["text"] == ""
+    assert data["config"]["displayModeBar"] is False

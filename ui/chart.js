@@ -39,7 +39,10 @@ export default function ({ data, parentElement, setTriggerValue }) {
   const root = parentElement.querySelector(".app-chart");
   // The newest setter is the one to call: this function runs again on every change of the figure.
   root.__sendClick = setTriggerValue;
-  root.style.height = `${data.height}px`;
+  // No height: the container's (meeting mode's slides, which the page's CSS sizes), passed down through
+  // the plain divs Streamlit wraps the component's HTML in.
+  if (data.height) root.style.height = `${data.height}px`;
+  else for (let e = root; e && e !== parentElement.parentElement; e = e.parentElement) e.style.height = "100%";
   let current = true;
   loadPlotly(data.bundle)
     .then((Plotly) => {
@@ -59,13 +62,17 @@ export default function ({ data, parentElement, setTriggerValue }) {
         performance.mark("chart:drawn");
         if (root.__clickBound) return;
         root.__clickBound = true;
-        // Follow the element's own width, not only the window's (plotly's "responsive"): the sidebar
-        // opening or closing, or a column changing, resizes the chart as st.plotly_chart does.
+        // Follow the element's own size, not only the window's (plotly's "responsive"): the sidebar
+        // opening or closing, or a column changing, resizes the chart as st.plotly_chart does; a chart
+        // without a height of its own follows its container's height too.
         if (window.ResizeObserver) {
           let width = root.clientWidth;
+          let height = root.clientHeight;
           new ResizeObserver(() => {
-            if (root.clientWidth !== width && root.clientWidth > 0) {
+            const heightChanged = !data.height && root.clientHeight !== height;
+            if ((root.clientWidth !== width || heightChanged) && root.clientWidth > 0 && root.clientHeight > 0) {
               width = root.clientWidth;
+              height = root.clientHeight;
               Plotly.Plots.resize(root).catch(() => {}); // hidden meanwhile: the next change resizes it
             }
           }).observe(root);

@@ -11,7 +11,8 @@ smallest bundle that holds every trace of the figure (`bundle_for`), served by t
 static/vendor/ (no CDN), and hands a click on a shape, marker or bar back to Python in the shape of
 Streamlit's plotly selection event, so `present.maps.clicked_code` reads both.
 
-Meeting mode, which stretches a chart to the screen's height, keeps `st.plotly_chart`.
+A figure without a height (meeting mode's slides, `figure_json(…, stretch=True)`) takes the height of
+its container, as `st.plotly_chart(height="stretch")` would.
 """
 
 from __future__ import annotations
@@ -137,22 +138,26 @@ class FigureJson:
     session one string instead of plotly's validation, a deep copy and a serialisation."""
 
     spec: str
-    height: int
+    height: int | None  # None: the container's height ("stretch")
     bundle: str
 
 
-def figure_json(figure: go.Figure) -> FigureJson:
-    """`figure` as FigureJson; its layout must set a height, and a vendored bundle must draw its traces."""
+def figure_json(figure: go.Figure, *, stretch: bool = False, themed: bool = True) -> FigureJson:
+    """`figure` as FigureJson; a vendored bundle must draw its traces. Its layout sets a height, or, with
+    `stretch`, sets none and the chart takes its container's. `themed`: in Streamlit's theme for Plotly
+    (THEME, the title in bold), as every page's chart; else in the figure's own template (meeting mode's
+    projector style, the same as the deck's)."""
     height = figure.layout.height
-    if not height:
-        raise ValueError("chart needs figure.layout.height")
+    if stretch == bool(height):
+        raise ValueError("chart needs figure.layout.height, or none with stretch=True")
     bundle = bundle_for({trace.type for trace in figure.data})
     spec = json.loads(pio.to_json(figure, validate=False))
     layout = spec.setdefault("layout", {})
-    layout["template"] = THEME
-    if isinstance(layout.get("title"), dict):
-        layout["title"]["text"] = f"<b>{layout['title'].get('text') or ''}</b>"
-    return FigureJson(json.dumps(spec, ensure_ascii=False, separators=(",", ":")), int(height), bundle)
+    if themed:
+        layout["template"] = THEME
+        if isinstance(layout.get("title"), dict):
+            layout["title"]["text"] = f"<b>{layout['title'].get('text') or ''}</b>"
+    return FigureJson(json.dumps(spec, ensure_ascii=False, separators=(",", ":")), int(height) if height else None, bundle)
 
 
 def built_json(build: Callable[..., go.Figure], *args, **kwargs) -> FigureJson:
@@ -161,7 +166,7 @@ def built_json(build: Callable[..., go.Figure], *args, **kwargs) -> FigureJson:
 
 
 def chart(figure: go.Figure | FigureJson, *, key: str, config: dict, on_click: Callable[[], None] | None = None) -> dict | None:
-    """Draw `figure` (its layout must set a height) and return this run's click as a Streamlit plotly
+    """Draw `figure` (its layout sets a height, or it is a FigureJson made with stretch=True) and return this run's click as a Streamlit plotly
     selection event ({"selection": {"points": [{location, customdata}]}}), or None. `on_click` runs,
     like a widget callback, before the script when a shape, marker or bar is clicked; the click is
     then in st.session_state[key]["click"]."""
@@ -179,7 +184,7 @@ def chart(figure: go.Figure | FigureJson, *, key: str, config: dict, on_click: C
             "error_text": ERROR_TEXT,
         },
         on_click_change=on_click or (lambda: None),
-        height=spec.height,
+        height=spec.height or "stretch",
     )
     return click_event(getattr(result, "click", None))
 

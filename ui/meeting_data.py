@@ -16,6 +16,7 @@ from db.access import Actor
 from exports import deck, slides, spreadsheet
 from queries import annotations as chart_events
 from ui import data, map_data
+from ui.chart import FigureJson, figure_json
 
 
 _guard = data.run_query  # the shared query runner of ui/data.py
@@ -68,6 +69,18 @@ def _slides(version: str, stamp: tuple, as_of: date, metric: str, denominator: s
 def slide_list(version: str, *, as_of: date, metric: str, denominator: str, province: str | None) -> list[slides.Slide]:
     """The slides, shared by every session showing the same meeting: copy a figure before changing it."""
     return _slides(version, events_stamp(), as_of, metric, denominator, province)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figure(version: str, stamp: tuple, as_of: date, metric: str, denominator: str, province: str | None, key: str) -> FigureJson | None:
+    slide = next(s for s in _slides(version, stamp, as_of, metric, denominator, province) if s.key == key)
+    return None if slide.figure is None else figure_json(slide.figure, stretch=True, themed=False)
+
+
+def slide_figure(version: str, *, as_of: date, metric: str, denominator: str, province: str | None, key: str) -> FigureJson | None:
+    """The figure of the slide `key` as JSON for ui.chart, at the height the slide leaves it and in the
+    slide's own projector style (the deck's), made once per process and shared."""
+    return _figure(version, events_stamp(), as_of, metric, denominator, province, key)
 
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
