@@ -69,13 +69,14 @@ if info.simulated:
 # Meeting mode: the "Chế độ họp" page, or ?mode=meeting on any page's URL (which opens it with the
 # same date, metric, denominator and province). The page hides the sidebar and Streamlit's chrome.
 meeting_page = st.Page("app_pages/meeting.py", title="Chế độ họp", icon=":material/co_present:", url_path="hop")
-# The default page is served at "/"; it still reserves a pathname, which must not be "overview".
-overview_page = st.Page("app_pages/overview.py", title="Tổng quan", icon=":material/home:", url_path="tong-quan", default=True)
+# The default page is served at "/" and reserves no other pathname (url_path "").
+overview_page = st.Page("app_pages/overview.py", title="Tổng quan", icon=":material/home:", url_path="", default=True)
+# Other addresses of the overview, opened instead of Streamlit's "Page not found" dialog: "overview" (in
+# links and bookmarks made before) and "tong-quan" (its name in the other pages' style: /ban-do, /xep-hang).
+OVERVIEW_ALIASES = ("overview", "tong-quan")
 
 
 def overview_alias() -> None:
-    # The default page lives at "/"; "/overview" (in links and bookmarks made before) opens it too,
-    # instead of Streamlit's "Page not found" dialog.
     st.switch_page(overview_page, query_params=st.query_params.to_dict())
 
 
@@ -106,7 +107,7 @@ own_pages = [
 page = st.navigation(
     [
         overview_page,
-        st.Page(overview_alias, title="Tổng quan", url_path="overview", visibility="hidden"),
+        *(st.Page(overview_alias, title="Tổng quan", url_path=path, visibility="hidden") for path in OVERVIEW_ALIASES),
         st.Page("app_pages/map.py", title="Bản đồ", icon=":material/map:", url_path="ban-do"),
         st.Page("app_pages/rankings.py", title="Xếp hạng tỉnh", icon=":material/leaderboard:", url_path="xep-hang"),
         st.Page("app_pages/scorecard.py", title="Tỉnh của tôi", icon=":material/person_pin_circle:", url_path="tinh-cua-toi"),

@@ -33,11 +33,13 @@ def test_overview_offline_in_chromium(server, browser, width, height):
     page.close()
 
 
-def test_old_overview_address_opens_the_overview(server, browser):
-    """/overview (the default page's address in earlier links) opens the overview with its parameters,
-    not Streamlit's "Page not found" dialog."""
+@pytest.mark.parametrize("path", ["/overview", "/tong-quan"])
+def test_the_overview_s_other_addresses_open_the_overview(server, browser, path):
+    """/overview (the default page's address in earlier links) and /tong-quan (the page's name in the
+    other pages' style: /ban-do, /xep-hang) open the overview with its parameters, not Streamlit's
+    "Page not found" dialog."""
     page = offline_page(browser, 1280, 720)
-    page.goto(f"{server}/overview?as_of=2021-04-27", timeout=180_000)
+    page.goto(f"{server}{path}?as_of=2021-04-27", timeout=180_000)
     page.get_by_text("Còn 65 ngày đến hạn 01/07/2021").wait_for(timeout=180_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
     assert page.get_by_text("Page not found").count() == 0
@@ -46,6 +48,19 @@ def test_old_overview_address_opens_the_overview(server, browser):
     # The alias is not listed, nor (for a reader who has not signed in) the upload page.
     assert page.locator('[data-testid="stSidebarNav"] a').count() == 9
     assert page.outside == [], f"requests left the machine: {page.outside}"
+    page.close()
+
+
+def test_an_unknown_address_says_so_in_vietnamese_and_opens_the_overview(server, browser):
+    """A mistyped address gets Streamlit's "Page not found" dialog, in Vietnamese, over the overview."""
+    page = offline_page(browser, 1280, 720)
+    page.goto(f"{server}/xep_hang?as_of=2021-04-27", timeout=180_000)
+    page.get_by_text("Còn 65 ngày đến hạn 01/07/2021").wait_for(timeout=180_000)
+    dialog = page.locator('[role="dialog"]')
+    dialog.wait_for(timeout=60_000)
+    text = dialog.inner_text()
+    assert "Không tìm thấy trang" in text and "Đang mở trang Tổng quan" in text, text
+    assert "Page not found" not in text and "main page" not in text
     page.close()
 
 

@@ -11,8 +11,9 @@ once among the bundles named), and the English then simply stays.
 The language Streamlit hands its widgets is Vietnamese whatever the browser's ("vi-VN" in place of
 `navigator.language`): the date picker's calendar names months and weekdays in Vietnamese and starts
 the week on Monday. The ⋮ menu prints ("In trang") and names Streamlit's version in Vietnamese; its
-screen recorder, English throughout, is left out. What is still English: messages of rare cases (a
-file refused by the browser before it reaches the app: the app's own limits and messages come first).
+screen recorder, English throughout, is left out. An address that names no page gets the dialog "Không
+tìm thấy trang" over the overview. What is still English: messages of rare cases (a file refused by the
+browser before it reaches the app: the app's own limits and messages come first).
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ TRANSLATIONS: tuple[tuple[str, str, str], ...] = (
     ("index.", "label:`Print`,onClick:t}", "label:`In trang`,onClick:t}"),
     ("index.", "if(OT.isSupportedBrowser()){let t=eE[e]||`Record screen`", "if(!1){let t=eE[e]||`Record screen`"),
     ("index.", "[`Made with Streamlit v`,tE(r)]", "[`Làm bằng Streamlit v`,tE(r)]"),
+    # The dialog over the default page when an address names no page (a mistyped link).
+    (
+        "index.",
+        "let t=e?`You have requested page /${e}, but no corresponding file was found in the app's pages/ directory`"
+        ":`The page that you have requested does not seem to exist`;this.showError(`Page not found`,{message:`${t}. Running the app's main page.`})",
+        "let t=e?`Không có trang /${e}`:`Không có trang ở địa chỉ này`;this.showError(`Không tìm thấy trang`,{message:`${t}. Đang mở trang Tổng quan.`})",
+    ),
 )
 
 
