@@ -65,12 +65,11 @@ def trend_figure(
             customdata=frame["daily"].to_list(),
         )
     )
-    # The as-of label sits left of its line and the deadline's right of its own, so they never collide;
-    # once the as-of date is past the deadline the two swap sides, for the same reason.
-    late = as_of > deadline
+    deadline_text, as_of_text = f"Hạn chót {fmt.day(deadline)}", f"Số liệu đến {fmt.day(as_of)}"
+    deadline_side, as_of_side = _label_sides(as_of, deadline, as_of_text, days, event_font_size, plot_width_px)
     for when, text, color, side in (
-        (deadline, f"Hạn chót {fmt.day(deadline)}", "#111827", "right" if late else "left"),
-        (as_of, f"Số liệu đến {fmt.day(as_of)}", "#b91c1c", "left" if late else "right"),
+        (deadline, deadline_text, "#111827", deadline_side),
+        (as_of, as_of_text, "#b91c1c", as_of_side),
     ):
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, width=1.5, dash="dot"))
         fig.add_annotation(x=when, y=1, yref="paper", text=text, showarrow=False, yanchor="bottom", xanchor=side, font=dict(color=color, size=13))
@@ -98,6 +97,21 @@ def trend_figure(
         yaxis=dict(tickformat=",d", gridcolor="#e5e7eb", rangemode="tozero"),
     )
     return fig
+
+
+def _label_sides(as_of: date, deadline: date, as_of_text: str, days: list[date], font_size: int, plot_width_px: int) -> tuple[str, str]:
+    """Which side of its line the deadline's and the as-of date's labels go ("left": the text starts at
+    the line, "right": it ends there), so that they never collide and the as-of label stays inside the
+    data where it can: a label right of the as-of line stretches the axis by its own width into days
+    with no data. Before the deadline: the deadline's right of its line, the as-of date's left of its
+    own. After it, both left of their lines, unless the as-of label would then reach the deadline's line
+    (a few days late): then the deadline's goes left and the as-of date's right."""
+    if as_of <= deadline:
+        return "left", "right"
+    first, last = (days[0], max(days[-1], as_of)) if days else (deadline, as_of)
+    px_per_day = plot_width_px / max((last - first).days, 1)
+    as_of_label_days = (len(as_of_text) * _CHAR_EM * font_size + 8) / px_per_day
+    return ("right", "right") if (as_of - deadline).days >= as_of_label_days else ("right", "left")
 
 
 # Event bands: light fills that keep the curves readable; label colours dark enough for a projector.

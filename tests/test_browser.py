@@ -51,6 +51,24 @@ def test_the_overview_s_other_addresses_open_the_overview(server, browser, path)
     page.close()
 
 
+def test_after_the_deadline_the_trend_s_axis_ends_with_the_data(server, browser):
+    """On a date after 01/07/2021 (the demo's default), the overview's trend chart ends at the as-of date:
+    no months without data to the right of it, and its label and the deadline's do not overlap."""
+    page = offline_page(browser, 1280, 720)
+    page.goto(f"{server}/?as_of=2021-12-31", timeout=180_000)
+    page.get_by_text("Đã quá hạn 183 ngày (hạn 01/07/2021)").wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
+    axis_end = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => g._fullLayout.xaxis)
+                 .find(a => a.type === 'date').range[1]"""
+    )
+    assert "2021-12-31" <= axis_end[:10] <= "2022-01-07", axis_end
+    boxes = [page.get_by_text(t, exact=True).bounding_box() for t in ("Hạn chót 01/07/2021", "Số liệu đến 31/12/2021")]
+    deadline, as_of = boxes
+    assert deadline["x"] + deadline["width"] <= as_of["x"], boxes
+    page.close()
+
+
 def test_an_unknown_address_says_so_in_vietnamese_and_opens_the_overview(server, browser):
     """A mistyped address gets Streamlit's "Page not found" dialog, in Vietnamese, over the overview."""
     page = offline_page(browser, 1280, 720)

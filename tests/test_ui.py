@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
+import pytest
 
 from present import format as fmt
 from present.figures import trend_figure
@@ -49,6 +50,23 @@ def test_trend_figure_extends_the_trajectory_to_the_deadline():
     assert fig.layout.separators == ",." and fig.layout.xaxis.tickformat == "%d/%m/%Y"
     texts = [a.text for a in fig.layout.annotations]
     assert "Hạn chót 01/07/2021" in texts and "Số liệu đến 27/04/2021" in texts
+
+
+@pytest.mark.parametrize(
+    "as_of,deadline_side,as_of_side",
+    [
+        (date(2021, 4, 27), "left", "right"),  # before the deadline: each label on the far side from the other
+        (date(2021, 12, 31), "right", "right"),  # long after it: both inside the data, the axis ends at the data
+        (date(2021, 7, 10), "right", "left"),  # 9 days after: the as-of label would cover the deadline's line
+    ],
+)
+def test_the_as_of_label_stays_inside_the_data_unless_it_would_cover_the_deadline(as_of, deadline_side, as_of_side):
+    days = [date(2020, 12, 25) + timedelta(days=i) for i in range((as_of - date(2020, 12, 25)).days + 1)]
+    n = len(days)
+    frame = pl.DataFrame({"day": days, "daily": [1] * n, "cumulative": list(range(n)), "trajectory": [float(i) for i in range(n)], "goal": [500] * n})
+    fig = trend_figure(frame, title="T", unit="hồ sơ", as_of=as_of, deadline=date(2021, 7, 1), goal_label="500")
+    sides = {a.text.split(" ")[0]: a.xanchor for a in fig.layout.annotations}
+    assert sides == {"Hạn": deadline_side, "Số": as_of_side}
 
 
 def test_region_bars_best_on_top_with_vietnamese_percentages():
