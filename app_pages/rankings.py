@@ -13,7 +13,7 @@ from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LAB
 from ui.chart import built_json, chart
 from ui.figure_cache import shared
 from present.figures import rank_bump
-from present.tables import ranking_column_config, ranking_styler, ranking_table
+from present.tables import ranking_column_config, ranking_print_html, ranking_styler, ranking_table
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)
@@ -54,6 +54,8 @@ st.dataframe(
     hide_index=True,
     height=min(38 * (frame.height + 1), 2400),
 )
+# On paper, this table in the grid's place (ui.controls.PRINT_CSS): a canvas prints as one cut picture.
+st.html(f'<div class="print-only">{shared(ranking_print_html, frame, my_province=my_province)}</div>')
 st.caption(
     "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Tốc độ 7 ngày = trung bình mỗi ngày của 7 ngày qua. Báo cáo ngày = đơn vị cấp xã đã gửi báo cáo ngày "
     f"{fmt.day(ctx.as_of)} ÷ số đơn vị phải báo cáo; ⚠ dưới 95%: tỉnh có thể bị xếp thấp vì báo cáo thiếu, không phải vì chậm."

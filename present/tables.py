@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -65,27 +68,58 @@ def _rank_change_text(value) -> str:
     return fmt.rank_change(None if pd.isna(value) or value == NO_RANK_CHANGE else int(value))
 
 
+# Vietnamese number formats (1.234.567; 12,5%; dd/mm/yyyy) of the ranking table's columns; the rest show as they are.
+RANKING_FORMATS: dict[str, Callable[[Any], str]] = {
+    "cumulative": fmt.number,
+    "denominator": fmt.number,
+    "coverage": fmt.percent,
+    "pace": fmt.number,
+    "required_daily_rate": _required_rate_text,
+    "projected_completion": _date_text,
+    "status": lambda v: STATUS_LABEL[Status(v)],
+    "rank_change": _rank_change_text,
+    "completeness": lambda v: fmt.percent(v, 0),
+}
+RANKING_NUMERIC = frozenset({"rank", "cumulative", "denominator", "coverage", "pace", "required_daily_rate", "completeness"})
+MY_PROVINCE_STYLE = "background-color: #fef3c7; font-weight: 700"
+
+
 def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> Styler:
-    """Vietnamese number formats (1.234.567; 12,5%; dd/mm/yyyy), status colours, the chosen province
-    highlighted. Sorting by a column header sorts the underlying numbers, not the texts."""
-    formats = {
-        "cumulative": fmt.number,
-        "denominator": fmt.number,
-        "coverage": fmt.percent,
-        "pace": fmt.number,
-        "required_daily_rate": _required_rate_text,
-        "projected_completion": _date_text,
-        "status": lambda v: STATUS_LABEL[Status(v)],
-        "rank_change": _rank_change_text,
-        "completeness": lambda v: fmt.percent(v, 0),
-    }
+    """Vietnamese number formats, status colours, the chosen province highlighted. Sorting by a column
+    header sorts the underlying numbers, not the texts."""
     # Styler calls formatters only for non-missing values; missing ones (no forecast, no rank a week ago) show a dash.
-    styler = table.style.format({c: f for c, f in formats.items() if c in table.columns}, na_rep=fmt.DASH)
+    styler = table.style.format({c: f for c, f in RANKING_FORMATS.items() if c in table.columns}, na_rep=fmt.DASH)
     if "status" in table.columns:
         styler = styler.map(lambda v: f"color: {STATUS_COLOR[Status(v)]}; font-weight: 600", subset=["status"])
     if my_province and my_province in table.index:
-        styler = styler.apply(lambda row: ["background-color: #fef3c7; font-weight: 700" if row.name == my_province else "" for _ in row], axis=1)
+        styler = styler.apply(lambda row: [MY_PROVINCE_STYLE if row.name == my_province else "" for _ in row], axis=1)
     return styler
+
+
+def _cell_text(column: str, value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return fmt.DASH
+    return RANKING_FORMATS.get(column, str)(value)
+
+
+def ranking_print_html(frame: pl.DataFrame, *, my_province: str | None = None) -> str:
+    """The ranking table for paper, as a plain HTML table with every row: st.dataframe draws on a canvas,
+    which the browser prints as one picture — pushed whole onto the second sheet and cut at its right
+    edge. Same columns, formats, status colours and highlighted province as the screen's table; every
+    text is escaped. Shown only in print (class print-only, ui.controls.PRINT_CSS)."""
+    table = ranking_table(frame)
+    columns = list(table.columns)
+    head = "".join(f'<th class="{"num" if c in RANKING_NUMERIC else ""}">{html.escape(RANKING_COLUMNS[c])}</th>' for c in columns)
+    body = []
+    for code, row in zip(table.index, table.itertuples(index=False), strict=True):
+        cells = []
+        for column, value in zip(columns, row, strict=True):
+            style = f' style="color:{STATUS_COLOR[Status(value)]};font-weight:600"' if column == "status" else ""
+            numeric = ' class="num"' if column in RANKING_NUMERIC else ""
+            cells.append(f"<td{numeric}{style}>{html.escape(_cell_text(column, value))}</td>")
+        mine = f' style="{MY_PROVINCE_STYLE}"' if code == my_province else ""
+        body.append(f"<tr{mine}>{''.join(cells)}</tr>")
+    return f'<table class="print-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 REPORTED_AT_DISTRICT = "báo cáo theo huyện"

@@ -126,6 +126,38 @@ def test_a_page_prints_its_content_without_the_sidebar_or_buttons(server, browse
     page.close()
 
 
+def test_the_rankings_print_every_province_from_the_first_sheet(server, browser, tmp_path):
+    """Ctrl+P on the rankings: the grid is a canvas, which Chromium prints as one picture pushed whole onto
+    the second sheet (the first left blank under the title) and cut at its right edge. On paper an HTML
+    table takes its place: from the first sheet, every province and every column."""
+    import subprocess
+
+    pdftotext = shutil.which("pdftotext")
+    if not pdftotext:
+        pytest.fail("poppler's pdftotext is needed to read the printed page: apt-get install -y poppler-utils")
+    page = offline_page(browser, 1280, 900)
+    page.goto(f"{server}/xep-hang?as_of=2021-06-15&province=48", timeout=180_000)
+    page.get_by_text("Xếp hạng 63 tỉnh/thành phố").wait_for(timeout=180_000)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=180_000)
+    printed = page.locator("table.print-table")
+    assert not printed.is_visible()  # on screen, the grid only
+    names = printed.locator("tbody td:nth-child(3)").all_text_contents()
+    assert len(names) == 63 and len(set(names)) == 63
+    page.emulate_media(media="print")
+    assert printed.is_visible() and not page.locator('[data-testid="stDataFrame"]').is_visible()
+    pdf = tmp_path / "xep-hang.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    text = subprocess.run([pdftotext, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # Bold runs come out of the PDF without their spaces, and a long name wraps in its cell: compare unspaced.
+    sheets = ["".join(sheet.split()) for sheet in text.split("\f") if sheet.strip()]
+    squashed = ["".join(name.split()) for name in names]
+    assert "Xếphạng63" in sheets[0] and "Tỉnh/thànhphố" in sheets[0] and squashed[0] in sheets[0]  # the table starts on sheet 1
+    assert [n for n in squashed if not any(n in sheet for sheet in sheets)] == []
+    assert "Ghichú" in sheets[0]  # the last column is on the paper too
+    assert page.outside == [], f"requests left the machine: {page.outside}"
+    page.close()
+
+
 def test_rankings_workbook_downloads_in_chromium(server, browser):
     """The Excel file is made when the button is pressed (not on every run of the page), and arrives whole."""
     import io

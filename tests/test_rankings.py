@@ -13,7 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from queries.rankings import province_rankings
-from present.tables import INCOMPLETE, OVER_100, ranking_column_config, ranking_styler, ranking_table
+from present.labels import STATUS_COLOR
+from present.tables import INCOMPLETE, OVER_100, ranking_column_config, ranking_print_html, ranking_styler, ranking_table
+from queries.metrics import Status
 from tests.chart_support import chart_keys
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -46,6 +48,13 @@ def test_rankings_page_lists_every_province_and_keeps_my_province_in_the_url(mon
     # The status counts add up to the provinces shown.
     line = next(md.value for md in at.markdown if md.value.startswith("**Số tỉnh theo trạng thái:**"))
     assert sum(int(n.replace(".", "")) for n in re.findall(r"\] \*\*([\d.]+)\*\*", line)) == 63
+    # On paper the grid's rows come as an HTML table, the same 63 in the same order (ui.controls.PRINT_CSS).
+    assert printed_names(at) == list(table["name"])
+
+
+def printed_names(at: AppTest) -> list[str]:
+    printed = next(h.proto.body for h in at.get("html") if 'class="print-only"' in h.proto.body)
+    return [re.findall(r"<td[^>]*>([^<]*)</td>", row)[2] for row in re.findall(r"<tr[^>]*>(.*?)</tr>", printed.split("<tbody>")[1])]
 
 
 def test_region_filter_keeps_national_ranks(monkeypatch, demo_sqlite):
@@ -54,6 +63,7 @@ def test_region_filter_keeps_national_ranks(monkeypatch, demo_sqlite):
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == 13  # the Mekong Delta's provinces
+    assert printed_names(at) == list(table["name"])
     engine = make_engine(demo_sqlite)
     with engine.connect() as conn:
         full = province_rankings(conn, as_of=date(2021, 6, 15), metric="applications_received", denominator="eligible")
@@ -62,13 +72,13 @@ def test_region_filter_keeps_national_ranks(monkeypatch, demo_sqlite):
     assert set(full.filter(pl.col("region_code") == "DBSCL")["code"]) == set(table.index)
 
 
-def test_ranking_styler_formats_the_vietnamese_way_and_flags():
-    frame = pl.DataFrame(
+def two_provinces(name_02: str = "Hà Giang") -> pl.DataFrame:
+    return pl.DataFrame(
         {
             "code": ["01", "02"],
             "rank": [1, 2],
             "rank_change": [2, None],
-            "name": ["Hà Nội", "Hà Giang"],
+            "name": ["Hà Nội", name_02],
             "region_name": ["R", "R"],
             "cumulative": [1234567, 5],
             "denominator": [1000000, 100],
@@ -82,7 +92,10 @@ def test_ranking_styler_formats_the_vietnamese_way_and_flags():
             "reporting_incomplete": [False, True],
         }
     )
-    table = ranking_table(frame)
+
+
+def test_ranking_styler_formats_the_vietnamese_way_and_flags():
+    table = ranking_table(two_provinces())
     assert list(table["notes"]) == [OVER_100, INCOMPLETE]
     assert ranking_column_config(table)["coverage"] == "Tỷ lệ"
     html = ranking_styler(table, my_province="02").to_html()
@@ -98,6 +111,38 @@ def test_ranking_styler_formats_the_vietnamese_way_and_flags():
     assert html.count(">—<") == 3  # 01's forecast, 02's rank a week ago, 02's required rate
     # The stand-ins sort after every real value.
     assert table["projected_completion"].iloc[0] > table["projected_completion"].iloc[1]
+
+
+def test_the_printed_ranking_table_reads_like_the_screen_s_and_escapes_every_text():
+    """On paper the canvas grid is replaced by an HTML table: every row, the same headers, formats,
+    status colours and highlighted province; a name is text, never markup."""
+    printed = ranking_print_html(two_provinces(name_02="Hà <b>Giang</b> & Co"), my_province="02")
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", printed)
+    assert headers == [
+        "Hạng",
+        "Thay đổi 7 ngày",
+        "Tỉnh/thành phố",
+        "Vùng",
+        "Lũy kế",
+        "Mẫu số",
+        "Tỷ lệ",
+        "Tốc độ 7 ngày",
+        "Cần đạt/ngày",
+        "Dự kiến hoàn thành",
+        "Trạng thái",
+        "Báo cáo ngày",
+        "Ghi chú",
+    ]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", printed.split("<tbody>")[1])
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in rows]
+    assert cells == [
+        ["1", "▲ 2", "Hà Nội", "R", "1.234.567", "1.000.000", "123,5%", "1.234", "0", "—", "Đã đạt", "100%", OVER_100],
+        ["2", "—", "Hà &lt;b&gt;Giang&lt;/b&gt; &amp; Co", "R", "5", "100", "5,0%", "0", "—", "06/08/2021", "Chậm tiến độ", "50%", INCOMPLETE],
+    ]
+    assert "<b>" not in printed
+    # Only my province's row is highlighted, as on screen; statuses carry their colours.
+    assert [("#fef3c7" in row.split(">")[0]) for row in re.findall(r"<tr[^>]*>", printed.split("<tbody>")[1])] == [False, True]
+    assert f"color:{STATUS_COLOR[Status.achieved]}" in rows[0] and f"color:{STATUS_COLOR[Status.off_track]}" in rows[1]
 
 
 def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:

@@ -145,8 +145,19 @@ def sidebar(
 # What the ⋮ menu's "In trang" (or Ctrl+P) puts on paper: the page's own content across the sheet's width —
 # not the sidebar, the header, buttons, links to other pages or download buttons — with a card row, a metric
 # or a chart never cut between two sheets. Each page's caption carries its as-of date and the simulated label.
+# An element holding class print-only (an HTML table standing in for the canvas grid just above it,
+# present.tables.ranking_print_html) is on the paper only, in the grid's place; its header row repeats on
+# every sheet. (A display st.dataframe gets no st-key class, so the grid is found as the element before.)
 PRINT_CSS = """<style>
+@media screen { [data-testid="stElementContainer"]:has(.print-only) { display: none; } }
 @media print {
+  [data-testid="stElementContainer"]:has(+ [data-testid="stElementContainer"] .print-only) { display: none !important; }
+  table.print-table { width: 100%; border-collapse: collapse; font-size: 7.5pt; line-height: 1.25; }
+  table.print-table thead { display: table-header-group; }
+  table.print-table th { text-align: left; border-bottom: 1.5pt solid #334155; padding: 2pt 3pt; }
+  table.print-table td { border-bottom: 0.5pt solid #cbd5e1; padding: 1.5pt 3pt; vertical-align: top; }
+  table.print-table .num { text-align: right; white-space: nowrap; }
+  table.print-table tr { break-inside: avoid; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
   header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
   [data-testid="stSkipToContent"], [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stPageLink"],
