@@ -28,11 +28,13 @@ CSS = """
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stStatusWidget"], [data-testid="stBottom"] { display: none !important; }
 [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #ffffff; }
-/* A 1920×1080 projector shows the 1280×720 composition 1.5× larger: text by zoom, charts by a
-   transform (Plotly measures its box in layout pixels, which zoom would confuse). The chart (ui.chart,
-   no height of its own) fills the box .st-key-mt_figure is given. */
+/* A 1920×1080 projector shows the 1280×720 composition 1.5× larger, and a 1024×768 (XGA) one 0.8×
+   (the same share of the wall): text by zoom, charts at 1.5 by a transform (Plotly measures its box in
+   layout pixels, which zoom would confuse). The chart (ui.chart, no height of its own) fills the box
+   .st-key-mt_figure is given. */
 :root { --mt-zoom: 1; }
 @media (min-width: 1700px) and (min-height: 950px) { :root { --mt-zoom: 1.5; } }
+@media (min-width: 1000px) and (max-width: 1200px) { :root { --mt-zoom: 0.8; } }
 [data-testid="stMainBlockContainer"] { padding: 12px 28px calc(84px * var(--mt-zoom)) 28px !important; max-width: 100% !important; }
 .stApp [data-testid="stHtml"], .st-key-mt_footer, .st-key-mt_downloads { zoom: var(--mt-zoom); }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 8px; }
@@ -64,6 +66,12 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
   flex: 0 0 auto !important; width: calc(100% / var(--mt-zoom)) !important; height: calc(var(--mt-height) / var(--mt-zoom)); }
 .st-key-mt_figure .js-plotly-plot { transform: scale(var(--mt-zoom)); transform-origin: top left; }
 .st-key-mt_figure .st-key-mt_chart { height: 100%; }
+/* At 0.8 the chart is not scaled: it is drawn at the size that shows (its text a little larger than the
+   zoomed text's), less 8 px, since the gaps and padding, not zoomed, take more than --mt-reserved × zoom. */
+@media (min-width: 1000px) and (max-width: 1200px) {
+  .st-key-mt_figure { width: 100% !important; height: calc(var(--mt-height) - 8px); }
+  .st-key-mt_figure .js-plotly-plot { transform: none; }
+}
 .st-key-mt_footer { position: fixed; left: 28px; bottom: 10px; z-index: 100; background: #ffffff; }
 .st-key-mt_footer button { min-height: 48px; padding: 4px 18px; }
 .stApp [data-testid="stIconMaterial"] { font-size: 28px !important; }

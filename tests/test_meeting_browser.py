@@ -119,7 +119,8 @@ def assert_charts_from_the_apps_bundles(urls: list[str]) -> None:
     assert not [url for url in urls if "/PlotlyChart." in url]
 
 
-@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+# 1024×768: the older projectors still in many meeting rooms.
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080), (1024, 768)])
 def test_every_national_slide_reads_from_the_back_of_the_room(server, browser, expected, width, height):
     slides = expected["national"]
     page = offline_page(browser, width, height)
