@@ -137,7 +137,7 @@ def test_every_national_slide_reads_from_the_back_of_the_room(server, browser, e
     page.close()
 
 
-@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080), (1024, 768)])
 def test_every_director_slide_reads_from_the_back_of_the_room(server, browser, expected, width, height):
     slides = expected["director"]
     page = offline_page(browser, width, height)
