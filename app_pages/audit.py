@@ -57,9 +57,8 @@ more = " (giới hạn; thu hẹp bộ lọc để xem mục cũ hơn)" if shown
 st.caption(f"{fmt.number(shown.height)} mục, mới nhất trước{more}.")
 # Wider than the page at 1280 px (it scrolls sideways); widths set so a mostly empty column does not cut the rest short.
 widths = {"Tài khoản": 120, "Họ tên": "medium", "Tỉnh": 110, "Đối tượng": 130, "Chi tiết": "medium"}
-st.dataframe(
+controls.grid(
     shown,
-    hide_index=True,
     width="stretch",
     height=min(35 * (shown.height + 1) + 3, 640),
     key="audit_table",

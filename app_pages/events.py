@@ -61,7 +61,7 @@ columns = {
     "deleted_by": "Người xóa",
     "deleted_at": "Lúc xóa",
 }
-st.dataframe(table, column_config={c: v for c, v in columns.items() if c in table.columns}, hide_index=True, key="ev_table")
+controls.grid(table, column_config={c: v for c, v in columns.items() if c in table.columns}, key="ev_table")
 
 province_codes = fmt.by_name(names)
 

@@ -53,7 +53,7 @@ frame = tokens_data.my_tokens(acting)
 if frame.height == 0:
     st.caption("Bạn chưa có mã API nào.")
     st.stop()
-st.dataframe(tokens_data.token_table(frame), hide_index=True, width="stretch", key="my_account_tokens")
+controls.grid(tokens_data.token_table(frame), width="stretch", key="my_account_tokens")
 live = [r for r in frame.iter_rows(named=True) if r["revoked_at"] is None]
 if live:
     left, right = st.columns([3, 1], vertical_alignment="bottom")

@@ -17,7 +17,7 @@ from ui import meeting_data
 from present.figures import trend_figure
 from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
 from present.maps import MapValue, clicked_code, province_choropleth, unit_bars, with_map_values
-from present.tables import REPORTED_AT_DISTRICT, district_grain_table, ranking_column_config, ranking_styler, ranking_table
+from present.tables import REPORTED_AT_DISTRICT, district_grain_table, ranking_column_config, ranking_print_html, ranking_styler, ranking_table
 
 MAP_PAGE = "app_pages/map.py"
 CHART_CONFIG = {"displaylogo": False, "locale": "vi"}
@@ -205,16 +205,15 @@ def ranked_units(frame: pl.DataFrame, *, level_text: str, name_label: str, rank_
         key=key,
         on_click=(lambda: _pick_district(key)) if clickable else None,
     )
-    table = ranking_table(frame.select(TABLE_COLUMNS))
-    st.dataframe(
+    columns = frame.select(TABLE_COLUMNS)
+    table = ranking_table(columns)
+    labels = {"name": name_label, "rank": rank_label}
+    controls.grid(
         ranking_styler(table),
         # Rank and name stay in view when the table scrolls sideways.
-        column_config={
-            c: st.column_config.Column(label, pinned=c in ("rank", "name"))
-            for c, label in {**ranking_column_config(table), "name": name_label, "rank": rank_label}.items()
-        },
-        hide_index=True,
+        column_config={c: st.column_config.Column(label, pinned=c in labels) for c, label in {**ranking_column_config(table), **labels}.items()},
         height=min(36 * (len(table) + 1) + 4, 760),
+        printed=shared(ranking_print_html, columns, labels=labels),
     )
 
 
@@ -250,7 +249,7 @@ if chosen:
                 f"{fmt.day(as_of)}, nên {at_district.height} xã/phường/thị trấn dưới đây không có số liệu riêng: số liệu của chúng "
                 "nằm trong dòng của quận/huyện ở bảng trên, và báo cáo của quận/huyện được tính là báo cáo của mọi xã trong đó."
             )
-            st.dataframe(district_grain_table(at_district), hide_index=True, height=min(36 * (at_district.height + 1) + 4, 760))
+            controls.grid(district_grain_table(at_district), height=min(36 * (at_district.height + 1) + 4, 760))
         if communes.height:
             ranked_units(
                 communes,

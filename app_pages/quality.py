@@ -98,7 +98,7 @@ else:
     if none.height:
         st.markdown(f"**Chưa gửi báo cáo ({none.height} tỉnh):** " + ", ".join(none["name"].to_list()))
     styler, labels = qd.missing_provinces_table(missing.provinces, my_province=my_province)
-    st.dataframe(styler, column_config=labels, column_order=list(labels), hide_index=True, height=min(36 * (missing.provinces.height + 1), 420))
+    controls.grid(styler, column_config=labels, column_order=list(labels), height=min(36 * (missing.provinces.height + 1), 420))
 if my_province:
     st.markdown(f"**{ctx.province_name}** (tỉnh của tôi)")
     if missing.units.height == 0:
@@ -106,7 +106,7 @@ if my_province:
     else:
         table, labels = qd.missing_units_table(missing.units)
         st.caption(f"{fmt.number(missing.units.height)} đơn vị chưa báo cáo ngày {fmt.day(as_of)}:")
-        st.dataframe(table, column_config=labels, column_order=list(labels), hide_index=True, height=min(36 * (missing.units.height + 1), 420))
+        controls.grid(table, column_config=labels, column_order=list(labels), height=min(36 * (missing.units.height + 1), 420))
 else:
     st.caption("Chọn “Tỉnh của tôi” ở thanh bên để xem danh sách xã/phường chưa báo cáo của tỉnh đó.")
 
@@ -115,7 +115,7 @@ if late.height == 0:
     st.success(f"Không có báo cáo nào nhận sau {cutoff}:00 trong {quality.LATE_DAYS} ngày đến {fmt.day(as_of)}.")
 else:
     styler, labels = qd.late_table(late, my_province=my_province)
-    st.dataframe(styler, column_config=labels, column_order=list(labels), hide_index=True, height=min(36 * (late.height + 1), 420))
+    controls.grid(styler, column_config=labels, column_order=list(labels), height=min(36 * (late.height + 1), 420))
     st.caption("Mỗi dòng: một lần gửi (tệp) cho một ngày báo cáo; sau hạn = nhận lúc − " f"{cutoff}:00 của ngày báo cáo.")
 
 st.subheader("Số liệu bất thường cần kiểm tra")
@@ -128,7 +128,7 @@ else:
         + (f", trong đó **{fmt.number(mine)}** ở {ctx.province_name}." if my_province else ".")
     )
     styler, labels = qd.outliers_table(followup, my_province=my_province)
-    st.dataframe(styler, column_config=labels, column_order=list(labels), hide_index=True, height=min(36 * (followup.height + 1), 460))
+    controls.grid(styler, column_config=labels, column_order=list(labels), height=min(36 * (followup.height + 1), 460))
 st.caption(qd.SPIKE_RULE_VI)
 left, right = st.columns(2)
 left.download_button(

@@ -47,15 +47,13 @@ st.markdown(
 )
 
 table = ranking_table(frame)
-st.dataframe(
+controls.grid(
     ranking_styler(table, my_province=my_province),
     # Rank and name stay in view when the table scrolls sideways (a 1280 px screen shows about nine columns).
     column_config={c: st.column_config.Column(label, pinned=c in ("rank", "name")) for c, label in ranking_column_config(table).items()},
-    hide_index=True,
     height=min(38 * (frame.height + 1), 2400),
+    printed=shared(ranking_print_html, frame, my_province=my_province),
 )
-# On paper, this table in the grid's place (ui.controls.PRINT_CSS): a canvas prints as one cut picture.
-st.html(f'<div class="print-only">{shared(ranking_print_html, frame, my_province=my_province)}</div>')
 st.caption(
     "Tỷ lệ = lũy kế ÷ mẫu số, không cắt ở 100% (⚑). Tốc độ 7 ngày = trung bình mỗi ngày của 7 ngày qua. Báo cáo ngày = đơn vị cấp xã đã gửi báo cáo ngày "
     f"{fmt.day(ctx.as_of)} ÷ số đơn vị phải báo cáo; ⚠ dưới 95%: tỉnh có thể bị xếp thấp vì báo cáo thiếu, không phải vì chậm."

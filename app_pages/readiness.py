@@ -78,10 +78,9 @@ chosen = tuple(st.pills("Vùng", list(region_names), selection_mode="multi", for
 st.subheader("Tỉnh × hạng mục: đã làm / kế hoạch")
 frame = rd.matrix(ctx.version, as_of=ctx.as_of, regions=chosen)
 everything = rd.matrix(ctx.version, as_of=ctx.as_of)
-st.dataframe(
+controls.grid(
     rd.matrix_styler(frame, my_province=ctx.province),
     column_config={k: v for k, v in rd.MATRIX_COLUMNS.items()},
-    hide_index=True,
     height=min(38 * (frame.height + 1), 420),
     key="readiness_matrix",
 )
@@ -99,7 +98,7 @@ if limited.height == 0:
         f"Không có tỉnh nào{' trong vùng đã chọn' if chosen else ''}: công suất thiết bị đã lắp đủ cho tốc độ cần đạt ngày {fmt.day(ctx.as_of)}."
     )
 else:
-    st.dataframe(rd.capacity_table(limited), hide_index=True, height=min(38 * (limited.height + 1), 320), key="readiness_capacity")
+    controls.grid(rd.capacity_table(limited), height=min(38 * (limited.height + 1), 320), key="readiness_capacity")
 st.caption(
     f"Công suất = số bộ thiết bị thu nhận đã lắp × {fmt.number(CARDS_PER_SET_PER_DAY)} hồ sơ/bộ/ngày (giả định: mỗi xe lưu động ở TP.HCM "
     "đặt mục tiêu 300 hồ sơ/ngày, tháng 3/2021). Cần đạt = (chỉ tiêu giao − hồ sơ đã thu nhận) ÷ số ngày còn lại đến 01/07/2021. "
@@ -136,7 +135,7 @@ st.markdown(
     f"**{links.agencies_connected}/{links.agencies_total}** bộ, ngành (trong đó {links.ministries_connected} bộ, cơ quan ngang bộ) "
     f"và **{links.provinces_connected}/{links.provinces_total}** tỉnh đã kết nối đến ngày {fmt.day(ctx.as_of)}."
 )
-st.dataframe(rd.board_table(rd.board(ctx.version, as_of=ctx.as_of)), hide_index=True, height=300, key="readiness_board")
+controls.grid(rd.board_table(rd.board(ctx.version, as_of=ctx.as_of)), height=300, key="readiness_board")
 
 # --- one province -----------------------------------------------------------------------------------------
 st.subheader("Chi tiết tỉnh")
@@ -151,7 +150,7 @@ st.markdown(
     + ("✓ sẵn sàng triển khai" if row["ready"] else f"chưa sẵn sàng — {row['items_done']}/4 hạng mục đã xong")
     + f" (đến ngày {fmt.day(ctx.as_of)})"
 )
-st.dataframe(rd.items_table(items), hide_index=True, key="readiness_items")
+controls.grid(rd.items_table(items), key="readiness_items")
 left, right = st.columns([1, 2])
 with left:
     days = {r["kind"]: r["day"] for r in rd.milestones(ctx.version, province=province).iter_rows(named=True)}
@@ -271,4 +270,4 @@ with st.expander("Cập nhật số liệu sẵn sàng", expanded=False):
             intake_data.show_problems(rd.problems_table(result.problems), key="readiness_problems", max_height=400)
     history = rd.province_history(ctx.version, province=province)
     st.markdown(f"**Lịch sử cập nhật hạng mục của {names[province]}** (mới nhất trước)")
-    st.dataframe(rd.history_table(history), hide_index=True, height=240, key="readiness_history")
+    controls.grid(rd.history_table(history), height=240, key="readiness_history")

@@ -12,7 +12,7 @@ from ui.chart import built_json, chart
 from ui.figure_cache import shared
 from present.figures import rank_bump
 from present.labels import BADGE_COLOR, METRIC_LABEL, METRIC_UNIT, SIMULATED_LABEL, STATUS_LABEL, denominator_label
-from present.tables import ranking_column_config, ranking_styler, ranking_table
+from present.tables import ranking_column_config, ranking_print_html, ranking_styler, ranking_table
 
 ctx = controls.current()
 info = data.dataset_info(ctx.version)
@@ -112,22 +112,25 @@ with st.container(border=True):
             st.markdown(f"Nếu hai tỉnh giữ tốc độ hiện tại: bắt kịp sau khoảng **{fmt.number(gap.days_to_catch_up)} ngày**.")
 
 st.subheader("Các tỉnh xếp liền trên và liền dưới")
-neighbours = ranking_table(card.neighbours.select("code", "rank", "rank_change", "name", "coverage", "over_100", "reporting_incomplete"))
-st.dataframe(
+near = card.neighbours.select("code", "rank", "rank_change", "name", "coverage", "over_100", "reporting_incomplete")
+neighbours = ranking_table(near)
+controls.grid(
     ranking_styler(neighbours, my_province=ctx.province),
     column_config=ranking_column_config(neighbours),
-    hide_index=True,
+    printed=shared(ranking_print_html, near, my_province=ctx.province),
 )
 
 st.subheader("Các huyện chậm nhất")
 if card.lagging_districts.height == 0:
     st.success("Không có huyện nào chưa đạt.")
 else:
-    lagging = ranking_table(card.lagging_districts.select("code", "name", "coverage", "pace", "required_daily_rate"))
-    st.dataframe(
+    slowest = card.lagging_districts.select("code", "name", "coverage", "pace", "required_daily_rate")
+    lagging = ranking_table(slowest)
+    labels = {"name": "Quận/huyện", "pace": "Tốc độ/ngày", "required_daily_rate": "Cần/ngày"}
+    controls.grid(
         ranking_styler(lagging),
-        column_config={**ranking_column_config(lagging), "name": "Quận/huyện", "pace": "Tốc độ/ngày", "required_daily_rate": "Cần/ngày"},
-        hide_index=True,
+        column_config={**ranking_column_config(lagging), **labels},
+        printed=shared(ranking_print_html, slowest, labels=labels),
     )
     st.caption(f"Tỷ lệ thấp nhất trước; {fmt.day(card.as_of)}; tốc độ và mức cần đạt tính theo ngày.")
 

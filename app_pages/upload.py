@@ -93,7 +93,7 @@ if result is not None:
             st.info(restated, icon=":material/history:")
         if suspect := suspect_line(result):
             st.warning(suspect, icon=":material/warning:")
-        st.dataframe(intake_data.totals_table(result), hide_index=True)
+        controls.grid(intake_data.totals_table(result))
 
 st.subheader("Các lô đã nhập")
 done = st.session_state.pop(_ROLLBACK_DONE, None)

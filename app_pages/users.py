@@ -75,9 +75,8 @@ st.caption(
 outcome = st.session_state.pop(_OUTCOME, None)
 
 frame = users_data.accounts()
-st.dataframe(
+controls.grid(
     users_data.account_table(frame, names),
-    hide_index=True,
     width="stretch",
     key="users_table",
     column_config={"Tên đăng nhập": st.column_config.TextColumn(pinned=True)},

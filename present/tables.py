@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from datetime import date
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -80,7 +81,6 @@ RANKING_FORMATS: dict[str, Callable[[Any], str]] = {
     "rank_change": _rank_change_text,
     "completeness": lambda v: fmt.percent(v, 0),
 }
-RANKING_NUMERIC = frozenset({"rank", "cumulative", "denominator", "coverage", "pace", "required_daily_rate", "completeness"})
 MY_PROVINCE_STYLE = "background-color: #fef3c7; font-weight: 700"
 
 
@@ -96,30 +96,111 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
     return styler
 
 
-def _cell_text(column: str, value) -> str:
+# --- on paper ------------------------------------------------------------------------------------------
+# st.dataframe draws on a canvas, which the browser prints as one picture: pushed whole onto the next
+# sheet and cut at its right edge and at its on-screen height. On paper a plain HTML table takes the
+# grid's place (ui.controls.grid, PRINT_CSS): every row (up to PRINT_ROWS), every column.
+PRINT_ROWS = 500
+LONG_WORD = 18  # characters: longer words may be broken to keep the table on the sheet
+_NUMERIC_TEXT = re.compile(r"[+\-−]?\d[\d.,]*\s?%?")
+
+
+def _plain_styler(frame: pd.DataFrame) -> Styler:
+    """A frame without a Styler, the Vietnamese way (the grid's own number formats are not): numbers
+    1.234.567, days dd/mm/yyyy (a date-and-time column whose every value falls at midnight is a column
+    of days, as polars' dates arrive in pandas), times dd/mm/yyyy hh:mm, missing values a dash."""
+    days = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_datetime64_any_dtype(frame[c]) and bool((frame[c].dropna() == frame[c].dropna().dt.normalize()).all())
+    ]
+    return frame.style.format({c: fmt.day if c in days else _plain_text for c in frame.columns}, na_rep=fmt.DASH)
+
+
+def _plain_text(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return fmt.DASH
-    return RANKING_FORMATS.get(column, str)(value)
+    if isinstance(value, datetime):
+        return fmt.timestamp(value)
+    if isinstance(value, date):
+        return fmt.day(value)
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    if isinstance(value, (int, float)):
+        return fmt.number(value)
+    return str(value)
 
 
-def ranking_print_html(frame: pl.DataFrame, *, my_province: str | None = None) -> str:
-    """The ranking table for paper, as a plain HTML table with every row: st.dataframe draws on a canvas,
-    which the browser prints as one picture — pushed whole onto the second sheet and cut at its right
-    edge. Same columns, formats, status colours and highlighted province as the screen's table; every
-    text is escaped. Shown only in print (class print-only, ui.controls.PRINT_CSS)."""
+def _column_class(texts: list[str]) -> str:
+    """A printed column's class: num (right-aligned, on one line) when every text is a number; long (may break
+    inside a word) when a word is longer than LONG_WORD characters, such as a file's path; else none (breaks
+    between words only, so a day such as 15/06/2021 is never cut in two)."""
+    shown = [t for t in texts if t != fmt.DASH]
+    if shown and all(_NUMERIC_TEXT.fullmatch(t) for t in shown):
+        return "num"
+    if any(len(word) > LONG_WORD for t in texts for word in t.split()):
+        return "long"
+    return ""
+
+
+def _label(column: str, config: Any) -> str:
+    """A column's header from st.dataframe's column_config: a label, a column-config dict, or nothing."""
+    if isinstance(config, str):
+        return config
+    if isinstance(config, Mapping) and config.get("label"):
+        return str(config["label"])
+    return str(column)
+
+
+def print_table_html(
+    data: Styler | pd.DataFrame | pl.DataFrame,
+    column_config: Mapping[str, Any] | None = None,
+    *,
+    column_order: Sequence[str] | None = None,
+    max_rows: int = PRINT_ROWS,
+) -> str:
+    """`data` as the grid shows it, for paper: a plain HTML table with every row (at most `max_rows`, then a
+    line saying how many were left off), the columns of `column_order` (else every column) under the
+    headers of `column_config`, as st.dataframe takes them. A Styler's texts and cell styles are read the
+    way st.dataframe reads them (pandas' `_compute` and `_translate`), so paper and screen agree; a frame
+    without one reads the Vietnamese way (`_plain_styler`). Columns whose every text is a number are
+    right-aligned (`_column_class`). Every text and style is escaped."""
+    if isinstance(data, pl.DataFrame):
+        data = data.to_pandas()
+    styler = data if isinstance(data, Styler) else _plain_styler(data)
+    frame = styler.data
+    config = column_config or {}
+    columns = [c for c in (column_order or frame.columns) if c in frame.columns]
+    positions = {c: frame.columns.get_loc(c) for c in columns}
+    styler._compute()
+    translated = styler._translate(False, False, max_rows=max_rows, max_cols=len(frame.columns))
+    styles = {selector: ";".join(f"{k}:{v}" for k, v in style["props"]) for style in translated["cellstyle"] for selector in style["selectors"]}
+    rows: list[list[tuple[str, str]]] = []
+    for body_row in translated["body"]:
+        cells = {cell["id"]: cell for cell in body_row if cell.get("type") == "td" and cell.get("id")}
+        row = [cells.get(f"row{len(rows)}_col{positions[c]}") for c in columns]
+        if any(cell is None for cell in row):
+            continue  # pandas' "…" row after max_rows
+        rows.append([(str(cell["display_value"]), styles.get(cell["id"], "")) for cell in row])  # type: ignore[index]
+    kinds = [_column_class([r[i][0] for r in rows]) for i in range(len(columns))]
+
+    def cell(tag: str, text: str, kind: str, style: str = "") -> str:
+        attributes = (f' class="{kind}"' if kind else "") + (f' style="{html.escape(style)}"' if style else "")
+        return f"<{tag}{attributes}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", _label(c, config.get(c)), k) for c, k in zip(columns, kinds, strict=True))
+    body = "".join("<tr>" + "".join(cell("td", text, k, style) for (text, style), k in zip(row, kinds, strict=True)) + "</tr>" for row in rows)
+    left_off = len(frame) - len(rows)
+    note = f'<p class="print-note">Bản in có {fmt.number(len(rows))} dòng đầu trong {fmt.number(len(frame))} dòng.</p>' if left_off > 0 else ""
+    return f'<table class="print-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}'
+
+
+def ranking_print_html(frame: pl.DataFrame, *, my_province: str | None = None, labels: dict[str, str] | None = None) -> str:
+    """A ranking table for paper (print_table_html): every row, the screen's formats, status colours and
+    highlighted province; `labels` for headers other than RANKING_COLUMNS' (a district's "Quận/huyện").
+    The pages share it per process and parameters (figure_cache.shared), as they share figures."""
     table = ranking_table(frame)
-    columns = list(table.columns)
-    head = "".join(f'<th class="{"num" if c in RANKING_NUMERIC else ""}">{html.escape(RANKING_COLUMNS[c])}</th>' for c in columns)
-    body = []
-    for code, row in zip(table.index, table.itertuples(index=False), strict=True):
-        cells = []
-        for column, value in zip(columns, row, strict=True):
-            style = f' style="color:{STATUS_COLOR[Status(value)]};font-weight:600"' if column == "status" else ""
-            numeric = ' class="num"' if column in RANKING_NUMERIC else ""
-            cells.append(f"<td{numeric}{style}>{html.escape(_cell_text(column, value))}</td>")
-        mine = f' style="{MY_PROVINCE_STYLE}"' if code == my_province else ""
-        body.append(f"<tr{mine}>{''.join(cells)}</tr>")
-    return f'<table class="print-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return print_table_html(ranking_styler(table, my_province=my_province), {**ranking_column_config(table), **(labels or {})})
 
 
 REPORTED_AT_DISTRICT = "báo cáo theo huyện"

@@ -126,15 +126,24 @@ def test_a_page_prints_its_content_without_the_sidebar_or_buttons(server, browse
     page.close()
 
 
-def test_the_rankings_print_every_province_from_the_first_sheet(server, browser, tmp_path):
-    """Ctrl+P on the rankings: the grid is a canvas, which Chromium prints as one picture pushed whole onto
-    the second sheet (the first left blank under the title) and cut at its right edge. On paper an HTML
-    table takes its place: from the first sheet, every province and every column."""
+def printed_sheets(page, pdf: Path) -> list[str]:
+    """The page as Ctrl+P puts it on A4, one text per sheet (poppler's pdftotext), without spaces: bold
+    runs come out of the PDF without theirs, and a long name wraps in its cell."""
     import subprocess
 
     pdftotext = shutil.which("pdftotext")
     if not pdftotext:
         pytest.fail("poppler's pdftotext is needed to read the printed page: apt-get install -y poppler-utils")
+    page.emulate_media(media="print")
+    page.pdf(path=str(pdf), format="A4")
+    text = subprocess.run([pdftotext, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return ["".join(sheet.split()) for sheet in text.split("\f") if sheet.strip()]
+
+
+def test_the_rankings_print_every_province_from_the_first_sheet(server, browser, tmp_path):
+    """Ctrl+P on the rankings: the grid is a canvas, which Chromium prints as one picture pushed whole onto
+    the second sheet (the first left blank under the title) and cut at its right edge. On paper an HTML
+    table takes its place: from the first sheet, every province and every column."""
     page = offline_page(browser, 1280, 900)
     page.goto(f"{server}/xep-hang?as_of=2021-06-15&province=48", timeout=180_000)
     page.get_by_text("Xếp hạng 63 tỉnh/thành phố").wait_for(timeout=180_000)
@@ -143,17 +152,48 @@ def test_the_rankings_print_every_province_from_the_first_sheet(server, browser,
     assert not printed.is_visible()  # on screen, the grid only
     names = printed.locator("tbody td:nth-child(3)").all_text_contents()
     assert len(names) == 63 and len(set(names)) == 63
-    page.emulate_media(media="print")
+    sheets = printed_sheets(page, tmp_path / "xep-hang.pdf")
     assert printed.is_visible() and not page.locator('[data-testid="stDataFrame"]').is_visible()
-    pdf = tmp_path / "xep-hang.pdf"
-    page.pdf(path=str(pdf), format="A4")
-    text = subprocess.run([pdftotext, "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    # Bold runs come out of the PDF without their spaces, and a long name wraps in its cell: compare unspaced.
-    sheets = ["".join(sheet.split()) for sheet in text.split("\f") if sheet.strip()]
     squashed = ["".join(name.split()) for name in names]
     assert "Xếphạng63" in sheets[0] and "Tỉnh/thànhphố" in sheets[0] and squashed[0] in sheets[0]  # the table starts on sheet 1
     assert [n for n in squashed if not any(n in sheet for sheet in sheets)] == []
     assert "Ghichú" in sheets[0]  # the last column is on the paper too
+    assert page.outside == [], f"requests left the machine: {page.outside}"
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "path,ready,grids",
+    [
+        ("/tinh?as_of=2021-06-15&province=26", "quận/huyện xếp theo tỷ lệ", 1),
+        ("/tinh-cua-toi?as_of=2021-06-15&province=48", "Các huyện chậm nhất", 2),
+        ("/chat-luong?as_of=2021-06-15&province=48", "Số liệu bất thường cần kiểm tra", 3),
+        ("/san-sang?as_of=2021-03-01&province=26", "Tỉnh × hạng mục", 4),
+    ],
+)
+def test_every_grid_prints_whole(server, browser, tmp_path, path, ready, grids):
+    """Ctrl+P on the pages with grids: each grid, a canvas that would print as a picture cut at the sheet's
+    right edge and at its on-screen height, is on paper as a table with every header and every row."""
+    page = offline_page(browser, 1280, 900)
+    page.goto(f"{server}{path}", timeout=180_000)
+    page.get_by_text(ready).first.wait_for(timeout=180_000)
+    page.locator('[data-testid="stDataFrame"]').nth(grids - 1).wait_for(timeout=180_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=180_000)
+    tables = page.locator("table.print-table")
+    assert tables.count() == page.locator('[data-testid="stDataFrame"]').count() >= grids
+    assert not tables.first.is_visible()
+    expected = [  # a grid in a closed expander is not on paper, as it is not on screen
+        (tables.nth(i).locator("th").all_text_contents(), tables.nth(i).locator("tbody tr td:first-child").all_text_contents())
+        for i in range(tables.count())
+        if not tables.nth(i).evaluate("t => !!t.closest('details:not([open])')")
+    ]
+    assert len(expected) >= grids
+    text = "".join(printed_sheets(page, tmp_path / "page.pdf"))
+    assert not page.locator('[data-testid="stDataFrame"]').first.is_visible()
+    for headers, first_cells in expected:
+        assert headers and first_cells
+        assert [h for h in headers if "".join(h.split()) not in text] == []  # the last column is on the paper too
+        assert [c for c in first_cells if "".join(c.split()) not in text] == []  # and every row
     assert page.outside == [], f"requests left the machine: {page.outside}"
     page.close()
 

@@ -141,8 +141,12 @@ def test_the_printed_ranking_table_reads_like_the_screen_s_and_escapes_every_tex
     ]
     assert "<b>" not in printed
     # Only my province's row is highlighted, as on screen; statuses carry their colours.
-    assert [("#fef3c7" in row.split(">")[0]) for row in re.findall(r"<tr[^>]*>", printed.split("<tbody>")[1])] == [False, True]
-    assert f"color:{STATUS_COLOR[Status.achieved]}" in rows[0] and f"color:{STATUS_COLOR[Status.off_track]}" in rows[1]
+    opening_tags = [re.findall(r"<td[^>]*>", row) for row in rows]
+    assert [[("background-color:#fef3c7" in tag) for tag in row] for row in opening_tags] == [[False] * 13, [True] * 13]
+    assert f"color:{STATUS_COLOR[Status.achieved]}" in opening_tags[0][10] and f"color:{STATUS_COLOR[Status.off_track]}" in opening_tags[1][10]
+    # Numbers to the right and on one line; the rank change (▲ 2) reads as a word.
+    kinds = [re.search(r'class="(\w+)"', tag) for tag in opening_tags[0]]
+    assert [k.group(1) if k else "" for k in kinds] == ["num", "", "", "", "num", "num", "num", "num", "num", "", "", "num", ""]
 
 
 def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:

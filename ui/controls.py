@@ -1,15 +1,22 @@
-"""Shared controls (as-of date, metric, denominator, my province) drawn once by app.py and read by every page."""
+"""Shared controls (as-of date, metric, denominator, my province) drawn once by app.py and read by every
+page; the print style sheet; tables that print whole (`grid`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import pandas as pd
+import polars as pl
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from queries.metrics import HEADLINE_METRICS, Denominator, Metric
 from present import format as fmt
 from present.labels import DENOMINATOR_CHOICE, METRIC_LABEL
+from present.tables import print_table_html
 
 _KEY = "cccd_context"
 
@@ -145,9 +152,9 @@ def sidebar(
 # What the ⋮ menu's "In trang" (or Ctrl+P) puts on paper: the page's own content across the sheet's width —
 # not the sidebar, the header, buttons, links to other pages or download buttons — with a card row, a metric
 # or a chart never cut between two sheets. Each page's caption carries its as-of date and the simulated label.
-# An element holding class print-only (an HTML table standing in for the canvas grid just above it,
-# present.tables.ranking_print_html) is on the paper only, in the grid's place; its header row repeats on
-# every sheet. (A display st.dataframe gets no st-key class, so the grid is found as the element before.)
+# An element holding class print-only (an HTML table standing in for the canvas grid just above it: `grid`)
+# is on the paper only, in the grid's place; its header row repeats on every sheet, its colours print.
+# (A display st.dataframe gets no st-key class, so the grid is found as the element before.)
 PRINT_CSS = """<style>
 @media screen { [data-testid="stElementContainer"]:has(.print-only) { display: none; } }
 @media print {
@@ -157,7 +164,10 @@ PRINT_CSS = """<style>
   table.print-table th { text-align: left; border-bottom: 1.5pt solid #334155; padding: 2pt 3pt; }
   table.print-table td { border-bottom: 0.5pt solid #cbd5e1; padding: 1.5pt 3pt; vertical-align: top; }
   table.print-table .num { text-align: right; white-space: nowrap; }
+  table.print-table td.long { overflow-wrap: anywhere; }
   table.print-table tr { break-inside: avoid; }
+  table.print-table td, table.print-table th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .print-note { font-size: 7.5pt; margin: 2pt 0 0; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
   header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
   [data-testid="stSkipToContent"], [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stPageLink"],
@@ -174,6 +184,22 @@ PRINT_CSS = """<style>
 def print_layout() -> None:
     """The print style sheet above, once per run (app.py)."""
     st.html(PRINT_CSS)
+
+
+def grid(
+    data: Styler | pd.DataFrame | pl.DataFrame,
+    *,
+    column_config: Mapping[str, Any] | None = None,
+    column_order: Sequence[str] | None = None,
+    printed: str | None = None,
+    **options: Any,
+) -> None:
+    """A table that prints whole: st.dataframe (no index) on screen and, on paper, the same rows and
+    columns as an HTML table in its place (present.tables.print_table_html; `printed` when the caller
+    has it built already, e.g. shared per process). Every display table of the pages goes through here."""
+    st.dataframe(data, column_config=column_config, column_order=column_order, hide_index=True, **options)
+    paper = printed if printed is not None else print_table_html(data, column_config, column_order=column_order)
+    st.html(f'<div class="print-only">{paper}</div>')
 
 
 def confirmed(state_key: str, message: str, yes_label: str, *, key: str) -> bool:

@@ -17,6 +17,7 @@ from intake.spec import FIELD
 from intake.template import template_xlsx
 from queries.export import neutralise_formulas
 from present import format as fmt
+from ui import controls
 from ui.data import engine
 
 BATCH_LIST_LIMIT = 20
@@ -131,7 +132,7 @@ def show_problems(frame: pl.DataFrame, *, key: str, max_height: int = 600) -> No
     if frame.height <= PROBLEMS_READABLE:
         st.table(frame.with_columns(pl.col(pl.String).map_elements(fmt.md_text, return_dtype=pl.String)))
     else:
-        st.dataframe(frame, hide_index=True, width="stretch", height=min(38 * (frame.height + 1), max_height), key=key)
+        controls.grid(frame, width="stretch", height=min(38 * (frame.height + 1), max_height), key=key)
 
 
 def problems_table(problems: list[Problem]) -> pl.DataFrame:
