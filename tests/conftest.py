@@ -6,6 +6,7 @@ import os
 import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -257,6 +258,20 @@ def cli_account(engine, username: str, name: str, role: str = "data_team", provi
             conn, operator("test"), username=username, display_name=name, role=role, province_code=province, password="mot-cum-tu-de-nho-2021"
         )
     return username
+
+
+def open_page(monkeypatch, url: str, page: str, **params):
+    """AppTest of the app on the database at `url`, with `params` in the address, switched to `page`
+    (e.g. "app_pages/province.py") and run."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    return at.run()
 
 
 def sign_in_apptest(monkeypatch, actor) -> None:

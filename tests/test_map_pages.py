@@ -7,30 +7,18 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import polars as pl
-from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from geo.register import load_units
 from queries.progress import progress
 from present import format as fmt
+from tests.conftest import open_page
 from tests.chart_support import chart_data, chart_keys, click_chart, figures
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MAP = "app_pages/map.py"
 PROVINCE = "app_pages/province.py"
-
-
-def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page)
-    return at.run()
 
 
 def frame_of(url: str, **kw) -> pl.DataFrame:

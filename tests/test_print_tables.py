@@ -13,12 +13,11 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from present.tables import print_table_html
+from tests.conftest import open_page
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 
 
 def body_rows(printed: str) -> list[list[str]]:
@@ -93,16 +92,6 @@ def test_every_display_table_of_the_pages_goes_through_controls_grid():
 
 
 # --- each page: as many printed tables as grids, with the grid's rows and headers -----------------------
-
-
-def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page)
-    return at.run()
 
 
 @pytest.mark.parametrize(

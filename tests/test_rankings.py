@@ -16,6 +16,7 @@ from queries.rankings import province_rankings
 from present.labels import STATUS_COLOR
 from present.tables import INCOMPLETE, OVER_100, ranking_column_config, ranking_print_html, ranking_styler, ranking_table
 from queries.metrics import Status
+from tests.conftest import open_page
 from tests.chart_support import chart_keys
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -147,16 +148,6 @@ def test_the_printed_ranking_table_reads_like_the_screen_s_and_escapes_every_tex
     # Numbers to the right and on one line; the rank change (▲ 2) reads as a word.
     kinds = [re.search(r'class="(\w+)"', tag) for tag in opening_tags[0]]
     assert [k.group(1) if k else "" for k in kinds] == ["num", "", "", "", "num", "num", "num", "num", "num", "", "", "num", ""]
-
-
-def open_page(monkeypatch, url: str, page: str, **params) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page)
-    return at.run()
 
 
 def test_scorecard_shows_rank_gap_and_lagging_districts_from_queries(monkeypatch, demo_sqlite):
