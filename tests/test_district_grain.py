@@ -11,7 +11,6 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from db import store
 from db.engine import make_engine
@@ -22,7 +21,8 @@ from queries.progress import progress
 from tests.chart_support import chart_keys
 from tests.conftest import person
 from tests.test_intake import csv_file, fact, row, run, snapshot
-from tests.test_map_pages import APP, PROVINCE
+from tests.conftest import open_page
+from tests.test_map_pages import PROVINCE
 
 D16, D17 = date(2021, 6, 16), date(2021, 6, 17)
 NEXT_MORNING = datetime(2021, 6, 18, 9, 0)
@@ -298,13 +298,7 @@ def test_province_page_says_reported_at_district_level_for_such_communes(monkeyp
         original[k] for k in ("cumulative", "cumulative_7d_ago", "completeness")
     ]
 
-    monkeypatch.setenv("DATABASE_URL", district_grain_sqlite)
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["as_of"] = "2021-06-15"
-    at.query_params["province"] = "48"
-    at.run()
-    at.switch_page(PROVINCE)
-    at.run()
+    at = open_page(monkeypatch, district_grain_sqlite, PROVINCE, as_of="2021-06-15", province="48")
     at.selectbox(key="district_48").set_value("490").run()
     assert not at.exception
     assert [s.value for s in at.subheader][-1] == "5 xã/phường/thị trấn của Quận Liên Chiểu"
