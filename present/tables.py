@@ -103,6 +103,7 @@ def ranking_styler(table: pd.DataFrame, *, my_province: str | None = None) -> St
 PRINT_ROWS = 500
 LONG_WORD = 18  # characters: longer words may be broken to keep the table on the sheet
 _NUMERIC_TEXT = re.compile(r"[+\-−]?\d[\d.,]*\s?%?")
+_CELL_ID = re.compile(r"row\d+_col(\d+)")
 
 
 def _plain_styler(frame: pd.DataFrame) -> Styler:
@@ -177,11 +178,10 @@ def print_table_html(
     styles = {selector: ";".join(f"{k}:{v}" for k, v in style["props"]) for style in translated["cellstyle"] for selector in style["selectors"]}
     rows: list[list[tuple[str, str]]] = []
     for body_row in translated["body"]:
-        cells = {cell["id"]: cell for cell in body_row if cell.get("type") == "td" and cell.get("id")}
-        row = [cells.get(f"row{len(rows)}_col{positions[c]}") for c in columns]
-        if any(cell is None for cell in row):
-            continue  # pandas' "…" row after max_rows
-        rows.append([(str(cell["display_value"]), styles.get(cell["id"], "")) for cell in row])  # type: ignore[index]
+        # A data cell's id is rowR_colC (R, C: its position in the data); pandas' "…" row after max_rows has none.
+        cells = {int(m.group(1)): cell for cell in body_row if (m := _CELL_ID.fullmatch(str(cell.get("id", ""))))}
+        if all(positions[c] in cells for c in columns):
+            rows.append([(str(cells[positions[c]]["display_value"]), styles.get(cells[positions[c]]["id"], "")) for c in columns])
     kinds = [_column_class([r[i][0] for r in rows]) for i in range(len(columns))]
 
     def cell(tag: str, text: str, kind: str, style: str = "") -> str:
