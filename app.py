@@ -1,4 +1,4 @@
-"""Router: page config, database check, who is signed in, shared controls, simulated-data label, navigation.
+"""Router: page config, database check, who is signed in, navigation, shared controls, simulated-data label.
 
 Pages live in app_pages/, not pages/: a pages/ folder next to app.py switches on Streamlit's
 classic multipage mode, which fights st.navigation on deep links (BRIEF §5).
@@ -50,21 +50,6 @@ if not info.has_reports:
     controls.without_reports(version)
     st.navigation([upload_page], position="hidden").run()
     st.stop()
-
-names = data.province_names(version)
-ctx = controls.sidebar(
-    info.first_day,
-    info.last_day,
-    version,
-    names,
-    home_province=state.actor.province_code if state.actor else None,
-    settled=info.settled_day,
-    last_counts=(info.last_day_reported, info.last_day_expected),
-)
-access.sidebar_box(state, names)
-controls.print_layout()
-if info.simulated:
-    st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")
 
 # Meeting mode: the "Chế độ họp" page, or ?mode=meeting on any page's URL (which opens it with the
 # same date, metric, denominator and province). The page hides the sidebar and Streamlit's chrome.
@@ -123,6 +108,18 @@ page = st.navigation(
 )
 if st.query_params.get("mode") == "meeting" and page is not meeting_page:
     st.switch_page(meeting_page, query_params=st.query_params.to_dict())
+
+names = data.province_names(version)
+shared = dict(home_province=state.actor.province_code if state.actor else None, settled=info.settled_day)
+if page is meeting_page:
+    # Meeting mode hides the sidebar: its values come from the URL, and nothing is drawn there that no one sees.
+    controls.unseen(info.first_day, info.last_day, version, names, **shared)
+else:
+    controls.sidebar(info.first_day, info.last_day, version, names, **shared, last_counts=(info.last_day_reported, info.last_day_expected))
+    access.sidebar_box(state, names)
+    if info.simulated:
+        st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")
+controls.print_layout()
 try:
     page.run()
 except DatabaseUnavailable as exc:  # the database went away after the checks above

@@ -211,6 +211,38 @@ def test_meeting_mode_with_a_province_shows_the_directors_slides(monkeypatch, de
     assert "Đà Nẵng — hồ sơ CCCD đã thu nhận" in body and "1/6" in body
 
 
+def test_meeting_mode_draws_no_sidebar_controls_and_returns_to_them_with_its_values(monkeypatch, demo_sqlite):
+    """The projector never shows the sidebar: its date picker, selectors and radio are not built at all
+    (a new visitor's browser would spend time on them), yet every value still comes from the URL."""
+    at = run_meeting(monkeypatch, demo_sqlite, as_of="2021-05-03", metric="cards_delivered", denominator="target", province="27", mode="meeting")
+    assert not at.exception
+    assert len(at.sidebar.date_input) == len(at.sidebar.selectbox) == len(at.sidebar.radio) == 0
+    assert "Bắc Ninh — thẻ CCCD đã trả cho công dân" in _html(at) and "Số liệu đến 03/05/2021" in _html(at)
+    assert {k: at.query_params[k] for k in ("as_of", "metric", "denominator", "province")} in (
+        {"as_of": "2021-05-03", "metric": "cards_delivered", "denominator": "target", "province": "27"},
+        {"as_of": ["2021-05-03"], "metric": ["cards_delivered"], "denominator": ["target"], "province": ["27"]},
+    )
+    at.button(key="mt_exit").click().run()  # back to the overview, with the sidebar's controls on the same values
+    assert not at.exception
+    assert at.sidebar.date_input(key="as_of").value == date(2021, 5, 3)
+    assert at.sidebar.selectbox(key="metric").value == "cards_delivered" and at.sidebar.radio(key="denominator").value == "target"
+    assert at.sidebar.selectbox(key="my_province").value == "27"
+
+
+def test_meeting_mode_opened_without_values_in_its_address_keeps_what_the_session_chose(monkeypatch, demo_sqlite):
+    """The sidebar's "Chế độ họp" link opens /hop with no query: the slides keep the day and metric chosen just before."""
+    monkeypatch.setenv("DATABASE_URL", demo_sqlite)
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.sidebar.date_input(key="as_of").set_value(date(2021, 4, 20)).run()
+    at.sidebar.selectbox(key="metric").set_value("cards_delivered").run()
+    for key in list(at.query_params):
+        del at.query_params[key]
+    at.switch_page("app_pages/meeting.py").run()
+    assert not at.exception
+    assert "Toàn quốc — thẻ CCCD đã trả cho công dân" in _html(at) and "Số liệu đến 20/04/2021" in _html(at)
+    assert at.query_params["as_of"] in ("2021-04-20", ["2021-04-20"])
+
+
 @pytest.mark.parametrize("slide,bundle", [("2", "plotly-geo-"), ("6", "plotly-basic-")])
 def test_meeting_charts_fill_the_screen_with_the_apps_bundles_in_the_slides_own_style(monkeypatch, demo_sqlite, slide, bundle):
     from tests.chart_support import chart_data

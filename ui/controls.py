@@ -129,6 +129,35 @@ def sidebar(
                 on_click=_back_home,
                 args=(home_province,),
             )
+    return _publish(as_of, metric, denominator, version, provinces, province, settled)
+
+
+def unseen(
+    first: date,
+    last: date,
+    version: str,
+    provinces: dict[str, str],
+    *,
+    home_province: str | None = None,
+    settled: date | None = None,
+) -> Context:
+    """The shared controls' values without drawing them, for a page that hides the sidebar (meeting mode):
+    each from the URL, else what this session chose last, else what the sidebar would open on. A visitor's
+    browser then builds no date picker, selectors or radio that it would never show (issue 15: they were
+    0.15–0.3 s of a new visitor's wait on a 2-core machine, docs/benchmarks.md)."""
+    before: Context | None = st.session_state.get(_KEY)
+    metrics = [m.value for m in HEADLINE_METRICS]
+    denominators = [d.value for d in Denominator]
+    settled = min(settled or last, last)
+    as_of = _date_from_url(first, last, before.as_of if before else settled)
+    metric = _from_url("metric", metrics, before.metric.value if before else metrics[0])
+    denominator = _from_url("denominator", denominators, before.denominator.value if before else denominators[0])
+    wanted = st.query_params.get("province") or (before.province if before else home_province)
+    return _publish(as_of, metric, denominator, version, provinces, wanted if wanted in provinces else None, settled)
+
+
+def _publish(as_of: date, metric: str, denominator: str, version: str, provinces: dict[str, str], province: str | None, settled: date) -> Context:
+    """The chosen values into the URL (bookmarks, links between pages) and into this session for the pages."""
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["metric"] = metric
     st.query_params["denominator"] = denominator
