@@ -144,7 +144,7 @@ def unseen(
     """The shared controls' values without drawing them, for a page that hides the sidebar (meeting mode):
     each from the URL, else what this session chose last, else what the sidebar would open on. A visitor's
     browser then builds no date picker, selectors or radio that it would never show (issue 15: they were
-    0.15–0.3 s of a new visitor's wait on a 2-core machine, docs/benchmarks.md)."""
+    0.2–0.45 s of meeting mode's wait for a new visitor on a 2-core machine, docs/benchmarks.md)."""
     before: Context | None = st.session_state.get(_KEY)
     metrics = [m.value for m in HEADLINE_METRICS]
     denominators = [d.value for d in Denominator]
