@@ -110,12 +110,19 @@ if st.query_params.get("mode") == "meeting" and page is not meeting_page:
     st.switch_page(meeting_page, query_params=st.query_params.to_dict())
 
 names = data.province_names(version)
-shared = dict(home_province=state.actor.province_code if state.actor else None, settled=info.settled_day)
-if page is meeting_page:
-    # Meeting mode hides the sidebar: its values come from the URL, and nothing is drawn there that no one sees.
-    controls.unseen(info.first_day, info.last_day, version, names, **shared)
-else:
-    controls.sidebar(info.first_day, info.last_day, version, names, **shared, last_counts=(info.last_day_reported, info.last_day_expected))
+# Meeting mode hides the sidebar: its values come from the URL, and nothing is drawn there that no one sees.
+shown = page is not meeting_page
+controls.sidebar(
+    info.first_day,
+    info.last_day,
+    version,
+    names,
+    home_province=state.actor.province_code if state.actor else None,
+    settled=info.settled_day,
+    last_counts=(info.last_day_reported, info.last_day_expected),
+    shown=shown,
+)
+if shown:
     access.sidebar_box(state, names)
     if info.simulated:
         st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")

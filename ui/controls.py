@@ -19,6 +19,8 @@ from present.labels import DENOMINATOR_CHOICE, METRIC_LABEL
 from present.tables import print_table_html
 
 _KEY = "cccd_context"
+_METRICS = [m.value for m in HEADLINE_METRICS]
+_DENOMINATORS = [d.value for d in Denominator]
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,17 @@ def sidebar(
     home_province: str | None = None,
     settled: date | None = None,
     last_counts: tuple[int | None, int | None] = (None, None),
+    shown: bool = True,
 ) -> Context:
     """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…&province=48),
     then the settled day (the newest day most communes have reported; `last` when not given).
     `provinces` maps code → name; `home_province` (a provincial account's own) is "my province" when
-    the URL names none."""
-    metrics = [m.value for m in HEADLINE_METRICS]
-    denominators = [d.value for d in Denominator]
+    the URL names none. With `shown=False` (a page that hides the sidebar: meeting mode) nothing is
+    drawn and the values come from `_unseen`."""
+    metrics, denominators = _METRICS, _DENOMINATORS
     settled = min(settled or last, last)
+    if not shown:
+        return _unseen(first, last, version, provinces, home_province, settled)
     with st.sidebar:
         as_of = st.date_input(
             "Số liệu đến ngày", value=_date_from_url(first, last, settled), min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of"
@@ -132,26 +137,15 @@ def sidebar(
     return _publish(as_of, metric, denominator, version, provinces, province, settled)
 
 
-def unseen(
-    first: date,
-    last: date,
-    version: str,
-    provinces: dict[str, str],
-    *,
-    home_province: str | None = None,
-    settled: date | None = None,
-) -> Context:
-    """The shared controls' values without drawing them, for a page that hides the sidebar (meeting mode):
-    each from the URL, else what this session chose last, else what the sidebar would open on. A visitor's
-    browser then builds no date picker, selectors or radio that it would never show (issue 15: they were
-    0.2–0.45 s of meeting mode's wait for a new visitor on a 2-core machine, docs/benchmarks.md)."""
+def _unseen(first: date, last: date, version: str, provinces: dict[str, str], home_province: str | None, settled: date) -> Context:
+    """The shared controls' values without drawing them: each from the URL, else what this session chose
+    last, else what the sidebar would open on. A visitor's browser then builds no date picker, selectors
+    or radio that it would never show (issue 15: they were 0.2–0.45 s of meeting mode's wait for a new
+    visitor on a 2-core machine, docs/benchmarks.md)."""
     before: Context | None = st.session_state.get(_KEY)
-    metrics = [m.value for m in HEADLINE_METRICS]
-    denominators = [d.value for d in Denominator]
-    settled = min(settled or last, last)
     as_of = _date_from_url(first, last, before.as_of if before else settled)
-    metric = _from_url("metric", metrics, before.metric.value if before else metrics[0])
-    denominator = _from_url("denominator", denominators, before.denominator.value if before else denominators[0])
+    metric = _from_url("metric", _METRICS, before.metric.value if before else _METRICS[0])
+    denominator = _from_url("denominator", _DENOMINATORS, before.denominator.value if before else _DENOMINATORS[0])
     wanted = st.query_params.get("province") or (before.province if before else home_province)
     return _publish(as_of, metric, denominator, version, provinces, wanted if wanted in provinces else None, settled)
 
