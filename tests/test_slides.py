@@ -243,6 +243,17 @@ def test_meeting_mode_opened_without_values_in_its_address_keeps_what_the_sessio
     assert at.query_params["as_of"] in ("2021-04-20", ["2021-04-20"])
 
 
+def test_meeting_mode_with_a_hostile_address_opens_on_the_defaults(monkeypatch, demo_sqlite):
+    """Values the sidebar would never offer are not taken from the address: the default day, metric and
+    denominator, no province, and nothing of the address echoed into the page."""
+    at = run_meeting(monkeypatch, demo_sqlite, as_of="31/02/2021", metric="<b>x</b>", denominator="'; drop", province="99<i>", mode="meeting")
+    assert not at.exception
+    body = _html(at)
+    assert "Toàn quốc — hồ sơ CCCD đã thu nhận" in body and "Số liệu đến 31/12/2021" in body
+    assert "<b>x</b>" not in body and "99<i>" not in body and "drop" not in body
+    assert at.query_params["metric"] in ("applications_received", ["applications_received"]) and "province" not in at.query_params
+
+
 @pytest.mark.parametrize("slide,bundle", [("2", "plotly-geo-"), ("6", "plotly-basic-")])
 def test_meeting_charts_fill_the_screen_with_the_apps_bundles_in_the_slides_own_style(monkeypatch, demo_sqlite, slide, bundle):
     from tests.chart_support import chart_data
