@@ -91,7 +91,6 @@ def sidebar(
     `provinces` maps code → name; `home_province` (a provincial account's own) is "my province" when
     the URL names none. With `shown=False` (a page that hides the sidebar: meeting mode) nothing is
     drawn and the values come from `_unseen`."""
-    metrics, denominators = _METRICS, _DENOMINATORS
     settled = min(settled or last, last)
     if not shown:
         return _unseen(first, last, version, provinces, home_province, settled)
@@ -102,15 +101,15 @@ def sidebar(
         _arrival_note(as_of, settled, last, last_counts)
         metric = st.selectbox(
             "Chỉ số",
-            metrics,
-            index=metrics.index(_from_url("metric", metrics, metrics[0])),
+            _METRICS,
+            index=_METRICS.index(_from_url("metric", _METRICS, _METRICS[0])),
             format_func=lambda m: METRIC_LABEL[Metric(m)],
             key="metric",
         )
         denominator = st.radio(
             "So với",
-            denominators,
-            index=denominators.index(_from_url("denominator", denominators, denominators[0])),
+            _DENOMINATORS,
+            index=_DENOMINATORS.index(_from_url("denominator", _DENOMINATORS, _DENOMINATORS[0])),
             format_func=lambda d: DENOMINATOR_CHOICE[Denominator(d)],
             key="denominator",
         )
