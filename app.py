@@ -110,8 +110,10 @@ if st.query_params.get("mode") == "meeting" and page is not meeting_page:
     st.switch_page(meeting_page, query_params=st.query_params.to_dict())
 
 names = data.province_names(version)
-# Meeting mode hides the sidebar: its values come from the URL, and nothing is drawn there that no one sees.
-shown = page is not meeting_page
+# Meeting mode hides the sidebar; the work pages (upload, audit, accounts) use no as-of day, metric or
+# province. Neither draws the shared controls: their values come from the URL or the session's last choice.
+sidebar_shown = page is not meeting_page
+work_page = any(page is p for p in (upload_page, *own_pages))
 controls.sidebar(
     info.first_day,
     info.last_day,
@@ -120,9 +122,9 @@ controls.sidebar(
     home_province=state.actor.province_code if state.actor else None,
     settled=info.settled_day,
     last_counts=(info.last_day_reported, info.last_day_expected),
-    shown=shown,
+    shown=sidebar_shown and not work_page,
 )
-if shown:
+if sidebar_shown:
     access.sidebar_box(state, names)
     if info.simulated:
         st.sidebar.warning(f"**{SIMULATED_LABEL}** — không phải số liệu thật của Bộ Công an.", icon="⚠️")

@@ -138,3 +138,34 @@ def test_a_provincial_account_that_looked_at_another_province_gets_back_in_one_c
     assert not at.exception
     assert at.sidebar.selectbox(key="my_province").value == "96" and at.query_params["province"] == "96"
     assert not [b for b in at.sidebar.button if b.key == "my_province_home"]
+
+
+def test_the_work_pages_show_no_data_controls_and_the_dashboard_keeps_its_choice(monkeypatch, demo_sqlite):
+    """Upload, audit, accounts and one's own account use no as-of day, metric or province: their sidebar holds
+    the page list, who is signed in and the simulated-data label, not a date picker that changes nothing.
+    Back on a dashboard page (a menu link carries no query), the day and metric chosen before are still there."""
+    sign_in_apptest(monkeypatch, person("Quản trị", role="admin"))
+    at = run_app(monkeypatch, demo_sqlite)
+    at.sidebar.date_input(key="as_of").set_value(date(2021, 4, 20)).run()
+    at.sidebar.selectbox(key="metric").set_value("cards_delivered").run()
+    for page, title in [
+        ("app_pages/upload.py", "Nhập báo cáo"),
+        ("app_pages/audit.py", "Nhật ký thao tác"),
+        ("app_pages/users.py", "Tài khoản"),
+        ("app_pages/my_account.py", "Tài khoản của tôi"),
+    ]:
+        for key in list(at.query_params):
+            del at.query_params[key]
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert at.title[0].value == title
+        assert len(at.sidebar.date_input) == len(at.sidebar.selectbox) == len(at.sidebar.radio) == 0, page
+        sidebar_text = " ".join(c.value for c in at.sidebar.caption) + " ".join(w.value for w in at.sidebar.warning)
+        assert "Đăng nhập: **Quản trị**" in sidebar_text and "Dữ liệu mô phỏng" in sidebar_text, page
+    for key in list(at.query_params):
+        del at.query_params[key]
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert at.sidebar.date_input(key="as_of").value == date(2021, 4, 20)
+    assert at.sidebar.selectbox(key="metric").value == "cards_delivered"
+    assert "20/04/2021" in " ".join(c.value for c in at.caption)

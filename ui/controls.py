@@ -87,38 +87,39 @@ def sidebar(
     shown: bool = True,
 ) -> Context:
     """Draw the shared controls; defaults come from the URL (?as_of=2021-04-27&metric=…&province=48),
-    then the settled day (the newest day most communes have reported; `last` when not given).
+    then this session's last choice, then the settled day (the newest day most communes have reported;
+    `last` when not given).
     `provinces` maps code → name; `home_province` (a provincial account's own) is "my province" when
-    the URL names none. With `shown=False` (a page that hides the sidebar: meeting mode) nothing is
-    drawn and the values come from `_unseen`."""
+    the URL names none. With `shown=False` (meeting mode, which hides the sidebar, and the work pages —
+    upload, audit, accounts — which use none of these values) nothing is drawn: a new visitor's browser
+    builds no date picker, selectors or radio it would not use (issue 15: 0.2–0.45 s of meeting mode's wait on
+    a 2-core machine, docs/benchmarks.md), and the values of `_chosen` are kept for the next page."""
     settled = min(settled or last, last)
+    as_of, metric, denominator, province = _chosen(first, last, provinces, home_province, settled)
     if not shown:
-        return _unseen(first, last, version, provinces, home_province, settled)
+        return _publish(as_of, metric, denominator, version, provinces, province, settled)
     with st.sidebar:
-        as_of = st.date_input(
-            "Số liệu đến ngày", value=_date_from_url(first, last, settled), min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of"
-        )
+        as_of = st.date_input("Số liệu đến ngày", value=as_of, min_value=first, max_value=last, format="DD/MM/YYYY", key="as_of")
         _arrival_note(as_of, settled, last, last_counts)
         metric = st.selectbox(
             "Chỉ số",
             _METRICS,
-            index=_METRICS.index(_from_url("metric", _METRICS, _METRICS[0])),
+            index=_METRICS.index(metric),
             format_func=lambda m: METRIC_LABEL[Metric(m)],
             key="metric",
         )
         denominator = st.radio(
             "So với",
             _DENOMINATORS,
-            index=_DENOMINATORS.index(_from_url("denominator", _DENOMINATORS, _DENOMINATORS[0])),
+            index=_DENOMINATORS.index(denominator),
             format_func=lambda d: DENOMINATOR_CHOICE[Denominator(d)],
             key="denominator",
         )
         codes = [None, *fmt.by_name(provinces)]
-        wanted = st.query_params.get("province") or home_province
         province = st.selectbox(
             "Tỉnh của tôi",
             codes,
-            index=codes.index(wanted) if wanted in provinces else 0,
+            index=codes.index(province),
             format_func=lambda c: "— chưa chọn —" if c is None else provinces[c],
             help="Tô sáng tỉnh này trên mọi trang; lưu trong địa chỉ trang để đánh dấu (bookmark).",
             key="my_province",
@@ -136,17 +137,16 @@ def sidebar(
     return _publish(as_of, metric, denominator, version, provinces, province, settled)
 
 
-def _unseen(first: date, last: date, version: str, provinces: dict[str, str], home_province: str | None, settled: date) -> Context:
-    """The shared controls' values without drawing them: each from the URL, else what this session chose
-    last, else what the sidebar would open on. A visitor's browser then builds no date picker, selectors
-    or radio that it would never show (issue 15: they were 0.2–0.45 s of meeting mode's wait for a new
-    visitor on a 2-core machine, docs/benchmarks.md)."""
+def _chosen(first: date, last: date, provinces: dict[str, str], home_province: str | None, settled: date) -> tuple[date, str, str, str | None]:
+    """The shared values before any widget: each from the URL, else what this session chose last (a page
+    without the controls, or a menu link, carries no query), else the settled day, the first metric and
+    denominator, and the account's own province. Values the sidebar would never offer are not taken."""
     before: Context | None = st.session_state.get(_KEY)
     as_of = _date_from_url(first, last, before.as_of if before else settled)
     metric = _from_url("metric", _METRICS, before.metric.value if before else _METRICS[0])
     denominator = _from_url("denominator", _DENOMINATORS, before.denominator.value if before else _DENOMINATORS[0])
     wanted = st.query_params.get("province") or (before.province if before else home_province)
-    return _publish(as_of, metric, denominator, version, provinces, wanted if wanted in provinces else None, settled)
+    return as_of, metric, denominator, wanted if wanted in provinces else None
 
 
 def _publish(as_of: date, metric: str, denominator: str, version: str, provinces: dict[str, str], province: str | None, settled: date) -> Context:
